@@ -1,0 +1,1 @@
+"""Talent consent and digital-replica registry."""

@@ -1,0 +1,1 @@
+"""Users, their roles, API tokens and login sessions."""

@@ -1,0 +1,37 @@
+"""JSON endpoints for accounts: who am I; admins create users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.accounts import services
+from registry.accounts.schemas import MeSchema, UserCreatedSchema, UserInSchema
+from registry.extensions import db
+from registry.web.auth import actor, authenticate_api, roles_required
+
+blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Accounts")
+blp.before_request(authenticate_api)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self) -> Any:
+        """The caller's own account."""
+        return actor()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @roles_required("admin")
+    @blp.arguments(UserInSchema)
+    @blp.response(201, UserCreatedSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a user and return its first API token (admin)."""
+        user = services.create_user(data["email"], data["role"], data["name"], actor_id=actor().id)
+        token = services.issue_token(user, actor_id=actor().id)
+        db.session.commit()
+        return {**MeSchema().dump(user), "created_at": user.created_at, "token": token}

@@ -1,0 +1,105 @@
+"""``create_app``: configuration, extensions, blueprints (an explicit tuple), errors, CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from registry import cli
+from registry.accounts import api as accounts_api
+from registry.accounts import pages as accounts_pages
+from registry.accounts.services import user_for_login_session
+from registry.appctx import RegistryState
+from registry.audit import api as audit_api
+from registry.config import DEFAULTS, finalize
+from registry.extensions import csrf, db, login_manager, migrate
+from registry.productions import api as productions_api
+from registry.web import errors, public
+from registry.web.nav import nav_items
+
+# Every model module, so that the metadata (and Alembic) sees every table.
+from registry import models as _models  # noqa: F401  # isort: skip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+API_BLUEPRINTS = (
+    accounts_api.blp,
+    productions_api.blp,
+    audit_api.blp,
+)
+PAGE_BLUEPRINTS = (
+    public.bp,
+    accounts_pages.bp,
+)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys, WAL, busy timeout; every transaction BEGIN IMMEDIATE (serial writes)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "registry",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("REGISTRY")
+    if config:
+        app.config.update(config)
+    signing, master = finalize(app.config)
+    app.extensions["registry"] = RegistryState(signing, master)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(user_for_login_session)
+    csrf.init_app(app)
+
+    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API token"}
+    )
+    for blp in API_BLUEPRINTS:
+        api.register_blueprint(blp)
+        csrf.exempt(blp)
+    for bp in PAGE_BLUEPRINTS:
+        app.register_blueprint(bp)
+    app.extensions["registry.api"] = api
+
+    errors.register(app)
+    cli.register(app)
+
+    app.jinja_env.globals["nav_items"] = nav_items
+
+    return app

@@ -1,0 +1,219 @@
+"""Append to and verify the audit trail.
+
+Every change of state appends an event in the same transaction as the change. Appends are
+serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: every transaction begins
+IMMEDIATE, holding the write lock), and ``prev_hash`` is unique, so the chain cannot fork.
+Events carry a hash of their content, never the content: no personal data enters the trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import func, insert, select, text
+
+from registry.audit.models import GENESIS, AuditCheckpoint, AuditEvent
+from registry.core.clock import utcnow
+from registry.core.db import DbSession
+from registry.core.hashing import content_hash
+from registry.core.keys import SigningKeys
+
+ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    action: str
+    subject_type: str
+    subject_id: str
+    content: Any = None
+    actor_id: str | None = None
+
+
+def event_hash(
+    seq: int,
+    at: datetime,
+    actor_id: str | None,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    content_digest: str,
+    prev_hash: str,
+) -> str:
+    line = (
+        f"{seq}|{at.isoformat()}|{actor_id or ''}|{action}|{subject_type}|{subject_id}"
+        f"|{content_digest}|{prev_hash}"
+    )
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+def checkpoint_message(seq: int, head_hash: str) -> bytes:
+    return f"audit-checkpoint|{seq}|{head_hash}".encode()
+
+
+def _lock_and_head(session: DbSession) -> tuple[int, str]:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def record_many(
+    session: DbSession,
+    entries: Sequence[AuditEntry],
+    *,
+    signing: SigningKeys,
+    checkpoint_every: int,
+) -> int:
+    """Append the entries in order, in the session's transaction; returns the new head seq."""
+    if not entries:
+        return 0
+    seq, prev = _lock_and_head(session)
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    checkpoints: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        digest = content_hash(entry.content)
+        current = event_hash(
+            seq,
+            at,
+            entry.actor_id,
+            entry.action,
+            entry.subject_type,
+            entry.subject_id,
+            digest,
+            prev,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor_id": entry.actor_id,
+                "action": entry.action,
+                "subject_type": entry.subject_type,
+                "subject_id": entry.subject_id,
+                "content_hash": digest,
+                "prev_hash": prev,
+                "hash": current,
+            }
+        )
+        if seq % checkpoint_every == 0:
+            kid, signature = signing.sign_bytes(checkpoint_message(seq, current))
+            checkpoints.append(
+                {
+                    "seq": seq,
+                    "head_hash": current,
+                    "at": at,
+                    "kid": kid,
+                    "signature": signature.hex(),
+                }
+            )
+        prev = current
+    session.execute(insert(AuditEvent), rows)
+    if checkpoints:
+        session.execute(insert(AuditCheckpoint), checkpoints)
+    return seq
+
+
+def write_checkpoint(session: DbSession, *, signing: SigningKeys) -> int | None:
+    """Sign the current head now (e.g. before a backup); returns its seq, None if empty."""
+    seq, head = _lock_and_head(session)
+    if seq == 0 or session.get(AuditCheckpoint, seq) is not None:
+        return seq or None
+    kid, signature = signing.sign_bytes(checkpoint_message(seq, head))
+    session.add(
+        AuditCheckpoint(seq=seq, head_hash=head, at=utcnow(), kid=kid, signature=signature.hex())
+    )
+    return seq
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    events: int
+    first_bad: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": self.ok, "events": self.events}
+        if not self.ok:
+            out["first_bad"] = self.first_bad
+            out["problem"] = self.problem
+        return out
+
+
+def count_events(session: DbSession) -> int:
+    return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+def _event_rows(session: DbSession, batch: int) -> Iterable[Any]:
+    stmt = select(
+        AuditEvent.seq,
+        AuditEvent.at,
+        AuditEvent.actor_id,
+        AuditEvent.action,
+        AuditEvent.subject_type,
+        AuditEvent.subject_id,
+        AuditEvent.content_hash,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+    ).order_by(AuditEvent.seq)
+    return session.execute(stmt.execution_options(yield_per=batch))
+
+
+def verify(
+    session: DbSession,
+    *,
+    signing: SigningKeys,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 5000,
+) -> Verification:
+    """Walk the chain from the start and check every link and every checkpoint signature.
+
+    Names the first bad event: one whose content was altered (its hash no longer matches),
+    one that follows a removed event (a gap in ``seq`` or a broken link), one inserted or
+    moved (its ``prev_hash`` is not its predecessor's hash), or a checkpoint that does not match.
+    """
+    checkpoints = {cp.seq: cp for cp in session.execute(select(AuditCheckpoint)).scalars()}
+    expected_seq, prev = 1, GENESIS
+    count = 0
+    for row in _event_rows(session, batch):
+        seq, at, actor, action, stype, sid, digest, prev_hash, stored = row
+        if seq != expected_seq:
+            what = "an event is missing before it" if seq > expected_seq else "out of order"
+            return Verification(False, count, expected_seq if seq > expected_seq else seq, what)
+        if prev_hash != prev:
+            return Verification(False, count, seq, "its link to the previous event is broken")
+        if event_hash(seq, at, actor, action, stype, sid, digest, prev_hash) != stored:
+            return Verification(False, count, seq, "its content does not match its hash")
+        cp = checkpoints.get(seq)
+        if cp is not None and cp.head_hash != stored:
+            return Verification(False, count, seq, "it does not match the signed checkpoint")
+        prev = stored
+        expected_seq += 1
+        count += 1
+        if progress is not None and count % batch == 0:
+            progress(batch)
+    if progress is not None and count % batch:
+        progress(count % batch)
+    for cp in checkpoints.values():
+        public = signing.public(cp.kid)
+        if public is None:
+            return Verification(False, count, cp.seq, f"checkpoint signed by unknown key {cp.kid}")
+        try:
+            public.verify(bytes.fromhex(cp.signature), checkpoint_message(cp.seq, cp.head_hash))
+        except (InvalidSignature, ValueError):
+            return Verification(False, count, cp.seq, "checkpoint signature is invalid")
+        if cp.seq > count:
+            return Verification(
+                False, count, count + 1, f"events up to the signed checkpoint {cp.seq} are missing"
+            )
+    return Verification(True, count)

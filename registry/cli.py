@@ -1,0 +1,29 @@
+"""Registers every feature's ``flask`` command group on the app."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from registry.accounts.cli import users
+from registry.appctx import signing_keys
+from registry.audit.cli import audit
+from registry.demo import demo
+
+keys = AppGroup("keys", help="Signing and encryption keys.")
+
+
+@keys.command("rotate-signing")
+def rotate_signing() -> None:
+    """Make a new Ed25519 signing key current; old ones stay published for old receipts."""
+    kid = signing_keys().rotate()
+    click.echo(f"New signing key {kid} is current.")
+
+
+COMMAND_GROUPS = (users, audit, keys, demo)
+
+
+def register(app: Flask) -> None:
+    for group in COMMAND_GROUPS:
+        app.cli.add_command(group)

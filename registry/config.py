@@ -1,0 +1,116 @@
+"""Configuration: defaults, then ``REGISTRY_*`` environment variables, then explicit overrides.
+
+Development (the default) generates missing secrets and keys once into the data folder.
+Production (``REGISTRY_ENV=production``) refuses to start and names whatever is missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Config
+
+from registry.core.keys import KeyMissing, MasterKeys, SigningKeys
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run: the message names every missing or invalid setting."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATA_DIR": "instance",
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    "KEYS_DIR": None,
+    "SMTP_URL": None,
+    "MAIL_FROM": "registry@localhost",
+    "REMINDER_DAYS": "30,7,1",
+    "AUDIT_CHECKPOINT_EVERY": 1000,
+    "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    "BASE_URL": "http://127.0.0.1:5000",
+    # Flask / extensions
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Talent consent and digital-replica registry",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+def _database_uri(config: Config, data_dir: Path) -> str:
+    url = config.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{(data_dir / 'registry.db').resolve()}"
+    url = str(url)
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def reminder_days(config: Config | dict[str, Any]) -> tuple[int, ...]:
+    raw = config.get("REMINDER_DAYS", "30,7,1")
+    parts = [raw] if isinstance(raw, int) else str(raw).split(",")
+    try:
+        days = sorted({int(str(p).strip()) for p in parts if str(p).strip()}, reverse=True)
+    except ValueError as exc:
+        raise ConfigError(f"REGISTRY_REMINDER_DAYS must be whole days, got {raw!r}") from exc
+    if not days or min(days) < 0:
+        raise ConfigError(f"REGISTRY_REMINDER_DAYS must list whole days >= 0, got {raw!r}")
+    return tuple(days)
+
+
+def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
+    """Fill in derived settings and load keys; raises ConfigError naming what is missing."""
+    production = str(config["ENV"]).lower() == "production"
+    data_dir = Path(str(config["DATA_DIR"])).resolve()
+    keys_dir = Path(str(config["KEYS_DIR"] or data_dir / "keys")).resolve()
+    config["DATA_DIR"] = str(data_dir)
+    config["KEYS_DIR"] = str(keys_dir)
+    missing: list[str] = []
+    if not production:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret_file = data_dir / "secret_key"
+        if not config.get("SECRET_KEY"):
+            if not secret_file.exists():
+                secret_file.write_text(secrets.token_urlsafe(48))
+                secret_file.chmod(0o600)
+            config["SECRET_KEY"] = secret_file.read_text().strip()
+    elif not config.get("SECRET_KEY"):
+        missing.append("REGISTRY_SECRET_KEY")
+    if production and not config.get("DATABASE_URL"):
+        missing.append("REGISTRY_DATABASE_URL")
+    signing: SigningKeys | None = None
+    master: MasterKeys | None = None
+    try:
+        signing = SigningKeys.load(keys_dir / "signing", create=not production)
+    except KeyMissing as exc:
+        missing.append(f"{exc} (REGISTRY_KEYS_DIR)")
+    try:
+        master = MasterKeys.load(keys_dir / "master", create=not production)
+    except KeyMissing as exc:
+        missing.append(f"{exc} (REGISTRY_KEYS_DIR)")
+    if missing:
+        raise ConfigError("production mode refuses to start; missing: " + "; ".join(missing))
+    assert signing is not None and master is not None
+    config["SQLALCHEMY_DATABASE_URI"] = _database_uri(config, data_dir)
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
+    config["REMINDER_DAYS_PARSED"] = reminder_days(config)
+    if not production and str(config["BASE_URL"]).startswith("http://"):
+        # Browsers accept Secure cookies on http://localhost; other plain-HTTP dev hosts don't.
+        host = str(config["BASE_URL"]).split("//", 1)[1].split(":", 1)[0]
+        if host not in {"localhost", "127.0.0.1"}:
+            config["SESSION_COOKIE_SECURE"] = False
+    return signing, master

@@ -1,0 +1,1 @@
+"""Consents: scoped, versioned, evidenced, revocable; status computed from the clock."""

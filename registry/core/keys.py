@@ -1,0 +1,193 @@
+"""Key rings kept as files in the keys folder: Ed25519 signing keys and AES master keys.
+
+Layout (``KEYS_DIR``, by default ``<data dir>/keys``)::
+
+    signing/<kid>.pem      Ed25519 private keys (PKCS#8); the newest is named in signing/current
+    master/<kid>.key       32-byte AES master keys (base64); the current one named in master/current
+
+Retired keys stay in the folder: signing keys so that old receipts and checkpoints still verify
+(their public halves are published in the JWKS), master keys so that a rotation can be resumed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from joserfc import jws
+from joserfc.errors import JoseError, SecurityWarning
+from joserfc.jwk import OKPKey
+
+from registry.core.ids import new_id
+
+JWS_ALG = "EdDSA"
+
+
+class KeyMissing(RuntimeError):
+    """A key the configuration requires is not there (production refuses to start)."""
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class SigningKeys:
+    """Ed25519 keys for receipts (JWS compact, ``alg: EdDSA``) and audit checkpoints."""
+
+    directory: Path
+    current_kid: str
+    private: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path, *, create: bool) -> SigningKeys:
+        keys: dict[str, Ed25519PrivateKey] = {}
+        if directory.is_dir():
+            for pem in sorted(directory.glob("*.pem")):
+                key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+                if isinstance(key, Ed25519PrivateKey):
+                    keys[pem.stem] = key
+        current_file = directory / "current"
+        current = current_file.read_text().strip() if current_file.exists() else ""
+        if current not in keys:
+            if not create:
+                raise KeyMissing(f"signing key (no current Ed25519 key in {directory})")
+            ring = cls(directory, "", keys)
+            ring.rotate()
+            return ring
+        return cls(directory, current, keys)
+
+    def rotate(self) -> str:
+        """Create a new current key; the previous ones stay for verification."""
+        kid = new_id("sig")
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _write_private(self.directory / f"{kid}.pem", pem)
+        _write_private(self.directory / "current", kid.encode())
+        self.private[kid] = key
+        self.current_kid = kid
+        return kid
+
+    def public(self, kid: str) -> Ed25519PublicKey | None:
+        key = self.private.get(kid)
+        return key.public_key() if key else None
+
+    def sign_bytes(self, data: bytes) -> tuple[str, bytes]:
+        return self.current_kid, self.private[self.current_kid].sign(data)
+
+    def jwk(self, kid: str) -> OKPKey:
+        raw = (
+            self.private[kid]
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+        return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "kid": kid})
+
+    def jwks(self) -> dict[str, Any]:
+        """Every public key, current first, as a JWK Set."""
+        kids = [self.current_kid, *sorted(k for k in self.private if k != self.current_kid)]
+        out = []
+        for kid in kids:
+            entry = self.jwk(kid).as_dict(private=False)
+            entry.update({"kid": kid, "alg": JWS_ALG, "use": "sig"})
+            out.append(entry)
+        return {"keys": out}
+
+    def sign_jws(self, payload: bytes) -> str:
+        """A compact JWS (``alg: EdDSA``, ``kid``) over the payload bytes."""
+        kid = self.current_kid
+        private = OKPKey.import_key(
+            self.private[kid].private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        with warnings.catch_warnings():
+            # RFC 9864 prefers the name "Ed25519"; our published contract says EdDSA (RFC 8037).
+            warnings.simplefilter("ignore", SecurityWarning)
+            return jws.serialize_compact(
+                {"alg": JWS_ALG, "kid": kid, "typ": "JWT"}, payload, private, algorithms=[JWS_ALG]
+            )
+
+
+def verify_jws(token: str, jwks: dict[str, Any]) -> bytes:
+    """Verify a compact JWS against a JWK Set; returns the payload or raises ValueError."""
+    try:
+        header_b64 = token.split(".", 1)[0]
+        padded = header_b64 + "=" * (-len(header_b64) % 4)
+        header = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, IndexError) as exc:
+        raise ValueError("not a compact JWS") from exc
+    if header.get("alg") != JWS_ALG:
+        raise ValueError(f"unexpected algorithm {header.get('alg')!r}")
+    matching = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")]
+    if not matching:
+        raise ValueError(f"unknown key id {header.get('kid')!r}")
+    key = OKPKey.import_key(matching[0])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)
+            result = jws.deserialize_compact(token, key, algorithms=[JWS_ALG])
+    except JoseError as exc:
+        raise ValueError(f"bad signature: {exc.error}") from exc
+    return bytes(result.payload)
+
+
+@dataclass
+class MasterKeys:
+    """AES-256 master keys that wrap each performer's data key."""
+
+    directory: Path
+    current_kid: str
+    keys: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path, *, create: bool) -> MasterKeys:
+        keys: dict[str, bytes] = {}
+        if directory.is_dir():
+            for file in sorted(directory.glob("*.key")):
+                keys[file.stem] = base64.b64decode(file.read_bytes())
+        current_file = directory / "current"
+        current = current_file.read_text().strip() if current_file.exists() else ""
+        if current not in keys:
+            if not create:
+                raise KeyMissing(f"master key (no current master key in {directory})")
+            ring = cls(directory, "", keys)
+            ring.rotate()
+            return ring
+        return cls(directory, current, keys)
+
+    def rotate(self) -> str:
+        kid = new_id("mk")
+        key = secrets.token_bytes(32)
+        _write_private(self.directory / f"{kid}.key", base64.b64encode(key))
+        _write_private(self.directory / "current", kid.encode())
+        self.keys[kid] = key
+        self.current_kid = kid
+        return kid
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[self.current_kid]

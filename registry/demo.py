@@ -1,0 +1,91 @@
+"""``flask demo seed``: demo users for each role, productions and memberships; prints logins.
+
+Idempotent: the logins are generated once and kept in ``<data dir>/demo_logins.txt`` (0600).
+Feature modules add their own demo records through ``DEMO_SEEDERS``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from registry.accounts import services as accounts
+from registry.accounts.models import User
+from registry.appctx import setting
+from registry.extensions import db
+from registry.productions import services as productions
+from registry.productions.models import Production
+
+demo = AppGroup("demo", help="Demo data for trying the registry.")
+
+DEMO_USERS = (
+    ("admin@demo.test", "admin", "Ada Admin"),
+    ("rep@demo.test", "talent_rep", "Rita Rep"),
+    ("rep2@demo.test", "talent_rep", "Rafael Rep"),
+    ("vfx@demo.test", "vfx_lead", "Victor VFX"),
+    ("legal@demo.test", "legal", "Lena Legal"),
+    ("auditor@demo.test", "auditor", "Aude Auditor"),
+)
+DEMO_PRODUCTIONS = (
+    {"title": "Night Harbour", "code": "NH-01", "kind": "production", "phase": "production"},
+    {"title": "Glass Orchard", "code": "GO-02", "kind": "production", "phase": "post"},
+    {"title": "Harbour sequel pitch", "code": "NH-PITCH", "kind": "pitch", "phase": "development"},
+)
+
+# Each seeder gets the demo users by role and productions by code, and adds its records.
+Seeder = Callable[[dict[str, User], dict[str, Production]], None]
+DEMO_SEEDERS: list[Seeder] = []
+
+
+def _logins_file() -> Path:
+    return Path(setting("DATA_DIR")) / "demo_logins.txt"
+
+
+def seed() -> list[tuple[str, str, str]]:
+    """Create whatever demo records are missing; returns (email, role, password) rows."""
+    file = _logins_file()
+    known: dict[str, str] = json.loads(file.read_text()) if file.exists() else {}
+    users: dict[str, User] = {}
+    for email, role, name in DEMO_USERS:
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None:
+            password = secrets.token_urlsafe(9)
+            user = accounts.create_user(email, role, name, password, actor_id=None)
+            known[email] = password
+        users.setdefault(role, user)
+        users[email] = user
+    prods: dict[str, Production] = {}
+    for data in DEMO_PRODUCTIONS:
+        prod = db.session.execute(
+            select(Production).where(Production.code == data["code"])
+        ).scalar_one_or_none()
+        if prod is None:
+            prod = productions.create_production(dict(data), actor_id=None)
+            productions.add_member(prod, users["vfx_lead"].id, actor_id=None)
+        prods[str(data["code"])] = prod
+    created_now = not file.exists()
+    for seeder in DEMO_SEEDERS:
+        if created_now:
+            seeder(users, prods)
+    db.session.commit()
+    file.write_text(json.dumps(known, indent=1))
+    file.chmod(0o600)
+    return [(e, r, known.get(e, "(set before; see demo_logins.txt)")) for e, r, _ in DEMO_USERS]
+
+
+@demo.command("seed")
+def seed_command() -> None:
+    """Create demo users, productions and records, and print the demo logins."""
+    rows = seed()
+    base: Any = setting("BASE_URL")
+    click.echo(f"\nDemo logins for {base}/login :")
+    for email, role, password in rows:
+        click.echo(f"  {role:<11} {email:<20} password: {password}")
+    click.echo("")

@@ -1,0 +1,1 @@
+"""Productions (and pitches and concepts) and who is a member of each."""

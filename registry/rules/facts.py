@@ -1,0 +1,187 @@
+"""The facts the decision engine reads: plain frozen values, no database, no framework, no clock.
+
+A bridge next to the requests feature turns rows into these; the engine never fetches anything.
+Times are aware datetimes in UTC; `now` is always an input. Collections are tuples and frozensets
+so a fact can be shared between decisions and never changes under one.
+
+The vocabularies below are closed (DOMAIN.md): a value outside them is a missing fact, and the
+engine fails closed on it (rule R0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+Purpose = str
+Medium = str
+
+PURPOSES: tuple[str, ...] = (
+    "digital_replica",
+    "digital_alteration",
+    "synthetic_voice",
+    "visual_adr",
+    "re_ageing",
+    "model_training",
+    "model_reuse",
+)
+MEDIA: tuple[str, ...] = ("likeness", "voice", "performance")
+CHANGES: tuple[str, ...] = (
+    "cosmetics",
+    "wardrobe",
+    "noise_reduction",
+    "timing",
+    "continuity",
+    "pitch",
+    "clarity",
+    "re_ageing",
+    "other",
+)
+# Talent enhancement: "Post-production changes for cosmetics, wardrobe, noise reduction, timing,
+# continuity, pitch, clarity ...". `re_ageing` (R7) and `other` are never customary.
+CUSTOMARY_CHANGES: tuple[str, ...] = (
+    "cosmetics",
+    "wardrobe",
+    "noise_reduction",
+    "timing",
+    "continuity",
+    "pitch",
+    "clarity",
+)
+REQUEST_KINDS: tuple[str, ...] = (
+    "replica.create",
+    "replica.use",
+    "alteration",
+    "model.use",
+    "model.train",
+)
+PRODUCTION_KINDS: tuple[str, ...] = ("production", "pitch", "concept")
+CLEARANCES: tuple[str, ...] = ("owned", "cleared", "uncleared")
+SIGNERS: tuple[str, ...] = ("performer", "representative", "estate")
+OUTCOMES: tuple[str, ...] = ("allow", "escalate", "deny")
+BASES: tuple[str, ...] = ("consent", "customary_exception", "written_approval")
+EXCEPTIONS: tuple[str, ...] = (
+    "as_recorded",
+    "safety",
+    "unrecognizable",
+    "customary_changes",
+    "dubbing_or_double",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentFact:
+    """One version of a consent. `superseded` is True once an amendment replaced this version."""
+
+    id: str
+    version: int
+    performer_id: str
+    production_id: str
+    purposes: frozenset[str]
+    media: frozenset[str]
+    description: str
+    evidence_sha256: str | None
+    guild_compliant: bool
+    signed_by: str  # 'performer' | 'representative' | 'estate'
+    effective_from: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    superseded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PerformerFact:
+    id: str
+    guild: str | None
+    deceased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductionFact:
+    id: str
+    kind: str  # 'production' | 'pitch' | 'concept'
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFact:
+    description: str
+    clearance: str  # 'owned' | 'cleared' | 'uncleared'
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFact:
+    """An enhancement model, bound to one production.
+
+    `training_consents`: the model_training consents its training relied on, as recorded at
+    registration; pass the current version of each (an amended consent's newest version). When
+    several versions of one consent are given, the highest version is the one that counts.
+    `reuse_consents`: candidate model_reuse consents of its performers for the target production.
+    `performers`: facts of every performer in `performer_ids` (needed for C3 and C5; a performer
+    without facts fails closed).
+    """
+
+    id: str
+    production_id: str
+    performer_ids: tuple[str, ...]
+    sources: tuple[SourceFact, ...]
+    retired: bool
+    training_consents: tuple[ConsentFact, ...]
+    reuse_consents: tuple[ConsentFact, ...] = ()
+    performers: tuple[PerformerFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaFact:
+    """A registered replica; `consents`: those its creation relied on (current versions)."""
+
+    id: str
+    performer_id: str
+    production_id: str
+    media: frozenset[str]
+    consents: tuple[ConsentFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalFact:
+    """A written approval recorded by legal. Without an evidence hash it does not count."""
+
+    id: str
+    note: str
+    evidence_sha256: str | None
+    clears_sources: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """Exactly the API's `facts` object; facts not given are False or empty."""
+
+    as_recorded: bool = False
+    safety: bool = False
+    unrecognizable: bool = False
+    changes: frozenset[str] = frozenset()
+    dubbing_or_double_permitted: bool = False
+    alters_tone_delivery_or_intent: bool = False
+    new_dialogue: bool = False
+    may_harm_reputation: bool = False
+    training_sources: tuple[SourceFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInput:
+    """Everything one decision reads.
+
+    `production`: the target production (None = unknown: fails closed). `performer`: None for
+    model.use (the model names its performers). `consents`: candidate consents of the
+    performer(s), of any production and status: the engine keeps those valid under C1-C5.
+    """
+
+    kind: str
+    production: ProductionFact | None
+    performer: PerformerFact | None
+    media: frozenset[str]
+    facts: RequestFacts
+    consents: tuple[ConsentFact, ...]
+    now: datetime
+    model: ModelFact | None = None
+    replica: ReplicaFact | None = None
+    approvals: tuple[ApprovalFact, ...] = ()

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by features: authentication (sessions and bearer tokens), errors."""

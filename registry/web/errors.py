@@ -1,0 +1,101 @@
+"""One JSON error body for the API, HTML error pages for people; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from registry.core.errors import ServiceError
+from registry.extensions import db
+
+log = logging.getLogger("registry.errors")
+JSON_PREFIXES = ("/api/", "/.well-known/", "/calendar/")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"json": {"a": {"0": {"b": [..]}}}}`` becomes ``{"a.0.b": [..]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in {"json", "query", "form", "files", "headers", "path"}:
+                name = ""
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            for field, msgs in flatten_errors(value, name).items():
+                out.setdefault(field, []).extend(msgs)
+    elif isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            out[prefix or "_schema"] = list(messages)
+        else:
+            for i, m in enumerate(messages):
+                out.update(flatten_errors(m, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+def error_response(code: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:
+    body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
+    return response
+
+
+def _page(code: int, message: str) -> tuple[str, int]:
+    return render_template(
+        "errors/error.html", code=code, status=HTTPStatus(code).phrase, message=message
+    ), code
+
+
+def handle_http(exc: HTTPException) -> Any:
+    code = exc.code or 500
+    if code >= 500:
+        db.session.rollback()
+        message = "Something went wrong on our side; it has been logged."
+    else:
+        message = exc.description or HTTPStatus(code).phrase
+    errors = None
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:
+        errors = flatten_errors(data["messages"])
+        message = "Some fields are invalid." if code == 422 else message
+    if wants_json():
+        response = error_response(code, message, errors)
+        if code == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+    return _page(code, message)
+
+
+def handle_service(exc: ServiceError) -> Any:
+    db.session.rollback()
+    if wants_json():
+        return error_response(exc.status, exc.message, exc.errors or None)
+    return _page(exc.status, exc.message)
+
+
+def handle_unexpected(exc: Exception) -> Any:
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    message = "Something went wrong on our side; it has been logged."
+    if wants_json():
+        return error_response(500, message)
+    return _page(500, message)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(ServiceError, handle_service)
+    app.register_error_handler(Exception, handle_unexpected)

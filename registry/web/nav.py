@@ -1,0 +1,80 @@
+"""Navigation by role: each feature lists its pages here; only registered endpoints show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+    hint: str = ""
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem(
+        "My performers",
+        "performers_pages.index",
+        ("talent_rep", "admin"),
+        "Find performers and their consents",
+    ),
+    NavItem(
+        "Expiring consents",
+        "consents_pages.expiring",
+        ("talent_rep", "admin"),
+        "Consents ending in the next 30, 60 or 90 days",
+    ),
+    NavItem(
+        "May I use this?",
+        "requests_pages.new",
+        ("vfx_lead", "admin"),
+        "Ask the registry before every use",
+    ),
+    NavItem(
+        "Requests",
+        "requests_pages.index",
+        ("vfx_lead", "admin", "legal"),
+        "Request history and decisions",
+    ),
+    NavItem(
+        "Models",
+        "models_pages.index",
+        ("vfx_lead", "admin", "legal"),
+        "Enhancement models and replicas",
+    ),
+    NavItem(
+        "Approval queue",
+        "approvals_pages.queue",
+        ("legal", "admin"),
+        "Escalated requests waiting for written approval",
+    ),
+    NavItem(
+        "Reminders",
+        "reminders_pages.dashboard",
+        ("admin", "talent_rep", "vfx_lead"),
+        "Expiry reminders and notifications",
+    ),
+    NavItem("Audit trail", "audit_pages.index", ("auditor", "admin"), "Events and verification"),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    hint: str
+
+
+def nav_items(role: str | None) -> list[NavLink]:
+    if role is None:
+        return []
+    endpoints = current_app.view_functions
+    return [
+        NavLink(item.label, url_for(item.endpoint), item.hint)
+        for item in NAV
+        if role in item.roles and item.endpoint in endpoints
+    ]
