@@ -24,7 +24,7 @@ from registry.web import errors, public
 from registry.web.nav import nav_items
 
 # Every model module, so that the metadata (and Alembic) sees every table.
-from registry import models as _models  # noqa: F401  # isort: skip
+from registry import tables as _tables  # noqa: F401  # isort: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -52,7 +52,7 @@ def build_app(url: str, data_dir: Path, **overrides: Any) -> Flask:
         }
     )
     with app.app_context():
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="heads")
     return app
 
 
