@@ -10,6 +10,7 @@ from registry.accounts.cli import users
 from registry.appctx import signing_keys
 from registry.audit.cli import audit
 from registry.demo import demo
+from registry.receipts import receipts
 
 keys = AppGroup("keys", help="Signing and encryption keys.")
 
@@ -21,7 +22,13 @@ def rotate_signing() -> None:
     click.echo(f"New signing key {kid} is current.")
 
 
-COMMAND_GROUPS = (users, audit, keys, demo)
+COMMAND_GROUPS = (
+    users,
+    audit,
+    keys,
+    demo,
+    receipts,
+)
 
 
 def register(app: Flask) -> None:

@@ -171,6 +171,7 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
             basis = "customary_exception"
         else:  # an allow with nothing under it: fail closed
             t.fire("R0", "incomplete", items="a consent or customary exception to rest on")
+            t.need("a consent or customary exception to rest on")
             outcome = DENY
     rules = tuple(sorted(t.fired, key=lambda f: RULE_ORDER[f.id]))
     if outcome == ALLOW:
@@ -182,7 +183,9 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
         if t.needs_approval and not valid:
             wanted.append("written approval")
         missing = tuple(dict.fromkeys(wanted))
-    if outcome == DENY or not t.relied:
+    if outcome == DENY:
+        return Decision(outcome, None, rules, (), missing, None, RULESET_VERSION)
+    if not t.relied:
         return Decision(
             outcome, basis, rules, (), missing, None, RULESET_VERSION, approval_ids, t.exception
         )
