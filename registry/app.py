@@ -17,6 +17,7 @@ from registry.accounts import pages as accounts_pages
 from registry.accounts.services import user_for_login_session
 from registry.appctx import RegistryState
 from registry.audit import api as audit_api
+from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
 from registry.extensions import csrf, db, login_manager, migrate
 from registry.productions import api as productions_api
@@ -36,6 +37,7 @@ API_BLUEPRINTS = (
 PAGE_BLUEPRINTS = (
     public.bp,
     accounts_pages.bp,
+    audit_pages.bp,
 )
 
 

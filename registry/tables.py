@@ -1,9 +1,13 @@
 """Imports every feature's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from registry.accounts import models as accounts
+from registry.approvals import models as approvals  # noqa: F401
 from registry.audit import models as audit
 from registry.consents import models as consents
+from registry.models import models as enhancement_models  # noqa: F401
 from registry.performers import models as performers
 from registry.productions import models as productions
+from registry.replicas import models as replicas  # noqa: F401
+from registry.requests import models as use_requests  # noqa: F401
 
 __all__ = ["accounts", "audit", "consents", "performers", "productions"]

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from registry.app import create_app
 from registry.extensions import db
+from tests.browser import CHROMIUM_ARGS, LiveServer, chromium_path, serve
 from tests.databases import temporary_database
 
 
@@ -113,3 +114,30 @@ def isolated_app(db_kind: str, tmp_path: Path) -> Iterator[Flask]:
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(isolated_app: Flask) -> Iterator[LiveServer]:
+    """The isolated app served over real HTTP on 127.0.0.1 (a free port)."""
+    with serve(isolated_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser: Any) -> Iterator[Any]:
+    """A fresh Playwright page (own cookies) in headless Chromium."""
+    context = _browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

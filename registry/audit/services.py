@@ -154,7 +154,7 @@ def count_events(session: DbSession) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
-def _event_rows(session: DbSession, batch: int) -> Iterable[Any]:
+def _event_rows(session: DbSession, batch: int) -> Any:
     stmt = select(
         AuditEvent.seq,
         AuditEvent.at,
@@ -183,9 +183,25 @@ def verify(
     moved (its ``prev_hash`` is not its predecessor's hash), or a checkpoint that does not match.
     """
     checkpoints = {cp.seq: cp for cp in session.execute(select(AuditCheckpoint)).scalars()}
+    rows = _event_rows(session, batch)
+    try:
+        chain = _walk_chain(rows, checkpoints, progress, batch)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL: close it even when stopping early
+    if not chain.ok:
+        return chain
+    return _check_checkpoints(checkpoints, chain.events, signing)
+
+
+def _walk_chain(
+    rows: Iterable[Any],
+    checkpoints: dict[int, AuditCheckpoint],
+    progress: Callable[[int], None] | None,
+    batch: int,
+) -> Verification:
     expected_seq, prev = 1, GENESIS
     count = 0
-    for row in _event_rows(session, batch):
+    for row in rows:
         seq, at, actor, action, stype, sid, digest, prev_hash, stored = row
         if seq != expected_seq:
             what = "an event is missing before it" if seq > expected_seq else "out of order"
@@ -204,7 +220,13 @@ def verify(
             progress(batch)
     if progress is not None and count % batch:
         progress(count % batch)
-    for cp in checkpoints.values():
+    return Verification(True, count)
+
+
+def _check_checkpoints(
+    checkpoints: dict[int, AuditCheckpoint], count: int, signing: SigningKeys
+) -> Verification:
+    for cp in sorted(checkpoints.values(), key=lambda c: c.seq):
         public = signing.public(cp.kid)
         if public is None:
             return Verification(False, count, cp.seq, f"checkpoint signed by unknown key {cp.kid}")

@@ -384,7 +384,7 @@ def model_use(inp: DecisionInput, t: Trace) -> None:
                 uncovered=", ".join(sorted(uncovered_all)),
                 performers=", ".join(lacking),
             )
-        elif not outside:
+        elif not outside and not model.retired:
             t.fire("R9", "in_production", consents=ids(latest), **where)
             t.by_consent = True
         t.rely(latest)

@@ -1,0 +1,1 @@
+"""Written approvals recorded by legal on escalated requests."""

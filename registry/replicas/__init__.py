@@ -1,0 +1,1 @@
+"""Digital replicas: registered only from an allowed replica.create request."""

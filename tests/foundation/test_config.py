@@ -1,0 +1,77 @@
+"""Configuration: development generates keys once; production refuses to start without them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from registry.app import create_app
+from registry.config import ConfigError, reminder_days
+from registry.extensions import db
+
+
+def test_production_refuses_to_start_and_names_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        create_app({"ENV": "production", "DATA_DIR": str(tmp_path)})
+    message = str(info.value)
+    for name in ("REGISTRY_SECRET_KEY", "REGISTRY_DATABASE_URL", "signing key", "master key"):
+        assert name in message
+    assert not (tmp_path / "keys").exists()  # nothing generated in production
+
+
+def test_production_starts_with_everything_given(tmp_path: Path) -> None:
+    create_app({"DATA_DIR": str(tmp_path)})  # development: generates the keys once
+    app = create_app(
+        {
+            "ENV": "production",
+            "DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "s" * 40,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        }
+    )
+    assert app.config["SECRET_KEY"] == "s" * 40
+
+
+def test_development_generates_secrets_and_keys_once(tmp_path: Path) -> None:
+    first = create_app({"DATA_DIR": str(tmp_path)})
+    second = create_app({"DATA_DIR": str(tmp_path)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (
+        first.extensions["registry"].signing.current_kid
+        == second.extensions["registry"].signing.current_kid
+    )
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_variables_configure_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REGISTRY_REMINDER_DAYS", "14,3")
+    app = create_app()
+    assert app.config["DATA_DIR"] == str(tmp_path.resolve())
+    assert app.config["REMINDER_DAYS_PARSED"] == (14, 3)
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("registry.db")
+
+
+def test_reminder_days_must_be_whole_days() -> None:
+    assert reminder_days({"REMINDER_DAYS": "1, 30,7"}) == (30, 7, 1)
+    with pytest.raises(ConfigError):
+        reminder_days({"REMINDER_DAYS": "soon"})
+
+
+def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(tmp_path: Path) -> None:
+    app = create_app({"DATA_DIR": str(tmp_path)})
+    with app.app_context():
+        pragmas = {
+            name: db.session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout")
+        }
+    assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 30000}
+
+
+def test_postgres_urls_use_psycopg3(tmp_path: Path) -> None:
+    app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u@127.0.0.1/x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/x"
