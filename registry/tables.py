@@ -7,6 +7,7 @@ from registry.consents import models as consents
 from registry.models import models as enhancement_models  # noqa: F401
 from registry.performers import models as performers
 from registry.productions import models as productions
+from registry.reminders import models as reminders  # noqa: F401
 from registry.replicas import models as replicas  # noqa: F401
 from registry.requests import models as use_requests  # noqa: F401
 
