@@ -21,6 +21,7 @@ from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
 from registry.extensions import csrf, db, login_manager, migrate
 from registry.productions import api as productions_api
+from registry.requests import api as requests_api
 from registry.web import errors, public
 from registry.web.nav import nav_items
 
@@ -33,6 +34,7 @@ API_BLUEPRINTS = (
     accounts_api.blp,
     productions_api.blp,
     audit_api.blp,
+    requests_api.blp,
 )
 PAGE_BLUEPRINTS = (
     public.bp,

@@ -263,7 +263,7 @@ def near_misses(
     Only for the reason of a deny (off the hot path); "" when there is no such candidate.
     """
     notes: list[str] = []
-    for consent in sorted(consents, key=lambda c: (c.id, c.version)):
+    for consent in consents:
         if consent.performer_id != performer.id or consent.production_id != production_id:
             continue
         if not any(not accepted_purposes(purpose, m).isdisjoint(consent.purposes) for m in MEDIA):
@@ -271,4 +271,4 @@ def near_misses(
         problems = consent_problems(consent, performer, production_id, purpose, media, now)
         if problems:
             notes.append(f"{consent.id} v{consent.version}: {'; '.join(problems)}")
-    return f" ({' | '.join(notes)})" if notes else ""
+    return f" ({' | '.join(sorted(set(notes)))})" if notes else ""

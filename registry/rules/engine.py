@@ -140,15 +140,12 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
     if not t.fired:  # cannot happen: every handler fires a rule; fail closed all the same
         t.fire("R0", "incomplete", items="a rule that decides this request")
     outcome = (ALLOW, ESCALATE, DENY)[worst]
-    valid = sorted(
-        (a for a in inp.approvals if a.evidence_sha256 and a.evidence_sha256.strip()),
-        key=lambda a: a.id,
-    )
+    valid = [a for a in inp.approvals if a.evidence_sha256 and a.evidence_sha256.strip()]
     clears = any(a.clears_sources for a in valid)
     basis: str | None = None
     approval_ids: tuple[str, ...] = ()
     if inp.approvals and outcome != ALLOW:
-        given = ", ".join(sorted(a.id for a in inp.approvals))
+        given = ", ".join(sorted({a.id for a in inp.approvals}))
         if outcome == DENY:
             t.fire("R14", "deny_stays", approvals=given)
         elif not valid:
@@ -161,7 +158,7 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
                 detail="it does not state that the training sources were cleared",
             )
         else:
-            approval_ids = tuple(a.id for a in valid)
+            approval_ids = tuple(sorted({a.id for a in valid}))
             t.fire("R14", "lifted", approvals=", ".join(approval_ids))
             outcome, basis = ALLOW, "written_approval"
     if outcome == ALLOW and basis is None:

@@ -146,16 +146,16 @@ def _replica_registered(inp: DecisionInput, t: Trace) -> None:
         return
     invalid = [c for c in behind if not holds(c, performer, replica.production_id, inp.now)]
     if invalid:
-        notes = [
+        notes = {
             f"{c.id} v{c.version}: "
             + "; ".join(
                 consent_problems(
                     c, performer, replica.production_id, "digital_replica", (), inp.now
                 )
             )
-            for c in sorted(invalid, key=lambda c: (c.id, c.version))
-        ]
-        t.fire("R3", "consent_invalid", replica=replica.id, detail=" | ".join(notes))
+            for c in invalid
+        }
+        t.fire("R3", "consent_invalid", replica=replica.id, detail=" | ".join(sorted(notes)))
         t.need(f"a valid consent behind replica {replica.id}")
         return
     wanted = tuple(m for m in _media(inp) if m in replica.media)
@@ -313,9 +313,9 @@ def training_problems(
             bad.append(consent)
     if not bad and len(ok) == len(set(model.performer_ids)):
         return [], []
-    notes: list[str] = []
-    touched: list[str] = []
-    for consent in sorted(bad, key=lambda c: (c.id, c.version)):
+    notes: set[str] = set()
+    touched: set[str] = set()
+    for consent in bad:
         performer = performers.get(consent.performer_id)
         if consent.performer_id not in model.performer_ids or performer is None:
             problems: tuple[str, ...] = (
@@ -325,14 +325,14 @@ def training_problems(
             problems = consent_problems(
                 consent, performer, model.production_id, "model_training", (), now
             )
-        notes.append(f"{consent.id} v{consent.version}: {'; '.join(problems)}")
-        if consent.performer_id not in touched:
-            touched.append(consent.performer_id)
+        notes.add(f"{consent.id} v{consent.version}: {'; '.join(problems)}")
+        touched.add(consent.performer_id)
     for performer_id in model.performer_ids:
         if performer_id not in ok and performer_id not in touched:
-            notes.append(f"performer {performer_id}: no model_training consent recorded")
-            touched.append(performer_id)
-    return notes, touched
+            notes.add(f"performer {performer_id}: no model_training consent recorded")
+            touched.add(performer_id)
+    named = [pid for pid in dict.fromkeys(model.performer_ids) if pid in touched]
+    return sorted(notes), named + sorted(touched - set(named))
 
 
 def model_use(inp: DecisionInput, t: Trace) -> None:

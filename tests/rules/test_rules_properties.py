@@ -35,7 +35,7 @@ from tests.rules.builders import NOW, SHA
 
 RANK = {"deny": 0, "escalate": 1, "allow": 2}
 BASES = {"consent", "customary_exception", "written_approval"}
-SETTINGS = settings(max_examples=200, deadline=None)
+SETTINGS = settings(max_examples=200, deadline=None, database=None)
 
 PRODUCTIONS = (
     ProductionFact("P1", "production"),

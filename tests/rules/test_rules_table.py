@@ -1,4 +1,4 @@
-"""The ruleset, case by case: each row is one situation, the decision the guidance calls for, and why.
+"""The ruleset, case by case: each row is a situation and the decision the guidance calls for.
 
 Rows are grouped by the rule (R0-R14) or consent condition (C1-C5) they exercise; the guidance's
 own examples are marked "guidance:". Every row asserts the outcome, the basis, the rule IDs that
@@ -103,12 +103,14 @@ ROWS: tuple[Row, ...] = (
     Row("R0 unknown clearance of a training source",
         request("model.train", consents=(training(),),
                 training_sources=(SourceFact("stock", "licensed"),)),
-        "deny", None, ("R0",), missing=("a known clearance of training source 0 (not 'licensed')",)),
+        "deny", None, ("R0",),
+        missing=("a known clearance of training source 0 (not 'licensed')",)),
     Row("R0 as_recorded contradicts visual ADR, even with consent and approval",
         request("alteration", as_recorded=True, new_dialogue=True, consents=(ADR,),
                 approvals=(approval(),)),
         "deny", None, ("R0", "R7", "R14"),
-        missing=("consistent facts (as_recorded contradicts visual ADR (new, unscripted dialogue))",)),
+        missing=("consistent facts (as_recorded contradicts visual ADR (new, unscripted "
+                 "dialogue))",)),
     Row("R0 as_recorded contradicts a change of tone",
         request("alteration", as_recorded=True, alters_tone_delivery_or_intent=True),
         "deny", None, ("R0", "R7"),
@@ -132,11 +134,13 @@ ROWS: tuple[Row, ...] = (
         "escalate", None, ("R1", "R2"), ("K3",), (APPROVAL,)),
     Row("R1 synthetic_voice does not cover likeness",
         request("replica.create", media=["likeness", "voice"],
-                consents=(consent("K3", purposes=("synthetic_voice",), media=("voice", "likeness")),)),
+                consents=(consent("K3", purposes=("synthetic_voice",),
+                                  media=("voice", "likeness")),)),
         "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
     Row("R1 two consents together cover likeness and voice",
         request("replica.create", media=["likeness", "voice"],
-                consents=(consent(), consent("K3", purposes=("synthetic_voice",), media=("voice",)))),
+                consents=(consent(),
+                          consent("K3", purposes=("synthetic_voice",), media=("voice",)))),
         "escalate", None, ("R1", "R2"), ("K1", "K3"), (APPROVAL,)),
     Row("R1 consent for another purpose does not count",
         request("replica.create", consents=(DUB,)), "deny", None, ("R1", "R2"),
@@ -151,7 +155,8 @@ ROWS: tuple[Row, ...] = (
         "deny", None, ("R3", "R4"), missing=("a valid consent behind replica R1",)),
     Row("R3 an amendment dropped digital_replica from the replica's consent",
         request("replica.use", replica=replica(consents=(
-            consent("KR", superseded=True), consent("KR", version=2, purposes=("model_training",)))),
+            consent("KR", superseded=True),
+            consent("KR", version=2, purposes=("model_training",)))),
             safety=True),
         "deny", None, ("R3", "R4"), missing=("a valid consent behind replica R1",)),
     Row("R3 a replica with no consent recorded behind it",

@@ -1,0 +1,99 @@
+"""Consent receipts and termination receipts: compact JWS (EdDSA) with the registry's keys.
+
+The payload names the performer by id and professional name only (never personal data), the
+production, purposes, media, description, validity, version, status and evidence hash. The
+token is the same format ``registry.receipts`` makes (header ``{"alg": "EdDSA", "kid", "typ"}``,
+canonical JSON payload) and verifies with ``verify_receipt`` or ``flask receipts verify``
+against the JWKS; it is signed here directly with the Ed25519 key because bulk imports sign
+one receipt per consent and this path is several times faster.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from registry.appctx import setting, signing_keys
+from registry.core.hashing import canonical_json
+
+_HEADERS: dict[str, str] = {}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def sign(payload: dict[str, Any]) -> str:
+    """A compact JWS over the canonical JSON of ``payload`` with the current signing key."""
+    keys = signing_keys()
+    kid = keys.current_kid
+    header = _HEADERS.get(kid)
+    if header is None:
+        header = _b64(json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).encode())
+        _HEADERS[kid] = header
+    signing_input = f"{header}.{_b64(canonical_json(payload))}"
+    signature = keys.private[kid].sign(signing_input.encode())
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def consent_payload(
+    version: Any,
+    *,
+    professional_name: str,
+    production: Any,
+    status: str,
+    supersedes: str | None,
+) -> dict[str, Any]:
+    """What a consent receipt says about one version (``version``: a row or row-like object)."""
+    return {
+        "typ": "consent",
+        "iss": setting("BASE_URL"),
+        "consent_id": version.consent_id,
+        "version": version.version,
+        "version_id": version.id,
+        "performer": {"id": version.performer_id, "professional_name": professional_name},
+        "production": {"id": production.id, "code": production.code, "title": production.title},
+        "purposes": list(version.purposes),
+        "media": list(version.media),
+        "description": version.description,
+        "restrictions": version.restrictions,
+        "signed_by": version.signed_by,
+        "signed_at": iso(version.signed_at),
+        "guild_compliant": version.guild_compliant,
+        "evidence_sha256": version.evidence_sha256,
+        "valid_from": iso(version.effective_from),
+        "valid_until": iso(version.expires_at),
+        "status": status,
+        "supersedes": supersedes,
+        "issued_at": iso(version.created_at),
+    }
+
+
+def termination_payload(
+    version: Any, *, professional_name: str, production: Any, at: datetime
+) -> dict[str, Any]:
+    """What a termination receipt says: which version ended, when, and why."""
+    return {
+        "typ": "consent-termination",
+        "iss": setting("BASE_URL"),
+        "consent_id": version.consent_id,
+        "version": version.version,
+        "version_id": version.id,
+        "performer": {"id": version.performer_id, "professional_name": professional_name},
+        "production": {"id": production.id, "code": production.code, "title": production.title},
+        "purposes": list(version.purposes),
+        "media": list(version.media),
+        "evidence_sha256": version.evidence_sha256,
+        "valid_from": iso(version.effective_from),
+        "valid_until": iso(version.expires_at),
+        "status": "revoked",
+        "revoked_at": iso(at),
+        "reason": version.revocation_reason,
+        "issued_at": iso(at),
+    }

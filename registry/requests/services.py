@@ -1,0 +1,333 @@
+"""Use requests: submit, decide (the one path to the rules engine), re-evaluate, read.
+
+``decide_request`` is the only caller of ``registry.rules.decide`` in the registry: the API,
+the pages, approvals, re-evaluation and the cascade all come through it. It loads the facts,
+decides, stores the decision with the consent versions it relied on, signs its receipt and
+audits it, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, insert, select
+
+from registry.accounts.models import User
+from registry.audit.trail import record
+from registry.core.clock import utcnow
+from registry.core.errors import Forbidden, Invalid, NotFound
+from registry.core.hashing import sha256_hex
+from registry.core.ids import new_id
+from registry.extensions import db
+from registry.models.models import EnhancementModel
+from registry.performers.models import Performer
+from registry.productions.access import can_see_production, member_production_ids
+from registry.productions.models import Production
+from registry.receipts import sign_receipt
+from registry.replicas.models import Replica
+from registry.requests import facts as bridge
+from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
+from registry.requests.validity import present, valid_clause, validities
+from registry.rules import decide
+
+READERS = ("admin", "vfx_lead", "legal")
+REQUESTERS = ("admin", "vfx_lead")
+FACT_FLAGS = (
+    "as_recorded",
+    "safety",
+    "unrecognizable",
+    "dubbing_or_double_permitted",
+    "alters_tone_delivery_or_intent",
+    "new_dialogue",
+    "may_harm_reputation",
+)
+
+
+# -- who sees what ------------------------------------------------------------------------------
+
+
+def can_see_request(user: User, req: UseRequest) -> bool:
+    if user.role == "vfx_lead":
+        return can_see_production(user, req.production_id)
+    return user.role in READERS
+
+
+def visible_request(user: User, request_id: str, *, lock: bool = False) -> UseRequest:
+    """The request, or NotFound. ``lock``: take a row lock (PostgreSQL ``FOR UPDATE``; on
+    SQLite every transaction already holds the write lock), refreshing what the session holds."""
+    if lock:
+        req = db.session.execute(
+            select(UseRequest)
+            .where(UseRequest.id == request_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+    else:
+        req = db.session.get(UseRequest, request_id)
+    if req is None or not can_see_request(user, req):
+        raise NotFound("No such request.")
+    return req
+
+
+def current_decision(req: UseRequest) -> DecisionRecord:
+    row = db.session.get(DecisionRecord, req.current_decision_id)
+    assert row is not None, "every stored request has a decision"
+    return row
+
+
+def requests_query(user: User, filters: dict[str, Any], now: datetime) -> Select[Any]:
+    """Requests the user may see, newest first, filtered by the list endpoint's filters."""
+    stmt = select(UseRequest).order_by(UseRequest.created_at.desc(), UseRequest.id.desc())
+    if user.role == "vfx_lead":
+        stmt = stmt.where(UseRequest.production_id.in_(member_production_ids(user)))
+    elif user.role not in READERS:
+        raise Forbidden("Your role may not read requests.")
+    for name in ("production_id", "kind", "model_id", "performer_id", "replica_id"):
+        if filters.get(name):
+            stmt = stmt.where(getattr(UseRequest, name) == filters[name])
+    if filters.get("outcome") or filters.get("valid") is not None:
+        stmt = stmt.join(DecisionRecord, DecisionRecord.id == UseRequest.current_decision_id)
+        if filters.get("outcome"):
+            stmt = stmt.where(DecisionRecord.outcome == filters["outcome"])
+        if filters.get("valid") is True:
+            stmt = stmt.where(valid_clause(now))
+        elif filters.get("valid") is False:
+            stmt = stmt.where(~valid_clause(now))
+    return stmt
+
+
+# -- deciding -------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def decide_request(
+    req: UseRequest,
+    now: datetime,
+    *,
+    trigger: str = "request",
+    actor_id: str | None = None,
+    new: bool = False,
+) -> DecisionRecord:
+    """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited).
+
+    Earlier decisions are kept unchanged. ``new``: the request was created in this transaction.
+    """
+    loaded = bridge.load(db.session, req, now, new=new)
+    decision = decide(loaded.input)
+    sequence = req.decision_count + 1
+    decision_id = new_id("dec")
+    rule_ids = [r.id for r in decision.rules]
+    payload = {
+        "typ": "decision",
+        "decision_id": decision_id,
+        "request_id": req.id,
+        "sequence": sequence,
+        "kind": req.kind,
+        "outcome": decision.outcome,
+        "basis": decision.basis,
+        "rules": rule_ids,
+        "consent_ids": list(decision.consent_ids),
+        "approval_ids": list(decision.approval_ids),
+        "decided_at": now.isoformat(),
+        "valid_until": _iso(decision.valid_until),
+        "ruleset_version": decision.ruleset_version,
+    }
+    receipt = sign_receipt(payload)
+    row = DecisionRecord(
+        id=decision_id,
+        request_id=req.id,
+        sequence=sequence,
+        trigger=trigger,
+        outcome=decision.outcome,
+        basis=decision.basis,
+        rules=[
+            {"id": r.id, "section": r.section, "reason": r.reason, "outcome": r.outcome}
+            for r in decision.rules
+        ],
+        consent_ids=list(decision.consent_ids),
+        missing=list(decision.missing),
+        approval_ids=list(decision.approval_ids),
+        exception=decision.exception,
+        valid_until=decision.valid_until,
+        decided_at=now,
+        decided_by=actor_id,
+        ruleset_version=decision.ruleset_version,
+        receipt=receipt,
+    )
+    db.session.add(row)
+    db.session.flush()
+    if decision.consent_ids:
+        db.session.execute(
+            insert(DecisionConsent),
+            [
+                {
+                    "decision_id": decision_id,
+                    "version_id": loaded.version_ids[cid],
+                    "consent_id": cid,
+                }
+                for cid in decision.consent_ids
+            ],
+        )
+    req.current_decision_id = decision_id
+    req.decision_count = sequence
+    db.session.flush()
+    record(
+        "decision.made",
+        "decision",
+        decision_id,
+        {**payload, "receipt_sha256": sha256_hex(receipt.encode())},
+        actor_id=actor_id,
+    )
+    return row
+
+
+# -- submitting -----------------------------------------------------------------------------------
+
+
+def _stored_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {name: bool(facts.get(name, False)) for name in FACT_FLAGS}
+    out["changes"] = sorted(set(facts.get("changes") or ()))
+    out["training_sources"] = [
+        {"description": s["description"], "clearance": s["clearance"]}
+        for s in facts.get("training_sources") or ()
+    ]
+    return out
+
+
+def _check_references(
+    user: User, data: dict[str, Any]
+) -> tuple[Replica | None, EnhancementModel | None]:
+    """Every refusal before anything is written: 422 for bad fields, 404 for hidden objects."""
+    kind = data["kind"]
+    errors: dict[str, list[str]] = {}
+    performer_id = data.get("performer_id")
+    if kind not in ("model.use", "replica.use") and not performer_id:
+        errors["performer_id"] = [f"Required for a {kind} request."]
+    if performer_id and db.session.get(Performer, performer_id) is None:
+        errors["performer_id"] = ["No performer with this id."]
+    if kind == "replica.use" and not data.get("replica_id"):
+        errors["replica_id"] = ["Required for a replica.use request."]
+    if kind != "replica.use" and data.get("replica_id"):
+        errors["replica_id"] = ["Only for a replica.use request."]
+    if kind == "model.use" and not data.get("model_id"):
+        errors["model_id"] = ["Required for a model.use request."]
+    if kind != "model.use" and data.get("model_id"):
+        errors["model_id"] = ["Only for a model.use request."]
+    if errors:
+        raise Invalid("Some fields are invalid.", errors)
+    production_id = data["production_id"]
+    if not db.session.get(Production, production_id) or not can_see_production(
+        user, production_id
+    ):
+        raise NotFound("No such production.", {"production_id": ["No such production."]})
+    replica = None
+    if data.get("replica_id"):
+        replica = db.session.get(Replica, data["replica_id"])
+        if replica is None or not can_see_production(user, replica.production_id):
+            raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
+    model = None
+    if data.get("model_id"):
+        model = db.session.get(EnhancementModel, data["model_id"])
+        if model is None or not can_see_production(user, model.production_id):
+            raise NotFound("No such model.", {"model_id": ["No such model."]})
+    return replica, model
+
+
+def submit_request(data: dict[str, Any], *, user: User, now: datetime | None = None) -> UseRequest:
+    """Store a use request and decide it at once (a deny is stored too: it is not an error)."""
+    now = now or utcnow()
+    if not user.has_role(*REQUESTERS):
+        raise Forbidden("Your role may not submit use requests.")
+    replica, _ = _check_references(user, data)
+    performer_id = data.get("performer_id")
+    if replica is not None and not performer_id:
+        performer_id = replica.performer_id
+    req = UseRequest(
+        id=new_id("req"),
+        kind=data["kind"],
+        performer_id=performer_id,
+        production_id=data["production_id"],
+        replica_id=data.get("replica_id"),
+        model_id=data.get("model_id"),
+        media=sorted(set(data["media"])),
+        description=data["description"],
+        facts=_stored_facts(data.get("facts") or {}),
+        requested_by=user.id,
+        created_at=now,
+        decision_count=0,
+    )
+    db.session.add(req)
+    db.session.flush()
+    record(
+        "request.created",
+        "use_request",
+        req.id,
+        {
+            "kind": req.kind,
+            "production_id": req.production_id,
+            "performer_id": req.performer_id,
+            "model_id": req.model_id,
+            "replica_id": req.replica_id,
+            "media": req.media,
+            "facts": req.facts,
+        },
+        actor_id=user.id,
+    )
+    decide_request(req, now, trigger="request", actor_id=user.id, new=True)
+    return req
+
+
+def reevaluate(request_id: str, *, user: User, now: datetime | None = None) -> UseRequest:
+    """Decide the request again on the current facts (a new decision; the old ones stay)."""
+    now = now or utcnow()
+    req = visible_request(user, request_id, lock=True)
+    decide_request(req, now, trigger="reevaluation", actor_id=user.id)
+    return req
+
+
+def decisions_query(req: UseRequest) -> Select[Any]:
+    return (
+        select(DecisionRecord)
+        .where(DecisionRecord.request_id == req.id)
+        .order_by(DecisionRecord.sequence)
+    )
+
+
+# -- presenting -----------------------------------------------------------------------------------
+
+
+def present_request(req: UseRequest, decision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "kind": req.kind,
+        "performer_id": req.performer_id,
+        "production_id": req.production_id,
+        "replica_id": req.replica_id,
+        "model_id": req.model_id,
+        "media": req.media,
+        "description": req.description,
+        "facts": req.facts,
+        "requested_by": req.requested_by,
+        "created_at": req.created_at,
+        "decision_count": req.decision_count,
+        "decision": decision,
+    }
+
+
+def present_decisions(rows: list[DecisionRecord], now: datetime) -> list[dict[str, Any]]:
+    found = validities(db.session, rows, now)
+    return [present(row, found[row.id]) for row in rows]
+
+
+def present_requests(reqs: list[UseRequest], now: datetime) -> list[dict[str, Any]]:
+    """Each request with its current decision (two queries for the whole list)."""
+    ids = [r.current_decision_id for r in reqs]
+    rows = list(
+        db.session.execute(select(DecisionRecord).where(DecisionRecord.id.in_(ids))).scalars()
+    )
+    by_id = {d["id"]: d for d in present_decisions(rows, now)}
+    return [present_request(r, by_id[str(r.current_decision_id)]) for r in reqs]
