@@ -16,25 +16,39 @@ from registry.accounts import api as accounts_api
 from registry.accounts import pages as accounts_pages
 from registry.accounts.services import user_for_login_session
 from registry.appctx import RegistryState
+from registry.approvals import api as approvals_api
 from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
+from registry.consents import api as consents_api
 from registry.extensions import csrf, db, login_manager, migrate
+from registry.models import api as models_api
+from registry.performers import api as performers_api
 from registry.productions import api as productions_api
+from registry.replicas import api as replicas_api
 from registry.requests import api as requests_api
 from registry.web import errors, public
 from registry.web.nav import nav_items
 
 # Every model module, so that the metadata (and Alembic) sees every table.
 from registry import tables as _tables  # noqa: F401  # isort: skip
+# The gate's receiver of consent_ended (the revocation cascade), connected in every process.
+from registry.requests import cascade as _cascade  # noqa: F401  # isort: skip
+# The reminders feature's receiver of consent_ended (notices to production members).
+from registry.reminders import receivers as _reminder_receivers  # noqa: F401  # isort: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 
 API_BLUEPRINTS = (
     accounts_api.blp,
     productions_api.blp,
+    performers_api.blp,
+    consents_api.blp,
     audit_api.blp,
     requests_api.blp,
+    models_api.blp,
+    approvals_api.blp,
+    replicas_api.blp,
 )
 PAGE_BLUEPRINTS = (
     public.bp,

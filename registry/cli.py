@@ -10,7 +10,9 @@ from registry.accounts.cli import users
 from registry.appctx import signing_keys
 from registry.audit.cli import audit
 from registry.demo import demo
+from registry.performers.cli import performers, rotate_master_command
 from registry.receipts import receipts
+from registry.reminders.cli import mailcatcher_command, reminders, scheduler
 
 keys = AppGroup("keys", help="Signing and encryption keys.")
 
@@ -22,12 +24,19 @@ def rotate_signing() -> None:
     click.echo(f"New signing key {kid} is current.")
 
 
+keys.add_command(rotate_master_command)
+
+
 COMMAND_GROUPS = (
     users,
     audit,
     keys,
     demo,
     receipts,
+    performers,
+    reminders,
+    scheduler,
+    mailcatcher_command,
 )
 
 

@@ -15,15 +15,17 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import String, Table, func, select, text, type_coerce
 
 from registry.audit.models import GENESIS, AuditCheckpoint, AuditEvent
-from registry.core.clock import utcnow
+from registry.core.clock import as_utc, utcnow
 from registry.core.db import DbSession
 from registry.core.hashing import content_hash
 from registry.core.keys import SigningKeys
 
 ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_CHECKPOINTS: Table = AuditCheckpoint.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,19 @@ class AuditEntry:
     actor_id: str | None = None
 
 
+def hashed_time(at: datetime) -> str:
+    """The text of a timestamp as hashed: UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``.
+
+    It is exactly what SQLite stores and what PostgreSQL's ``to_char`` below renders, so that
+    verification reads the text straight from SQL without converting any datetime.
+    """
+    at = as_utc(at)
+    return f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}"
+
+
 def event_hash(
     seq: int,
-    at: datetime,
+    at: str,
     actor_id: str | None,
     action: str,
     subject_type: str,
@@ -46,7 +58,7 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     line = (
-        f"{seq}|{at.isoformat()}|{actor_id or ''}|{action}|{subject_type}|{subject_id}"
+        f"{seq}|{at}|{actor_id or ''}|{action}|{subject_type}|{subject_id}"
         f"|{content_digest}|{prev_hash}"
     )
     return hashlib.sha256(line.encode()).hexdigest()
@@ -56,12 +68,15 @@ def checkpoint_message(seq: int, head_hash: str) -> bytes:
     return f"audit-checkpoint|{seq}|{head_hash}".encode()
 
 
+_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def _lock_and_head(session: DbSession) -> tuple[int, str]:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PG_LOCK, {"key": ADVISORY_LOCK_KEY})
+    row = connection.execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -77,6 +92,7 @@ def record_many(
         return 0
     seq, prev = _lock_and_head(session)
     at = utcnow()
+    at_text = hashed_time(at)
     rows: list[dict[str, Any]] = []
     checkpoints: list[dict[str, Any]] = []
     for entry in entries:
@@ -84,7 +100,7 @@ def record_many(
         digest = content_hash(entry.content)
         current = event_hash(
             seq,
-            at,
+            at_text,
             entry.actor_id,
             entry.action,
             entry.subject_type,
@@ -117,9 +133,10 @@ def record_many(
                 }
             )
         prev = current
-    session.execute(insert(AuditEvent), rows)
+    connection = session.connection()
+    connection.execute(_EVENTS.insert(), rows)
     if checkpoints:
-        session.execute(insert(AuditCheckpoint), checkpoints)
+        connection.execute(_CHECKPOINTS.insert(), checkpoints)
     return seq
 
 
@@ -155,18 +172,17 @@ def count_events(session: DbSession) -> int:
 
 
 def _event_rows(session: DbSession, batch: int) -> Any:
+    """Every event in order, its time as the hashed text, straight from SQL (Core, no ORM)."""
+    c = _EVENTS.c
+    if session.get_bind().dialect.name == "postgresql":
+        at_text: Any = func.to_char(func.timezone("UTC", c.at), "YYYY-MM-DD HH24:MI:SS.US")
+    else:
+        at_text = type_coerce(c.at, String)
     stmt = select(
-        AuditEvent.seq,
-        AuditEvent.at,
-        AuditEvent.actor_id,
-        AuditEvent.action,
-        AuditEvent.subject_type,
-        AuditEvent.subject_id,
-        AuditEvent.content_hash,
-        AuditEvent.prev_hash,
-        AuditEvent.hash,
-    ).order_by(AuditEvent.seq)
-    return session.execute(stmt.execution_options(yield_per=batch))
+        c.seq, at_text, c.actor_id, c.action, c.subject_type, c.subject_id, c.content_hash,
+        c.prev_hash, c.hash,
+    ).order_by(c.seq)
+    return session.connection().execute(stmt.execution_options(yield_per=batch))
 
 
 def verify(

@@ -7,12 +7,14 @@ it wraps a new data key and reloads the folder when it meets a master key id it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
 from registry.appctx import master_keys, setting
-from registry.core.crypto import DataKeyStore, DecryptionError
+from registry.core.crypto import DataKeyStore, DecryptionError, RewrapProgress
 from registry.core.keys import KeyMissing, MasterKeys
 
 STORE_FILE = "datakeys.sqlite"
@@ -60,3 +62,44 @@ def key_store() -> DataKeyStore:
         store = DataKeyStore(store_path(), ReloadingMasterRing(master_keys()))
         current_app.extensions[_EXTENSION] = store
     return store
+
+
+@dataclass(frozen=True)
+class Rotation:
+    master_kid: str
+    resumed: bool
+    rewrapped: int
+    retired: tuple[str, ...]
+
+
+def rotate_master(
+    *,
+    retire_old: bool = False,
+    batch: int = 500,
+    progress: Callable[[RewrapProgress], None] | None = None,
+) -> Rotation:
+    """Make a new master key current and re-wrap every data key under it.
+
+    If an earlier rotation was interrupted (some data keys are still under an older master
+    key), this finishes that one instead of starting another. Old master keys stay in the
+    folder (a key that still wraps a row is never deleted); ``retire_old`` deletes those that
+    no data key uses any more once every row is re-wrapped.
+    """
+    store = key_store()
+    ring = ReloadingMasterRing(master_keys())
+    current, _ = ring.current()
+    stale = {kid: n for kid, n in store.count_by_master().items() if kid != current}
+    resumed = bool(stale)
+    if not resumed:
+        current = master_keys().rotate()
+    rewrapped = store.rewrap(batch=batch, progress=progress)
+    retired: list[str] = []
+    if retire_old:
+        in_use = store.count_by_master()
+        keys = master_keys()
+        for kid in sorted(keys.keys):
+            if kid != keys.current_kid and not in_use.get(kid):
+                (keys.directory / f"{kid}.key").unlink(missing_ok=True)
+                keys.keys.pop(kid, None)
+                retired.append(kid)
+    return Rotation(master_keys().current_kid, resumed, rewrapped, tuple(retired))

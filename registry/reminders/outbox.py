@@ -230,7 +230,9 @@ def enqueue_ended(version_ids: Sequence[str], kind: str, at: datetime, now: date
         versions.extend(
             db.session.execute(select(ConsentVersion).where(ConsentVersion.id.in_(ids))).scalars()
         )
-    versions = [v for v in versions if v.id not in known]
+    # Only the version that was current when the consent ended: a revocation names every
+    # version of the consent, and superseded ones had already stopped counting.
+    versions = [v for v in versions if v.id not in known and v.superseded_at is None]
     if not versions:
         return []
     productions = sorted({v.production_id for v in versions})

@@ -1,1 +1,1 @@
-"""Use requests and their decisions: the gate every replication, alteration or re-use goes through."""
+"""Use requests and their decisions: the gate every replication, alteration or re-use passes."""

@@ -229,7 +229,11 @@ def replica_fact(
 ) -> ReplicaFact | None:
     row = session.execute(
         select(
-            Replica.id, Replica.performer_id, Replica.production_id, Replica.media, Replica.decision_id
+            Replica.id,
+            Replica.performer_id,
+            Replica.production_id,
+            Replica.media,
+            Replica.decision_id,
         ).where(Replica.id == replica_id)
     ).first()
     if row is None:
@@ -248,9 +252,7 @@ def approval_facts(session: DbSession, request_id: str) -> tuple[ApprovalFact, .
     return tuple(
         ApprovalFact(r[0], r[1], r[2], bool(r[3]))
         for r in session.execute(
-            select(
-                Approval.id, Approval.note, Approval.evidence_sha256, Approval.clears_sources
-            )
+            select(Approval.id, Approval.note, Approval.evidence_sha256, Approval.clears_sources)
             .where(Approval.request_id == request_id)
             .order_by(Approval.id)
         )

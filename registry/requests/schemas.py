@@ -14,12 +14,12 @@ BASES = ("consent", "customary_exception", "written_approval")
 _ID = validate.Length(min=1, max=40)
 
 
-class SourceSchema(Schema):
+class RequestSourceSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=500))
     clearance = fields.String(required=True, validate=validate.OneOf(CLEARANCES))
 
 
-class FactsSchema(Schema):
+class RequestFactsSchema(Schema):
     """The facts of a request; facts not given are false or empty."""
 
     as_recorded = fields.Boolean(load_default=False)
@@ -35,7 +35,7 @@ class FactsSchema(Schema):
     new_dialogue = fields.Boolean(load_default=False)
     may_harm_reputation = fields.Boolean(load_default=False)
     training_sources = fields.List(
-        fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=100)
+        fields.Nested(RequestSourceSchema), load_default=list, validate=validate.Length(max=100)
     )
 
 
@@ -58,7 +58,7 @@ class RequestInSchema(Schema):
         validate=validate.Length(min=1, max=len(MEDIA)),
     )
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    facts = fields.Nested(FactsSchema, load_default=dict, allow_none=True)
+    facts = fields.Nested(RequestFactsSchema, load_default=dict, allow_none=True)
 
 
 class RequestFilterSchema(PaginationSchema):
@@ -71,7 +71,7 @@ class RequestFilterSchema(PaginationSchema):
     valid = fields.Boolean(metadata={"description": "whether the current decision is valid"})
 
 
-class FiredRuleSchema(Schema):
+class DecisionRuleSchema(Schema):
     id = fields.String(required=True)
     section = fields.String(required=True)
     reason = fields.String(required=True)
@@ -85,7 +85,7 @@ class DecisionSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     basis = fields.String(required=True, allow_none=True, validate=validate.OneOf(BASES))
-    rules = fields.List(fields.Nested(FiredRuleSchema), required=True)
+    rules = fields.List(fields.Nested(DecisionRuleSchema), required=True)
     consent_ids = fields.List(fields.String(), required=True)
     missing = fields.List(fields.String(), required=True)
     valid_until = fields.DateTime(required=True, allow_none=True)
@@ -107,7 +107,7 @@ class DecisionPageSchema(PageSchema):
     items = fields.List(fields.Nested(DecisionSchema), required=True)
 
 
-class FactsOutSchema(FactsSchema):
+class RequestFactsOutSchema(RequestFactsSchema):
     pass
 
 
@@ -120,7 +120,7 @@ class RequestSchema(Schema):
     model_id = fields.String(required=True, allow_none=True)
     media = fields.List(fields.String(), required=True)
     description = fields.String(required=True)
-    facts = fields.Nested(FactsOutSchema, required=True)
+    facts = fields.Nested(RequestFactsOutSchema, required=True)
     requested_by = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
     decision_count = fields.Integer(required=True)

@@ -220,9 +220,7 @@ def _check_references(
     if errors:
         raise Invalid("Some fields are invalid.", errors)
     production_id = data["production_id"]
-    if not db.session.get(Production, production_id) or not can_see_production(
-        user, production_id
-    ):
+    if not db.session.get(Production, production_id) or not can_see_production(user, production_id):
         raise NotFound("No such production.", {"production_id": ["No such production."]})
     replica = None
     if data.get("replica_id"):

@@ -44,9 +44,7 @@ def _version_problem(
     if expires_at <= now:
         found.append((expires_at, f"consent {consent_id} v{version} expired"))
     if superseded_at is not None and superseded_at <= now:
-        found.append(
-            (superseded_at, f"consent {consent_id} v{version} was amended (superseded)")
-        )
+        found.append((superseded_at, f"consent {consent_id} v{version} was amended (superseded)"))
     return min(found) if found else None
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from registry.appctx import signing_keys
 from registry.audit.models import AuditEvent
-from registry.audit.services import AuditEntry, event_hash, record_many, verify
+from registry.audit.services import AuditEntry, event_hash, hashed_time, record_many, verify
 from registry.audit.trail import record
 from registry.core.clock import utcnow
 from registry.extensions import db
@@ -94,7 +94,7 @@ def test_inserted_in_the_middle_is_caught(ctx: Flask) -> None:
         _sql("UPDATE audit_events SET seq = :new WHERE seq = :old", new=seq + 1, old=seq)
     prev = db.session.execute(text("SELECT hash FROM audit_events WHERE seq = 5")).scalar_one()
     at = utcnow()
-    forged = event_hash(6, at, None, "x", "y", "z", "0" * 64, "1" * 64)
+    forged = event_hash(6, hashed_time(at), None, "x", "y", "z", "0" * 64, "1" * 64)
     db.session.execute(
         AuditEvent.__table__.insert().values(
             seq=6,
@@ -128,7 +128,7 @@ def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint(ctx: Flask
     prev = "0" * 64
     updates = []
     for seq, _at, actor, action, stype, sid, digest in rows:
-        at = db.session.get(AuditEvent, seq).at  # type: ignore[union-attr]
+        at = hashed_time(db.session.get(AuditEvent, seq).at)  # type: ignore[union-attr]
         sid = "forged" if seq == 10 else sid
         new = event_hash(seq, at, actor, action, stype, sid, digest, prev)
         updates.append((seq, sid, prev, new))

@@ -1,0 +1,51 @@
+"""JSON endpoints for written approvals of escalated requests (legal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.approvals import services
+from registry.approvals.schemas import ApprovalInSchema, ApprovalPageSchema, ApprovedRequestSchema
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.requests import services as requests
+from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.schemas import PaginationSchema, paginate
+
+blp = Blueprint(
+    "approvals_api",
+    __name__,
+    url_prefix="/api/v1/requests",
+    description="Written approvals of escalated requests",
+)
+blp.before_request(authenticate_api)
+
+
+@blp.route("/<request_id>/approvals")
+class Approvals(MethodView):
+    @roles_required(*requests.READERS)
+    @blp.arguments(PaginationSchema, location="query")
+    @blp.response(200, ApprovalPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], request_id: str) -> Any:
+        """The written approvals recorded on the request."""
+        req = requests.visible_request(actor(), request_id)
+        return paginate(services.approvals_query(req), args["page"], args["per_page"])
+
+    @roles_required(*services.APPROVERS)
+    @blp.arguments(ApprovalInSchema)
+    @blp.response(201, ApprovedRequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data: dict[str, Any], request_id: str) -> Any:
+        """Approve the current escalate decision in writing; the request is decided again.
+
+        409 when the decision is a deny (R14: the error names what is missing), already an
+        allow, no longer valid, or was approved meanwhile."""
+        now = utcnow()
+        req, approval = services.approve(request_id, data, user=actor(), now=now)
+        db.session.commit()
+        return {**requests.present_requests([req], now)[0], "approval": approval}

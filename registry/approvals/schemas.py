@@ -1,0 +1,48 @@
+"""Shapes of written approvals in the API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from registry.models.schemas import SHA256
+from registry.requests.schemas import RequestSchema
+from registry.web.schemas import PageSchema
+
+
+class ApprovalInSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    evidence_sha256 = fields.String(
+        required=True, validate=SHA256, metadata={"description": "SHA-256 of the signed approval"}
+    )
+    clears_sources = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the approval states that the unowned or uncleared training "
+            "material was cleared (needed for model.train with such sources, R12)"
+        },
+    )
+    decision_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "the decision approved; 409 if it is no longer the current"},
+    )
+
+
+class ApprovalSchema(Schema):
+    id = fields.String(required=True)
+    request_id = fields.String(required=True)
+    decision_id = fields.String(required=True)
+    note = fields.String(required=True)
+    evidence_sha256 = fields.String(required=True)
+    clears_sources = fields.Boolean(required=True)
+    approved_by = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ApprovedRequestSchema(RequestSchema):
+    approval = fields.Nested(ApprovalSchema, required=True)
+
+
+class ApprovalPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ApprovalSchema), required=True)

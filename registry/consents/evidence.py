@@ -1,0 +1,151 @@
+"""Evidence documents: the signed consent (PDF or image), checked, hashed, stored encrypted.
+
+The real type comes from the file's bytes (``filetype``), never from its name or the declared
+content type; only PDF, PNG, JPEG and WebP are kept, up to ``MAX_UPLOAD_BYTES``. The content
+and the original file name are sealed under the performer's data key, so erasing the performer
+makes them unreadable everywhere. A document belongs to a consent when its SHA-256 is the
+evidence hash recorded on one of the consent's versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO
+
+import filetype
+from sqlalchemy import select
+
+from registry.appctx import setting
+from registry.audit.trail import record
+from registry.consents.models import Consent, ConsentVersion, EvidenceDocument
+from registry.core.clock import utcnow
+from registry.core.crypto import KeyDestroyed
+from registry.core.errors import Invalid, NotFound
+from registry.core.hashing import sha256_hex
+from registry.core.ids import new_id
+from registry.extensions import db
+from registry.performers.models import Performer
+from registry.performers.personal import open_bytes, seal_bytes
+
+ALLOWED_TYPES = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+}
+TABLE = "evidence_documents"
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    content_type: str
+    sha256: str
+    filename: str
+
+
+def read_upload(stream: IO[bytes], filename: str | None, field: str = "file") -> Upload:
+    """Read and check an uploaded file; Invalid (naming ``field``) when it may not be kept."""
+    limit = int(setting("MAX_UPLOAD_BYTES"))
+    data = stream.read(limit + 1)
+    if not data:
+        raise Invalid("Some fields are invalid.", {field: ["The file is empty."]})
+    if len(data) > limit:
+        raise Invalid(
+            "Some fields are invalid.", {field: [f"The file is larger than {limit} bytes."]}
+        )
+    kind = filetype.guess(data)
+    mime = kind.mime if kind is not None else None
+    if mime not in ALLOWED_TYPES:
+        raise Invalid(
+            "Some fields are invalid.",
+            {field: ["Only PDF, PNG, JPEG or WebP documents are accepted (checked from content)."]},
+        )
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "document"
+    return Upload(data, mime, sha256_hex(data), name)
+
+
+def store(performer: Performer, upload: Upload, *, actor_id: str | None) -> EvidenceDocument:
+    """Keep the document encrypted (once per performer and hash)."""
+    existing = db.session.execute(
+        select(EvidenceDocument).where(
+            EvidenceDocument.performer_id == performer.id,
+            EvidenceDocument.sha256 == upload.sha256,
+            EvidenceDocument.content_ct.is_not(None),
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if performer.erased_at is not None:
+        raise Invalid("Some fields are invalid.", {"file": ["This performer's record was erased."]})
+    doc_id = new_id("doc")
+    key_id = performer.data_key_id
+    doc = EvidenceDocument(
+        id=doc_id,
+        performer_id=performer.id,
+        sha256=upload.sha256,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        content_ct=seal_bytes(key_id, TABLE, "content_ct", doc_id, upload.data),
+        filename_ct=seal_bytes(key_id, TABLE, "filename_ct", doc_id, upload.filename.encode()),
+        uploaded_by=actor_id,
+        created_at=utcnow(),
+    )
+    db.session.add(doc)
+    db.session.flush()
+    record(
+        "evidence.stored",
+        "performer",
+        performer.id,
+        {"document_id": doc_id, "sha256": upload.sha256, "size": len(upload.data)},
+        actor_id=actor_id,
+    )
+    return doc
+
+
+def attach(consent: Consent, upload: Upload, *, actor_id: str | None) -> tuple[EvidenceDocument, ConsentVersion]:
+    """Store the document of a consent: its hash must be one a version recorded."""
+    version = db.session.execute(
+        select(ConsentVersion)
+        .where(ConsentVersion.consent_id == consent.id, ConsentVersion.evidence_sha256 == upload.sha256)
+        .order_by(ConsentVersion.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if version is None:
+        raise Invalid(
+            "Some fields are invalid.",
+            {"file": ["This document's SHA-256 is not the evidence hash of any version of this consent."]},
+        )
+    performer = db.session.get(Performer, consent.performer_id)
+    assert performer is not None
+    return store(performer, upload, actor_id=actor_id), version
+
+
+def document_for(version: ConsentVersion) -> EvidenceDocument:
+    doc = db.session.execute(
+        select(EvidenceDocument).where(
+            EvidenceDocument.performer_id == version.performer_id,
+            EvidenceDocument.sha256 == (version.evidence_sha256 or ""),
+        ).order_by(EvidenceDocument.created_at)
+        .limit(1)
+    ).scalar_one_or_none()
+    if doc is None:
+        raise NotFound("No document was uploaded for this version.")
+    return doc
+
+
+def content(doc: EvidenceDocument) -> bytes:
+    """The document's bytes in clear; NotFound once the performer was erased."""
+    performer = db.session.get(Performer, doc.performer_id)
+    if doc.content_ct is None or performer is None or performer.erased_at is not None:
+        raise NotFound("This document was erased.")
+    try:
+        return open_bytes(performer.data_key_id, TABLE, "content_ct", doc.id, bytes(doc.content_ct))
+    except KeyDestroyed as exc:
+        raise NotFound("This document was erased.") from exc
+
+
+def download_name(version: ConsentVersion, doc: EvidenceDocument) -> str:
+    """A file name that says what it is without any personal data."""
+    extension = ALLOWED_TYPES.get(doc.content_type, "bin")
+    return f"consent-{version.consent_id}-v{version.version}-evidence.{extension}"

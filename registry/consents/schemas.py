@@ -1,0 +1,190 @@
+"""Shapes of consents in the API, also used by the pages and the bulk import.
+
+``ConsentInSchema`` checks every field and then the fields together (``validation``) with the
+caller's rights, so a refusal names every bad field at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from registry.consents.models import MEDIA, PURPOSES, SIGNERS
+from registry.consents.status import STATUSES
+from registry.consents.validation import new_consent_errors
+from registry.web.schemas import PageSchema, PaginationSchema
+
+SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
+DESCRIPTION = validate.Length(
+    min=20, max=5000, error="Describe the specific intended use in 20 to 5000 characters."
+)
+_TEXT_FIELDS = ("description", "restrictions", "reason", "evidence_sha256", "performer_id", "production_id")
+
+
+def _strip(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: (v.strip() if isinstance(v, str) and k in _TEXT_FIELDS else v) for k, v in data.items()
+        }
+    return data
+
+
+def _lower_hash(data: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(data.get("evidence_sha256"), str):
+        data["evidence_sha256"] = data["evidence_sha256"].lower()
+    return data
+
+
+def _purposes(**kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(PURPOSES)),
+        validate=validate.Length(min=1, max=len(PURPOSES)),
+        **kwargs,
+    )
+
+
+def _media(**kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(MEDIA)),
+        validate=validate.Length(min=1, max=len(MEDIA)),
+        **kwargs,
+    )
+
+
+class ConsentInSchema(Schema):
+    performer_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    production_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    purposes = _purposes(required=True)
+    media = _media(required=True)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    signed_by = fields.String(required=True, validate=validate.OneOf(SIGNERS))
+    signed_at = fields.AwareDateTime(required=True)
+    evidence_sha256 = fields.String(required=True, validate=SHA256)
+    guild_compliant = fields.Boolean(required=True)
+    restrictions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    effective_from = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "default: signed_at"}
+    )
+    expires_at = fields.AwareDateTime(required=True)
+
+    @pre_load
+    def strip(self, data: Any, **_: Any) -> Any:
+        return _strip(data)
+
+    @validates_schema(skip_on_field_errors=False)
+    def together(self, data: dict[str, Any], **_: Any) -> None:
+        errors = new_consent_errors(data, g.get("actor"))
+        if errors:
+            raise ValidationError(errors)  # type: ignore[arg-type]
+
+    @post_load
+    def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return _lower_hash(data)
+
+
+class AmendSchema(Schema):
+    """The signed amendment: its evidence and signature time, and whatever changes."""
+
+    evidence_sha256 = fields.String(required=True, validate=SHA256)
+    signed_at = fields.AwareDateTime(required=True)
+    signed_by = fields.String(validate=validate.OneOf(SIGNERS))
+    purposes = _purposes()
+    media = _media()
+    description = fields.String(validate=DESCRIPTION)
+    restrictions = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    guild_compliant = fields.Boolean()
+    effective_from = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+
+    @pre_load
+    def strip(self, data: Any, **_: Any) -> Any:
+        return _strip(data)
+
+    @post_load
+    def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return _lower_hash(data)
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+    @pre_load
+    def strip(self, data: Any, **_: Any) -> Any:
+        return _strip(data)
+
+
+class ConsentSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the consent's id (all versions)"})
+    version = fields.Integer(required=True)
+    version_id = fields.String(required=True)
+    performer_id = fields.String(required=True)
+    performer_name = fields.String(allow_none=True, metadata={"description": "professional name"})
+    production_id = fields.String(required=True)
+    production_code = fields.String(allow_none=True)
+    purposes = fields.List(fields.String(), required=True)
+    media = fields.List(fields.String(), required=True)
+    description = fields.String(required=True)
+    signed_by = fields.String(required=True)
+    signed_at = fields.DateTime(required=True)
+    evidence_sha256 = fields.String(allow_none=True)
+    evidence_uploaded = fields.Boolean()
+    guild_compliant = fields.Boolean(required=True)
+    restrictions = fields.String(allow_none=True)
+    effective_from = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    superseded_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    revocation_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    receipt = fields.String(allow_none=True, metadata={"description": "JWS consent receipt"})
+    termination_receipt = fields.String(
+        allow_none=True, metadata={"description": "JWS termination receipt (revoked only)"}
+    )
+
+
+class ConsentPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ConsentSchema), required=True)
+
+
+class ConsentListSchema(Schema):
+    items = fields.List(fields.Nested(ConsentSchema), required=True)
+
+
+class ConsentQuerySchema(PaginationSchema):
+    performer_id = fields.String(validate=validate.Length(max=40))
+    production_id = fields.String(validate=validate.Length(max=40))
+    purpose = fields.String(validate=validate.OneOf(PURPOSES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    expiring_within_days = fields.Integer(
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "active consents whose expires_at is within N days"},
+    )
+
+
+class VersionQuerySchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+
+
+class ReceiptSchema(Schema):
+    consent_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    receipt = fields.String(allow_none=True, required=True)
+    termination_receipt = fields.String(allow_none=True)
+
+
+class EvidenceUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "the signed document (PDF, PNG, JPEG, WebP)"})
+
+
+class EvidenceSchema(Schema):
+    id = fields.String(required=True)
+    consent_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)

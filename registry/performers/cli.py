@@ -1,0 +1,58 @@
+"""``flask performers erase ID`` (crypto-shredding) and ``flask keys rotate`` (master key)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from tqdm import tqdm
+
+from registry.core.crypto import RewrapProgress
+from registry.core.errors import ServiceError
+from registry.extensions import db
+from registry.performers import services
+from registry.performers.keystore import key_store, rotate_master, store_path
+
+performers = AppGroup("performers", help="Performers: erasure of personal data.")
+
+
+@performers.command("erase")
+@click.argument("performer_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(performer_id: str, yes: bool) -> None:
+    """Destroy a performer's data key: their personal data and documents become unreadable
+    everywhere (backups included); consents and the audit trail stay; a tombstone remains."""
+    if not yes:
+        click.confirm(
+            f"Erase the personal data of {performer_id} for good? This cannot be undone", abort=True
+        )
+    try:
+        performer = services.erase_performer(performer_id, actor_id=None)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"Erased {performer.id}: data key {performer.data_key_id} destroyed; personal data and "
+        "documents are unreadable, consents and the audit trail are kept."
+    )
+
+
+@click.command("rotate")
+@click.option("--retire-old", is_flag=True, help="Delete master keys no data key uses any more.")
+@click.option("--batch", default=500, show_default=True, help="Data keys per transaction.")
+def rotate_master_command(retire_old: bool, batch: int) -> None:
+    """New master key; re-wrap every data key under it (resumable: just run it again)."""
+    store = key_store()
+    total = sum(store.count_by_master().values())
+    with tqdm(total=total, desc="re-wrapping data keys", unit="key", file=None) as bar:
+
+        def progress(step: RewrapProgress) -> None:
+            bar.total = step.done + step.remaining
+            bar.n = step.done
+            bar.refresh()
+
+        result = rotate_master(retire_old=retire_old, batch=batch, progress=progress)
+    verb = "Resumed the interrupted rotation to" if result.resumed else "New master key"
+    click.echo(f"{verb} {result.master_kid}: {result.rewrapped} data key(s) re-wrapped in {store_path()}.")
+    if result.retired:
+        click.echo(f"Retired master key(s): {', '.join(result.retired)}")

@@ -1,0 +1,61 @@
+"""``flask reminders run-once``, ``flask scheduler run`` and ``flask mailcatcher``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from registry.appctx import setting
+from registry.reminders import jobs, mailcatcher, scheduler as scheduler_process
+
+reminders = AppGroup("reminders", help="Expiry reminders and notifications.")
+scheduler = AppGroup("scheduler", help="The scheduler process.")
+
+
+@reminders.command("run-once")
+def run_once_command() -> None:
+    """One full pass: scan for due reminders, cascade expiries, deliver what is due; then exit."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    result = jobs.run_once(app)
+    click.echo(result.summary())
+
+
+@scheduler.command("run")
+def run_command() -> None:
+    """Run the scheduler in this process (the web server never runs jobs) until stopped."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(
+        f"Scheduler: scan every {setting('REMINDER_INTERVAL_SECONDS')} s, deliver every "
+        f"{setting('REMINDER_DELIVERY_INTERVAL_SECONDS')} s; "
+        f"e-mail {'via ' + str(setting('SMTP_URL')).split('@')[-1] if setting('SMTP_URL') else 'off (in-app only)'}."
+    )
+    scheduler_process.run(app)
+
+
+@click.command("mailcatcher")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=2525, show_default=True, type=int)
+def mailcatcher_command(host: str, port: int) -> None:
+    """A local SMTP server that keeps every message in <data dir>/mail/ and prints it."""
+    folder = Path(str(setting("DATA_DIR"))) / "mail"
+    controller = mailcatcher.start(host, port, folder, lambda line: click.echo(line))
+    click.echo(f"Mail catcher on smtp://{host}:{port}, keeping messages in {folder}")
+    done = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not done.wait(1):
+            pass
+    finally:
+        controller.stop()

@@ -1,0 +1,390 @@
+"""The delivery pass: claim due deliveries, re-check them, send, record; retry with backoff.
+
+1. Claim (one short transaction): pick due ``pending`` rows whose lease is free, ``FOR UPDATE
+   SKIP LOCKED`` on PostgreSQL (another process skips them), and stamp ``claimed_by`` and
+   ``claimed_until``. On SQLite the transaction is ``BEGIN IMMEDIATE``: it claims before any other
+   process can look. The guarded UPDATE re-checks the lease either way.
+2. Snapshot what each message needs, then end the transaction: nothing is held while sending.
+3. Per delivery: a consent no longer live (revoked, superseded, expired) or a recipient no longer
+   concerned makes it ``cancelled``, never sent; otherwise send (SMTP, webhook, or in-app) and
+   record ``sent`` in a transaction of its own, guarded by ``claimed_by``.
+   A failure counts an attempt: retried after ``base * 2**(attempts-1)``, ``failed`` after
+   ``REMINDER_MAX_ATTEMPTS``.
+
+Exactly once: a claimed row is sent by its claimer only. The one window left is a crash between
+the SMTP/HTTP call and the commit of ``sent``: the lease then runs out and the message is sent
+again, with the same Message-ID / ``X-Registry-Delivery`` (at-least-once at worst).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from registry.accounts.models import User
+from registry.appctx import setting
+from registry.audit.trail import record
+from registry.consents.models import ConsentVersion
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.performers.models import Performer, PerformerRepresentative
+from registry.productions.models import Production, ProductionMember
+from registry.reminders import mail, messages, webhooks
+from registry.reminders.messages import Notice
+from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
+
+log = logging.getLogger("registry.reminders")
+
+LEASE = timedelta(minutes=10)
+LEASE_MARGIN = timedelta(minutes=2)
+"""Stop sending from a batch when less than this is left of its lease (longer than a timeout)."""
+BATCH = 50
+MAX_BATCHES = 40
+
+
+def new_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: DeliveryResult) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.cancelled += other.cancelled
+        for key, value in other.by_channel.items():
+            self.by_channel[key] = self.by_channel.get(key, 0) + value
+
+
+def _free(now: datetime) -> Any:
+    return or_(ReminderDelivery.claimed_until.is_(None), ReminderDelivery.claimed_until < now)
+
+
+def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
+    """Claim up to ``limit`` due deliveries for ``holder``; commits. Returns their ids."""
+    db.session.rollback()
+    candidates = list(
+        db.session.execute(
+            select(ReminderDelivery.id)
+            .where(
+                ReminderDelivery.status == "pending",
+                ReminderDelivery.next_attempt_at <= now,
+                _free(now),
+            )
+            .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not candidates:
+        db.session.rollback()
+        return []
+    db.session.execute(
+        update(ReminderDelivery)
+        .where(
+            ReminderDelivery.id.in_(candidates),
+            ReminderDelivery.status == "pending",
+            _free(now),
+        )
+        .values(claimed_by=holder, claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(
+        db.session.execute(
+            select(ReminderDelivery.id).where(
+                ReminderDelivery.id.in_(candidates), ReminderDelivery.claimed_by == holder
+            )
+        ).scalars()
+    )
+    db.session.commit()
+    return sorted(claimed)
+
+
+def snapshot(ids: list[str]) -> list[Notice]:
+    """Everything the claimed deliveries need, read in one go (ends with no open transaction)."""
+    rows = db.session.execute(
+        select(ReminderDelivery, Reminder, ConsentVersion, Performer.professional_name, Production)
+        .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
+        .join(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
+        .join(Performer, Performer.id == Reminder.performer_id)
+        .join(Production, Production.id == Reminder.production_id)
+        .where(ReminderDelivery.id.in_(ids))
+        .order_by(ReminderDelivery.id)
+    ).all()
+    user_ids = {d.recipient for d, *_ in rows if d.channel != "webhook"}
+    users = {
+        u.id: u for u in db.session.execute(select(User).where(User.id.in_(user_ids))).scalars()
+    }
+    reps = set(
+        db.session.execute(
+            select(PerformerRepresentative.performer_id, PerformerRepresentative.user_id).where(
+                PerformerRepresentative.user_id.in_(user_ids)
+            )
+        ).tuples()
+    )
+    memberships = set(
+        db.session.execute(
+            select(ProductionMember.production_id, ProductionMember.user_id).where(
+                ProductionMember.user_id.in_(user_ids)
+            )
+        ).tuples()
+    )
+    secrets_by_production = dict(
+        db.session.execute(
+            select(WebhookSecret.production_id, WebhookSecret.secret).where(
+                WebhookSecret.production_id.in_({r.production_id for _, r, *_ in rows})
+            )
+        ).tuples()
+    )
+    notices: list[Notice] = []
+    for delivery, reminder, version, professional_name, production in rows:
+        user = users.get(delivery.recipient)
+        if delivery.channel == "webhook":
+            concerned = bool(production.webhook_url)
+        elif user is None or not user.active:
+            concerned = False
+        elif reminder.kind == "expiry":
+            concerned = (reminder.performer_id, user.id) in reps
+        else:
+            concerned = (reminder.production_id, user.id) in memberships
+        notices.append(
+            Notice(
+                delivery_id=delivery.id,
+                reminder_id=reminder.id,
+                channel=delivery.channel,
+                recipient=delivery.recipient,
+                attempts=delivery.attempts,
+                kind=reminder.kind,
+                threshold_days=reminder.threshold_days,
+                version_id=version.id,
+                consent_id=version.consent_id,
+                version=version.version,
+                performer_id=reminder.performer_id,
+                professional_name=professional_name,
+                production_id=production.id,
+                production_title=production.title,
+                production_code=production.code,
+                expires_at=version.expires_at,
+                ended_at=reminder.ended_at,
+                revoked_at=version.revoked_at,
+                superseded_at=version.superseded_at,
+                purposes=tuple(version.purposes or ()),
+                user_email=user.email if user else None,
+                user_name=user.name if user else None,
+                still_concerned=concerned,
+                webhook_url=production.webhook_url,
+                webhook_secret=secrets_by_production.get(production.id),
+            )
+        )
+    db.session.rollback()
+    return notices
+
+
+def stale_reason(notice: Notice, now: datetime) -> str | None:
+    """Why this delivery must not be sent any more, or None."""
+    if notice.kind == "expiry":
+        if notice.revoked_at is not None:
+            return "the consent was revoked"
+        if notice.superseded_at is not None:
+            return "the consent was amended (superseded)"
+        if notice.expires_at <= now:
+            return "the consent has expired"
+    if not notice.still_concerned:
+        if notice.channel == "webhook":
+            return "the production has no webhook any more"
+        return "the recipient is no longer concerned"
+    if notice.channel == "email" and not setting("SMTP_URL"):
+        return "e-mail is not configured"
+    return None
+
+
+class Sender:
+    """Sends one notice by its channel; holds one SMTP connection for a whole pass."""
+
+    def __init__(self) -> None:
+        url = setting("SMTP_URL")
+        self.smtp = mail.SmtpSender(mail.parse_smtp_url(str(url))) if url else None
+
+    def send(self, notice: Notice, now: datetime) -> None:
+        if notice.channel == "email":
+            if self.smtp is None:
+                raise RuntimeError("e-mail is not configured")
+            text, html = messages.email_bodies(notice, now)
+            self.smtp.send(
+                mail.build_message(
+                    sender=str(setting("MAIL_FROM")),
+                    to=notice.user_email or "",
+                    subject=messages.subject(notice, now),
+                    text=text,
+                    html=html,
+                    message_id=messages.message_id(notice),
+                    headers=messages.email_headers(notice),
+                )
+            )
+        elif notice.channel == "webhook":
+            if not notice.webhook_url or not notice.webhook_secret:
+                raise webhooks.WebhookFailed("no webhook URL or secret for the production")
+            webhooks.post(
+                notice.webhook_url,
+                notice.webhook_secret,
+                messages.webhook_payload(notice, now),
+                delivery_id=notice.delivery_id,
+                timestamp=int(now.timestamp()),
+            )
+        # in-app: recording it as sent is what makes it appear on the recipient's page
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            self.smtp.close()
+
+
+def _finish(delivery_id: str, holder: str, values: dict[str, Any]) -> bool:
+    outcome = db.session.execute(
+        update(ReminderDelivery)
+        .where(
+            ReminderDelivery.id == delivery_id,
+            ReminderDelivery.claimed_by == holder,
+            ReminderDelivery.status == "pending",
+        )
+        .values(claimed_by=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(outcome, "rowcount", 0) or 0) == 1
+
+
+def record_sent(notice: Notice, holder: str, now: datetime) -> bool:
+    ok = _finish(
+        notice.delivery_id,
+        holder,
+        {
+            "status": "sent",
+            "sent_at": now,
+            "attempts": notice.attempts + 1,
+            "subject": messages.subject(notice, now)[:400],
+            "last_error": None,
+        },
+    )
+    if ok:
+        record(
+            "reminder.delivered",
+            "reminder_delivery",
+            notice.delivery_id,
+            {"reminder_id": notice.reminder_id, "channel": notice.channel},
+        )
+    db.session.commit()
+    return ok
+
+
+def record_cancelled(notice: Notice, holder: str, reason: str) -> bool:
+    ok = _finish(notice.delivery_id, holder, {"status": "cancelled", "last_error": reason})
+    if ok:
+        record(
+            "reminder.cancelled",
+            "reminder_delivery",
+            notice.delivery_id,
+            {"reminder_id": notice.reminder_id, "reason": reason},
+        )
+    db.session.commit()
+    return ok
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: base, 2 base, 4 base, ..."""
+    base = float(setting("REMINDER_RETRY_BASE_SECONDS"))
+    return timedelta(seconds=base * 2 ** max(0, attempts - 1))
+
+
+def record_failure(notice: Notice, holder: str, now: datetime, error: str) -> str:
+    """Count the attempt; returns the new status (``pending`` to retry, or ``failed``)."""
+    attempts = notice.attempts + 1
+    final = attempts >= int(setting("REMINDER_MAX_ATTEMPTS"))
+    status = "failed" if final else "pending"
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error[:500], "status": status}
+    if not final:
+        values["next_attempt_at"] = now + backoff(attempts)
+    if _finish(notice.delivery_id, holder, values):
+        record(
+            "reminder.delivery_failed",
+            "reminder_delivery",
+            notice.delivery_id,
+            {"reminder_id": notice.reminder_id, "attempt": attempts, "final": final},
+        )
+    db.session.commit()
+    return status
+
+
+def release(ids: list[str], holder: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(ReminderDelivery)
+        .where(ReminderDelivery.id.in_(ids), ReminderDelivery.claimed_by == holder)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[DeliveryResult, int]:
+    """Claim and process one batch; returns the result and how many were claimed."""
+    result = DeliveryResult()
+    started = utcnow()
+    ids = claim(holder, started, limit)
+    if not ids:
+        return result, 0
+    notices = snapshot(ids)
+    for index, notice in enumerate(notices):
+        now = utcnow()
+        if now > started + LEASE - LEASE_MARGIN:
+            release([n.delivery_id for n in notices[index:]], holder)
+            break
+        reason = stale_reason(notice, now)
+        if reason is not None:
+            result.cancelled += record_cancelled(notice, holder, reason)
+            continue
+        try:
+            sender.send(notice, now)
+        except Exception as exc:  # any failure to hand over the message is retried
+            log.warning("delivery %s (%s) failed: %s", notice.delivery_id, notice.channel, exc)
+            status = record_failure(notice, holder, utcnow(), f"{type(exc).__name__}: {exc}")
+            if status == "failed":
+                result.failed += 1
+            else:
+                result.retrying += 1
+            continue
+        if record_sent(notice, holder, utcnow()):
+            result.sent += 1
+            result.by_channel[notice.channel] = result.by_channel.get(notice.channel, 0) + 1
+        else:
+            log.warning("delivery %s was sent but its claim had been lost", notice.delivery_id)
+    return result, len(ids)
+
+
+def deliver_due(holder: str | None = None, *, max_batches: int = MAX_BATCHES) -> DeliveryResult:
+    """Deliver everything due now (up to ``max_batches`` batches)."""
+    holder = holder or new_holder()
+    total = DeliveryResult()
+    sender = Sender()
+    try:
+        for _ in range(max_batches):
+            result, claimed = deliver_batch(holder, sender)
+            total.add(result)
+            if claimed < BATCH:
+                break
+    finally:
+        sender.close()
+        db.session.rollback()
+    return total

@@ -1,0 +1,136 @@
+"""What a delivery says: subject, text and HTML bodies (templates/emails/), webhook JSON.
+
+A ``Notice`` is a snapshot of everything one delivery needs, taken in the claiming pass so that
+sending happens outside any database transaction. Messages name the performer by professional
+name only and never carry personal data, free-text restrictions or revocation reasons: only what
+every recipient (representatives, production members) may see anyway.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import render_template
+
+from registry.appctx import setting
+
+EVENTS = {"expiry": "consent.expiring", "expired": "consent.expired", "revoked": "consent.revoked"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    delivery_id: str
+    reminder_id: str
+    channel: str
+    recipient: str
+    attempts: int
+    kind: str
+    threshold_days: int
+    version_id: str
+    consent_id: str
+    version: int
+    performer_id: str
+    professional_name: str
+    production_id: str
+    production_title: str
+    production_code: str
+    expires_at: datetime
+    ended_at: datetime | None
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+    purposes: tuple[str, ...]
+    user_email: str | None
+    user_name: str | None
+    still_concerned: bool
+    webhook_url: str | None
+    webhook_secret: str | None
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def days_left(notice: Notice, now: datetime) -> int:
+    return max(0, math.ceil((notice.expires_at - now) / timedelta(days=1)))
+
+
+def subject(notice: Notice, now: datetime) -> str:
+    who = f"{notice.professional_name} in {notice.production_title} ({notice.production_code})"
+    if notice.kind == "expiry":
+        left = days_left(notice, now)
+        plural = "" if left == 1 else "s"
+        return f"Consent for {who} expires in {left} day{plural}, on {when(notice.expires_at)}"
+    if notice.kind == "expired":
+        return f"Consent expired: {who}"
+    return f"Consent revoked: {who}"
+
+
+def link() -> str:
+    return f"{str(setting('BASE_URL')).rstrip('/')}/reminders"
+
+
+def _template_context(notice: Notice, now: datetime) -> dict[str, Any]:
+    return {
+        "n": notice,
+        "subject": subject(notice, now),
+        "days_left": days_left(notice, now),
+        "expires": when(notice.expires_at),
+        "ended": when(notice.ended_at),
+        "purposes": ", ".join(p.replace("_", " ") for p in notice.purposes),
+        "link": link(),
+    }
+
+
+def email_bodies(notice: Notice, now: datetime) -> tuple[str, str]:
+    name = "expiry_reminder" if notice.kind == "expiry" else "consent_ended"
+    context = _template_context(notice, now)
+    return (
+        render_template(f"emails/{name}.txt", **context),
+        render_template(f"emails/{name}.html", **context),
+    )
+
+
+def email_headers(notice: Notice) -> dict[str, str]:
+    return {
+        "X-Registry-Event": EVENTS[notice.kind],
+        "X-Registry-Reminder": notice.reminder_id,
+        "X-Registry-Delivery": notice.delivery_id,
+        "X-Registry-Consent": notice.consent_id,
+        "X-Registry-Consent-Version": notice.version_id,
+        "X-Registry-Threshold-Days": str(notice.threshold_days),
+    }
+
+
+def message_id(notice: Notice) -> str:
+    sender = str(setting("MAIL_FROM"))
+    domain = sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else "registry"
+    return f"<{notice.delivery_id}@{domain or 'registry'}>"
+
+
+def webhook_payload(notice: Notice, now: datetime) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "event": EVENTS[notice.kind],
+        "delivery_id": notice.delivery_id,
+        "reminder_id": notice.reminder_id,
+        "consent_id": notice.consent_id,
+        "consent_version_id": notice.version_id,
+        "version": notice.version,
+        "performer": {"id": notice.performer_id, "professional_name": notice.professional_name},
+        "production": {
+            "id": notice.production_id,
+            "code": notice.production_code,
+            "title": notice.production_title,
+        },
+        "purposes": list(notice.purposes),
+        "expires_at": notice.expires_at.isoformat(),
+        "sent_at": now.isoformat(),
+    }
+    if notice.kind == "expiry":
+        payload["threshold_days"] = notice.threshold_days
+        payload["days_left"] = days_left(notice, now)
+    else:
+        payload["ended_at"] = notice.ended_at.isoformat() if notice.ended_at else None
+    return payload

@@ -1,0 +1,63 @@
+"""Reacting to ``consent_ended``: tell the production's members, in the ending transaction.
+
+Connected when this module is imported (``registry.app`` imports it). For a revocation the
+notices are enqueued in the revoking transaction, so that when the revoke call has answered the
+outbox already holds them; for an expiry the cascade job sends the signal in its own transaction.
+Pending expiry reminders of the ended versions are cancelled at once (the delivery job would
+cancel them anyway when it re-checks the consent before sending).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from registry.audit.trail import record
+from registry.core.clock import utcnow
+from registry.core.signals import consent_ended
+from registry.extensions import db
+from registry.reminders import outbox
+from registry.reminders.models import Reminder, ReminderDelivery
+
+
+def on_consent_ended(
+    sender: Any,
+    *,
+    version_ids: Sequence[str],
+    reason: str,
+    at: datetime,
+    actor_id: str | None = None,
+    **_extra: Any,
+) -> None:
+    if reason not in ("revoked", "expired") or not version_ids:
+        return
+    now = utcnow()
+    created = outbox.enqueue_ended(list(version_ids), reason, at, now)
+    for group in outbox.chunks(sorted(set(version_ids))):
+        db.session.execute(
+            update(ReminderDelivery)
+            .where(
+                ReminderDelivery.status == "pending",
+                ReminderDelivery.reminder_id.in_(
+                    select(Reminder.id).where(
+                        Reminder.kind == "expiry", Reminder.consent_version_id.in_(group)
+                    )
+                ),
+            )
+            .values(status="cancelled", claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+    if created:
+        record(
+            "reminders.notices_enqueued",
+            "consent_end",
+            created[0],
+            {"reason": reason, "reminders": created},
+            actor_id=actor_id,
+        )
+
+
+consent_ended.connect(on_consent_ended)

@@ -1,0 +1,1 @@
+"""Tests of the gate: models, replicas, use requests, decisions, approvals, cascade, pages."""
