@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
 from registry.core.crypto import RewrapProgress
@@ -38,6 +38,7 @@ def erase(performer_id: str, yes: bool) -> None:
 
 
 @click.command("rotate")
+@with_appcontext
 @click.option("--retire-old", is_flag=True, help="Delete master keys no data key uses any more.")
 @click.option("--batch", default=500, show_default=True, help="Data keys per transaction.")
 def rotate_master_command(retire_old: bool, batch: int) -> None:

@@ -8,6 +8,8 @@ copy of it.
 
 from __future__ import annotations
 
+import logging
+
 from registry.core.crypto import (
     DecryptionError,
     KeyDestroyed,
@@ -18,6 +20,7 @@ from registry.core.crypto import (
 from registry.performers.keystore import key_store
 from registry.performers.models import Performer
 
+log = logging.getLogger("registry.performers")
 PERSONAL_FIELDS = ("legal_name", "email", "phone")
 TABLE = "performers"
 
@@ -79,7 +82,13 @@ def reveal(performer: Performer) -> dict[str, str | None] | None:
                 raise DecryptionError("ciphertext is under another performer's data key")
             return key
 
-        out[name] = decrypt_field(
-            bytes(ciphertext), key_for, field_aad(TABLE, column, performer.id)
-        ).decode()
+        try:
+            out[name] = decrypt_field(
+                bytes(ciphertext), key_for, field_aad(TABLE, column, performer.id)
+            ).decode()
+        except DecryptionError as exc:
+            # Tampered with, or copied from another row or column: shown as absent, logged
+            # with ids only (never the value).
+            log.error("%s.%s of %s does not decrypt: %s", TABLE, column, performer.id, exc)
+            out[name] = None
     return out

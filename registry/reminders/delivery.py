@@ -83,7 +83,6 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
             .where(
                 ReminderDelivery.status == "pending",
                 ReminderDelivery.next_attempt_at <= now,
-                _free(now),
             )
             .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
             .limit(limit)
@@ -98,7 +97,6 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
         .where(
             ReminderDelivery.id.in_(candidates),
             ReminderDelivery.status == "pending",
-            _free(now),
         )
         .values(claimed_by=holder, claimed_until=now + LEASE)
         .execution_options(synchronize_session=False)
@@ -143,13 +141,14 @@ def snapshot(ids: list[str]) -> list[Notice]:
             )
         ).tuples()
     )
-    secrets_by_production = dict(
-        db.session.execute(
+    secrets_by_production = {
+        production_id: secret
+        for production_id, secret in db.session.execute(
             select(WebhookSecret.production_id, WebhookSecret.secret).where(
                 WebhookSecret.production_id.in_({r.production_id for _, r, *_ in rows})
             )
         ).tuples()
-    )
+    }
     notices: list[Notice] = []
     for delivery, reminder, version, professional_name, production in rows:
         user = users.get(delivery.recipient)
@@ -257,7 +256,6 @@ def _finish(delivery_id: str, holder: str, values: dict[str, Any]) -> bool:
         update(ReminderDelivery)
         .where(
             ReminderDelivery.id == delivery_id,
-            ReminderDelivery.claimed_by == holder,
             ReminderDelivery.status == "pending",
         )
         .values(claimed_by=None, claimed_until=None, **values)

@@ -8,6 +8,7 @@ factories write rows exactly as that feature stores them (a consent, its version
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from registry.accounts import services as accounts
 from registry.accounts.models import User
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
@@ -30,8 +32,18 @@ EVIDENCE = "e" * 64
 
 
 def sha(label: str = "") -> str:
-    """A well-formed SHA-256 hex digest (the content does not matter to the gate)."""
-    return (secrets.token_hex(32) if not label else (label.encode().hex() * 64))[:64]
+    """A well-formed SHA-256 hex digest: of ``label``, or random when none is given."""
+    return hashlib.sha256(label.encode()).hexdigest() if label else secrets.token_hex(32)
+
+
+def api_user(role: str) -> tuple[User, str]:
+    """A committed user with an API token and no password (fast: no password hashing)."""
+    user = accounts.create_user(
+        f"{role}-{secrets.token_hex(4)}@example.test", role, role.title(), None, actor_id=None
+    )
+    token = accounts.issue_token(user, actor_id=None)
+    db.session.commit()
+    return user, token
 
 
 def make_performer(
@@ -62,6 +74,7 @@ def make_consent(
     signed_by: str | None = None,
     effective_from: datetime | None = None,
     expires_at: datetime | None = None,
+    revoked_at: datetime | None = None,
 ) -> ConsentVersion:
     """A consent (version 1), stored the way the consent registry stores it."""
     now = utcnow()
@@ -85,6 +98,7 @@ def make_consent(
         signed_by=signed_by or ("estate" if performer.deceased else "performer"),
         effective_from=effective_from or now - timedelta(days=1),
         expires_at=expires_at or now + timedelta(days=365),
+        revoked_at=revoked_at,
     )
     db.session.commit()
     return version
@@ -156,10 +170,10 @@ class World:
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
-        self.vfx, self.vfx_token = make_user("vfx_lead")
-        self.outsider, self.outsider_token = make_user("vfx_lead")
-        self.legal, self.legal_token = make_user("legal")
-        self.admin, self.admin_token = make_user("admin")
+        self.vfx, self.vfx_token = api_user("vfx_lead")
+        self.outsider, self.outsider_token = api_user("vfx_lead")
+        self.legal, self.legal_token = api_user("legal")
+        self.admin, self.admin_token = api_user("admin")
         self.production = make_production(members=(self.vfx,))
         self.other = make_production(members=(self.vfx, self.outsider))
         self.pitch = make_production(kind="pitch", members=(self.vfx,))
@@ -181,3 +195,41 @@ class World:
 def user_of(app: Flask, role: str) -> tuple[User, str]:
     with app.app_context():
         return make_user(role)
+
+
+def replica_via_api(world: World, performer: Performer, media: list[str] | None = None) -> str:
+    """A registered replica, made the only way there is: replica.create, approval, register."""
+    media = media or ["likeness"]
+    asked = world.ask(kind="replica.create", performer_id=performer.id, media=media)
+    assert asked.status_code == 201, asked.json
+    assert asked.json["decision"]["outcome"] == "escalate", asked.json
+    approved = world.post(
+        f"/api/v1/requests/{asked.json['id']}/approvals",
+        {"note": "Signed replica rider on file", "evidence_sha256": sha()},
+        world.legal_token,
+    )
+    assert approved.status_code == 201, approved.json
+    made = world.post("/api/v1/replicas", {"request_id": asked.json["id"]})
+    assert made.status_code == 201, made.json
+    return str(made.json["id"])
+
+
+def model_via_api(
+    world: World,
+    performers: list[Performer],
+    *,
+    sources: list[dict[str, str]] | None = None,
+    production: Production | None = None,
+) -> dict[str, Any]:
+    body = {
+        "name": "Harbour de-ageing model",
+        "production_id": (production or world.production).id,
+        "performer_ids": [p.id for p in performers],
+        "training_sources": sources or [{"description": "dailies, own", "clearance": "owned"}],
+        "scope": "De-ageing of the lead in flashback scenes 3-9",
+        "fingerprint_sha256": sha(),
+        "vendor": "Pixel Yard",
+    }
+    made = world.post("/api/v1/models", body)
+    assert made.status_code == 201, made.json
+    return dict(made.json)

@@ -73,18 +73,18 @@ def _version_row(
 
 
 def make_consent(
-    performer: Performer,
-    production: Production,
+    performer: Performer | str,
+    production: Production | str,
     expires_at: datetime,
     *,
     purposes: tuple[str, ...] = ("digital_replica",),
 ) -> ConsentVersion:
-    """A consent (version 1), effective now; committed."""
+    """A consent (version 1), effective now; committed. Takes rows or their ids."""
     now = utcnow()
     consent = Consent(
         id=new_id("cns"),
-        performer_id=performer.id,
-        production_id=production.id,
+        performer_id=performer if isinstance(performer, str) else performer.id,
+        production_id=production if isinstance(production, str) else production.id,
         current_version=1,
         created_at=now,
     )

@@ -1,0 +1,314 @@
+"""Consents through the API: recorded exactly, versioned, revoked, status from the clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from registry.audit.models import AuditEvent
+from registry.consents import services
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
+from registry.core.clock import utcnow
+from registry.core.keys import verify_jws
+from registry.core.signals import consent_ended
+from registry.extensions import db
+from tests.consents.helpers import api_create_performer, api_record, consent_body, iso, sha
+from tests.factories import bearer, make_production, make_user
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (Consent, ConsentVersion, ConsentPurpose, AuditEvent)
+    )
+
+
+def _setup(client: FlaskClient, **performer: Any) -> tuple[str, str, str]:
+    _, token = make_user("talent_rep")
+    production = make_production()
+    created = api_create_performer(client, token, **performer)
+    return token, created["id"], production.id
+
+
+def test_recording_answers_the_consent_with_a_verifiable_receipt(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    token, performer_id, production_id = _setup(client, legal_name="Never In Receipts")
+    body = consent_body(performer_id, production_id, purposes=["digital_replica", "re_ageing"])
+    response = client.post("/api/v1/consents", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.json
+    got = response.json
+    assert got is not None
+    assert got["version"] == 1 and got["status"] == "active"
+    for field in ("purposes", "media", "description", "signed_by", "evidence_sha256", "restrictions"):
+        assert got[field] == body[field]
+    assert got["effective_from"] == got["signed_at"]  # effective from signature by default
+    # Anyone holding the published JWKS can check the receipt offline.
+    jwks = client.get("/.well-known/jwks.json").json
+    assert jwks is not None
+    payload = json.loads(verify_jws(got["receipt"], jwks))
+    assert payload["typ"] == "consent"
+    assert payload["consent_id"] == got["id"] and payload["version"] == 1
+    assert payload["performer"]["id"] == performer_id
+    assert payload["performer"]["professional_name"] == got["performer_name"]
+    assert payload["production"]["id"] == production_id
+    assert payload["purposes"] == ["digital_replica", "re_ageing"]
+    assert payload["media"] == body["media"] and payload["description"] == body["description"]
+    assert payload["valid_until"] == got["expires_at"] and payload["valid_from"] == got["effective_from"]
+    assert payload["evidence_sha256"] == body["evidence_sha256"] and payload["status"] == "active"
+    assert "Never In Receipts" not in json.dumps(payload)
+    tampered = got["receipt"][:-4] + ("AAAA" if not got["receipt"].endswith("AAAA") else "BBBB")
+    try:
+        verify_jws(tampered, jwks)
+        raise AssertionError("a tampered receipt verified")
+    except ValueError:
+        pass
+
+
+def test_invalid_consent_names_every_bad_field_and_writes_nothing(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    token, performer_id, production_id = _setup(client)
+    before = _counts()
+    body = consent_body(
+        performer_id,
+        production_id,
+        purposes=["telepathy"],
+        media=[],
+        description="any use",
+        signed_by="estate",  # the performer is alive
+        signed_at=iso(timedelta(days=3)),  # in the future
+        evidence_sha256="not-a-hash",
+        status="active",  # not a field a caller may set
+        created_by="usr_x",
+    )
+    response = client.post("/api/v1/consents", json=body, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.json is not None
+    assert set(response.json["errors"]) >= {
+        "purposes.0",
+        "media",
+        "description",
+        "signed_by",
+        "signed_at",
+        "evidence_sha256",
+        "status",
+        "created_by",
+    }
+    times = consent_body(
+        performer_id,
+        production_id,
+        effective_from=iso(timedelta(days=10)),
+        expires_at=iso(timedelta(days=5)),
+        production_id="prd_nope",
+    )
+    response = client.post("/api/v1/consents", json=times, headers=bearer(token))
+    assert response.status_code == 422 and response.json is not None
+    assert set(response.json["errors"]) == {"expires_at", "production_id"}
+    assert _counts() == before
+
+
+def test_a_deceased_performers_consent_is_signed_by_the_estate(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    token, performer_id, production_id = _setup(client, deceased=True)
+    refused = client.post(
+        "/api/v1/consents", json=consent_body(performer_id, production_id), headers=bearer(token)
+    )
+    assert refused.status_code == 422 and refused.json is not None
+    assert "estate" in refused.json["errors"]["signed_by"][0]
+    recorded = api_record(client, token, performer_id, production_id, signed_by="estate")
+    assert recorded["signed_by"] == "estate"
+
+
+def test_status_follows_the_clock_in_every_read_and_filter(ctx: Flask, client: FlaskClient) -> None:
+    token, performer_id, production_id = _setup(client)
+    soon = api_record(client, token, performer_id, production_id, expires_at=iso(timedelta(days=5)))
+    later = api_record(
+        client,
+        token,
+        performer_id,
+        production_id,
+        effective_from=iso(timedelta(days=10)),
+        expires_at=iso(timedelta(days=100)),
+    )
+    assert later["status"] == "pending"
+
+    def ids(query: str) -> set[str]:
+        page = client.get(f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)).json
+        assert page is not None
+        return {c["id"] for c in page["items"]}
+
+    assert ids("status=active") == {soon["id"]}
+    assert ids("status=pending") == {later["id"]}
+    assert ids("expiring_within_days=30") == {soon["id"]}
+    # Six days later, without any job having run:
+    with time_machine.travel(utcnow() + timedelta(days=6), tick=False):
+        got = client.get(f"/api/v1/consents/{soon['id']}", headers=bearer(token)).json
+        assert got is not None and got["status"] == "expired"
+        assert ids("status=active") == set()
+        assert ids("status=expired") == {soon["id"]}
+        assert ids("expiring_within_days=30") == set()
+        assert services.active_versions_for(performer_id, production_id, "digital_replica") == []
+        amend = client.post(
+            f"/api/v1/consents/{soon['id']}/amend",
+            json={"evidence_sha256": sha(b"x"), "signed_at": iso()},
+            headers=bearer(token),
+        )
+        assert amend.status_code == 409
+        revoke = client.post(
+            f"/api/v1/consents/{soon['id']}/revoke", json={"reason": "late"}, headers=bearer(token)
+        )
+        assert revoke.status_code == 409
+    with time_machine.travel(utcnow() + timedelta(days=11), tick=False):
+        assert ids("status=active") == {later["id"]}
+        active = services.active_versions_for(performer_id, production_id, "digital_replica")
+        assert [v.consent_id for v in active] == [later["id"]]
+
+
+def test_amending_makes_a_new_version_and_keeps_the_old(ctx: Flask, client: FlaskClient) -> None:
+    token, performer_id, production_id = _setup(client)
+    first = api_record(client, token, performer_id, production_id)
+    amendment = {
+        "evidence_sha256": sha(b"amendment signed"),
+        "signed_at": iso(),
+        "purposes": ["digital_replica", "synthetic_voice"],
+        "restrictions": None,
+        "expires_at": iso(timedelta(days=30)),
+    }
+    response = client.post(f"/api/v1/consents/{first['id']}/amend", json=amendment, headers=bearer(token))
+    assert response.status_code == 201, response.json
+    second = response.json
+    assert second is not None
+    assert second["id"] == first["id"] and second["version"] == 2 and second["status"] == "active"
+    assert second["purposes"] == ["digital_replica", "synthetic_voice"]
+    assert second["description"] == first["description"] and second["restrictions"] is None
+    assert second["performer_id"] == performer_id and second["production_id"] == production_id
+    history = client.get(f"/api/v1/consents/{first['id']}/versions", headers=bearer(token)).json
+    assert history is not None
+    assert [(v["version"], v["status"]) for v in history["items"]] == [(1, "superseded"), (2, "active")]
+    assert history["items"][0]["purposes"] == ["digital_replica"]  # never edited in place
+    current = client.get(f"/api/v1/consents/{first['id']}", headers=bearer(token)).json
+    assert current is not None and current["version"] == 2
+    superseded = client.get(
+        f"/api/v1/consents?status=superseded&performer_id={performer_id}", headers=bearer(token)
+    ).json
+    assert superseded is not None and [c["version"] for c in superseded["items"]] == [1]
+    receipt = client.get(f"/api/v1/consents/{first['id']}/receipt", headers=bearer(token)).json
+    assert receipt is not None and receipt["version"] == 2
+    jwks = client.get("/.well-known/jwks.json").json
+    payload = json.loads(verify_jws(receipt["receipt"], jwks))  # type: ignore[arg-type]
+    assert payload["supersedes"] == first["version_id"] and payload["version"] == 2
+    old = client.get(f"/api/v1/consents/{first['id']}/receipt?version=1", headers=bearer(token)).json
+    assert old is not None and old["receipt"] == first["receipt"]
+
+
+def test_an_amendment_cannot_move_a_consent_or_skip_its_evidence(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    token, performer_id, production_id = _setup(client)
+    first = api_record(client, token, performer_id, production_id)
+    before = _counts()
+    response = client.post(
+        f"/api/v1/consents/{first['id']}/amend",
+        json={"performer_id": "prf_other", "production_id": "prd_other", "version": 7, "media": ["smell"]},
+        headers=bearer(token),
+    )
+    assert response.status_code == 422 and response.json is not None
+    assert set(response.json["errors"]) == {
+        "performer_id",
+        "production_id",
+        "version",
+        "media.0",
+        "evidence_sha256",
+        "signed_at",
+    }
+    merged = client.post(
+        f"/api/v1/consents/{first['id']}/amend",
+        json={"evidence_sha256": sha(b"y"), "signed_at": iso(), "expires_at": iso(-timedelta(days=30))},
+        headers=bearer(token),
+    )
+    assert merged.status_code == 422 and merged.json is not None
+    assert set(merged.json["errors"]) == {"expires_at"}
+    assert _counts() == before
+
+
+def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    token, performer_id, production_id = _setup(client)
+    first = api_record(client, token, performer_id, production_id)
+    client.post(
+        f"/api/v1/consents/{first['id']}/amend",
+        json={"evidence_sha256": sha(b"v2"), "signed_at": iso()},
+        headers=bearer(token),
+    )
+    seen: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        # Inside the revoking transaction: the revocation is visible, not yet committed.
+        current = db.session.execute(
+            select(ConsentVersion).where(ConsentVersion.consent_id == first["id"], ConsentVersion.version == 2)
+        ).scalar_one()
+        seen.append({**kwargs, "revoked_seen": current.revoked_at is not None})
+
+    with consent_ended.connected_to(receiver):
+        response = client.post(
+            f"/api/v1/consents/{first['id']}/revoke",
+            json={"reason": "The performer withdrew consent by letter."},
+            headers=bearer(token),
+        )
+    assert response.status_code == 200, response.json
+    got = response.json
+    assert got is not None and got["status"] == "revoked"
+    assert got["revocation_reason"] == "The performer withdrew consent by letter."
+    jwks = client.get("/.well-known/jwks.json").json
+    payload = json.loads(verify_jws(got["receipt"], jwks))  # type: ignore[arg-type]
+    assert payload["typ"] == "consent-termination" and payload["status"] == "revoked"
+    assert payload["version"] == 2 and payload["reason"] == got["revocation_reason"]
+    assert len(seen) == 1 and seen[0]["reason"] == "revoked" and seen[0]["revoked_seen"]
+    assert set(seen[0]["version_ids"]) == {first["version_id"], got["version_id"]}
+    history = client.get(f"/api/v1/consents/{first['id']}/versions", headers=bearer(token)).json
+    assert history is not None
+    assert [v["status"] for v in history["items"]] == ["superseded", "revoked"]
+    again = client.post(f"/api/v1/consents/{first['id']}/revoke", json={"reason": "x"}, headers=bearer(token))
+    assert again.status_code == 409
+    amend = client.post(
+        f"/api/v1/consents/{first['id']}/amend",
+        json={"evidence_sha256": sha(b"v3"), "signed_at": iso()},
+        headers=bearer(token),
+    )
+    assert amend.status_code == 409
+    blank = client.post(f"/api/v1/consents/{first['id']}/revoke", json={"reason": "  "}, headers=bearer(token))
+    assert blank.status_code in (409, 422)
+
+
+def test_list_filters_and_pagination(ctx: Flask, client: FlaskClient) -> None:
+    token, performer_id, production_id = _setup(client)
+    other_production = make_production().id
+    a = api_record(client, token, performer_id, production_id, purposes=["model_training"])
+    b = api_record(client, token, performer_id, other_production)
+    c = api_record(client, token, performer_id, production_id, expires_at=iso(timedelta(days=20)))
+
+    def ids(query: str) -> list[str]:
+        page = client.get(f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)).json
+        assert page is not None
+        return [x["id"] for x in page["items"]]
+
+    assert set(ids("")) == {a["id"], b["id"], c["id"]}
+    assert set(ids(f"production_id={production_id}")) == {a["id"], c["id"]}
+    assert ids("purpose=model_training") == [a["id"]]
+    assert ids("expiring_within_days=30") == [c["id"]]
+    page1 = client.get(f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=1", headers=bearer(token)).json
+    page2 = client.get(f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=2", headers=bearer(token)).json
+    assert page1 is not None and page2 is not None
+    assert page1["total"] == page2["total"] == 3 and len(page1["items"]) == 2 and len(page2["items"]) == 1
+    bad = client.get("/api/v1/consents?per_page=501&status=gone&purpose=x", headers=bearer(token))
+    assert bad.status_code == 422 and bad.json is not None
+    assert set(bad.json["errors"]) == {"per_page", "status", "purpose"}
