@@ -21,10 +21,13 @@ from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
 from registry.consents import api as consents_api
+from registry.consents import pages as consents_pages
 from registry.extensions import csrf, db, login_manager, migrate
 from registry.models import api as models_api
 from registry.performers import api as performers_api
+from registry.performers import pages as performers_pages
 from registry.productions import api as productions_api
+from registry.productions import pages as productions_pages
 from registry.replicas import api as replicas_api
 from registry.requests import api as requests_api
 from registry.web import errors, public
@@ -54,6 +57,9 @@ PAGE_BLUEPRINTS = (
     public.bp,
     accounts_pages.bp,
     audit_pages.bp,
+    productions_pages.bp,
+    performers_pages.bp,
+    consents_pages.bp,
 )
 
 

@@ -58,14 +58,13 @@ def visible_consent(user: User, consent_id: str) -> Consent:
     return consent
 
 
-def changeable_consent(user: User, consent_id: str) -> Consent:
-    """The consent, locked for change, if the caller may act for its performer; else NotFound."""
-    consent = db.session.execute(
-        select(Consent)
-        .where(Consent.id == consent_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+def changeable_consent(user: User, consent_id: str, *, lock: bool = True) -> Consent:
+    """The consent (locked for change unless ``lock`` is False) if the caller may act for its
+    performer; NotFound otherwise."""
+    stmt = select(Consent).where(Consent.id == consent_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    consent = db.session.execute(stmt).scalar_one_or_none()
     if consent is None or not can_change(user, consent.performer_id):
         raise NotFound("No such consent.")
     return consent

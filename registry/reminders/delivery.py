@@ -83,6 +83,7 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
             .where(
                 ReminderDelivery.status == "pending",
                 ReminderDelivery.next_attempt_at <= now,
+                _free(now),
             )
             .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
             .limit(limit)
@@ -97,6 +98,7 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
         .where(
             ReminderDelivery.id.in_(candidates),
             ReminderDelivery.status == "pending",
+            _free(now),
         )
         .values(claimed_by=holder, claimed_until=now + LEASE)
         .execution_options(synchronize_session=False)
@@ -256,6 +258,7 @@ def _finish(delivery_id: str, holder: str, values: dict[str, Any]) -> bool:
         update(ReminderDelivery)
         .where(
             ReminderDelivery.id == delivery_id,
+            ReminderDelivery.claimed_by == holder,
             ReminderDelivery.status == "pending",
         )
         .values(claimed_by=None, claimed_until=None, **values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 
 from registry.rules.facts import MEDIA, PURPOSES, SIGNERS, ConsentFact, PerformerFact
@@ -33,6 +34,13 @@ def _accepted_table() -> Mapping[tuple[str, str], frozenset[str]]:
 
 
 ACCEPTED_PURPOSES = _accepted_table()
+# purpose -> the consent purposes that meet it for at least one medium
+_MEETS_SOMEWHERE: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        purpose: frozenset().union(*(ACCEPTED_PURPOSES.get((purpose, m), ()) for m in MEDIA))
+        for purpose in PURPOSES
+    }
+)
 
 # C2: phrases that describe no particular use (compared lower-cased, whitespace collapsed).
 BLANKET_DESCRIPTIONS = frozenset(
@@ -75,6 +83,7 @@ def is_guild_member(performer: PerformerFact) -> bool:
     return performer.guild is not None and performer.guild.strip().lower() not in _NO_GUILD
 
 
+@lru_cache(maxsize=4096)
 def _specific(description: str) -> bool:
     text = " ".join(description.lower().split())
     return bool(text) and text not in BLANKET_DESCRIPTIONS
@@ -213,7 +222,14 @@ def cover(
     chosen (ties broken by id, then version), so the choice never depends on the input order.
     Returns (the chosen consents, the media left uncovered).
     """
-    valid = [c for c in consents if holds(c, performer, production_id, now)]
+    who = performer.id
+    valid = [
+        c
+        for c in consents
+        if c.performer_id == who
+        and c.production_id == production_id
+        and holds(c, performer, production_id, now)
+    ]
     chosen: list[ConsentFact] = []
     uncovered: list[str] = []
     for medium in media:
@@ -266,7 +282,7 @@ def near_misses(
     for consent in consents:
         if consent.performer_id != performer.id or consent.production_id != production_id:
             continue
-        if not any(not accepted_purposes(purpose, m).isdisjoint(consent.purposes) for m in MEDIA):
+        if _MEETS_SOMEWHERE.get(purpose, _EMPTY).isdisjoint(consent.purposes):
             continue
         problems = consent_problems(consent, performer, production_id, purpose, media, now)
         if problems:

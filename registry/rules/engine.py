@@ -22,6 +22,7 @@ from registry.rules.facts import (
     MEDIA,
     PRODUCTION_KINDS,
     REQUEST_KINDS,
+    ApprovalFact,
     DecisionInput,
     ModelFact,
 )
@@ -32,14 +33,13 @@ from registry.rules.kinds import (
     training_problems,
     uncleared_sources,
 )
-from registry.rules.table import ALLOW, DENY, ESCALATE, RULE_ORDER, RULESET_VERSION
+from registry.rules.table import ALLOW, DENY, ESCALATE, RULESET_VERSION
 
 _KINDS = frozenset(REQUEST_KINDS)
 _MEDIA = frozenset(MEDIA)
 _CHANGES = frozenset(CHANGES)
 _PRODUCTION_KINDS = frozenset(PRODUCTION_KINDS)
 _CLEARANCES = frozenset(CLEARANCES)
-_SEVERITY = {ALLOW: 0, ESCALATE: 1, DENY: 2}
 
 
 def _incomplete(inp: DecisionInput) -> list[str]:
@@ -122,11 +122,11 @@ def _contradiction(inp: DecisionInput, t: Trace) -> None:
 
 def decide(inp: DecisionInput) -> Decision:
     """Decide one use request. Never raises on odd facts: it denies them (R0)."""
-    t = Trace()
     items = _incomplete(inp)
+    t = Trace(tuple(sorted(inp.media)))
     if items:
         t.fire("R0", "incomplete", items="; ".join(items))
-        return Decision(DENY, None, tuple(t.fired), (), tuple(items), None, RULESET_VERSION)
+        return Decision(DENY, None, t.rules(), (), tuple(items), None, RULESET_VERSION)
     _contradiction(inp, t)
     HANDLERS[inp.kind](inp, t)
     if inp.facts.may_harm_reputation:
@@ -136,33 +136,37 @@ def decide(inp: DecisionInput) -> Decision:
 
 
 def _conclude(inp: DecisionInput, t: Trace) -> Decision:
-    worst = max((_SEVERITY[f.outcome] for f in t.fired), default=_SEVERITY[DENY])
-    if not t.fired:  # cannot happen: every handler fires a rule; fail closed all the same
+    if t.worst < 0:  # cannot happen: every handler fires a rule; fail closed all the same
         t.fire("R0", "incomplete", items="a rule that decides this request")
-    outcome = (ALLOW, ESCALATE, DENY)[worst]
-    valid = [a for a in inp.approvals if a.evidence_sha256 and a.evidence_sha256.strip()]
-    clears = any(a.clears_sources for a in valid)
+    outcome = (ALLOW, ESCALATE, DENY)[t.worst]
     basis: str | None = None
     approval_ids: tuple[str, ...] = ()
-    if inp.approvals and outcome != ALLOW:
-        given = ", ".join(sorted({a.id for a in inp.approvals}))
-        if outcome == DENY:
-            t.fire("R14", "deny_stays", approvals=given)
-        elif not valid:
-            t.fire("R14", "insufficient", approvals=given, detail="it records no evidence")
-        elif t.clearing and not clears:
-            t.fire(
-                "R14",
-                "insufficient",
-                approvals=given,
-                detail="it does not state that the training sources were cleared",
-            )
-        else:
-            approval_ids = tuple(sorted({a.id for a in valid}))
-            t.fire("R14", "lifted", approvals=", ".join(approval_ids))
-            outcome, basis = ALLOW, "written_approval"
-    if outcome == ALLOW and basis is None:
-        if t.by_consent:
+    valid: list[ApprovalFact] = []
+    clears = False
+    if inp.approvals:
+        valid = [a for a in inp.approvals if a.evidence_sha256 and a.evidence_sha256.strip()]
+        clears = any(a.clears_sources for a in valid)
+        if outcome != ALLOW:
+            given = ", ".join(sorted({a.id for a in inp.approvals}))
+            if outcome == DENY:
+                t.fire("R14", "deny_stays", approvals=given)
+            elif not valid:
+                t.fire("R14", "insufficient", approvals=given, detail="it records no evidence")
+            elif t.clearing and not clears:
+                t.fire(
+                    "R14",
+                    "insufficient",
+                    approvals=given,
+                    detail="it does not state that the training sources were cleared",
+                )
+            else:
+                approval_ids = tuple(sorted({a.id for a in valid}))
+                t.fire("R14", "lifted", approvals=", ".join(approval_ids))
+                outcome, basis = ALLOW, "written_approval"
+    if outcome == ALLOW:
+        if basis is not None:
+            pass
+        elif t.by_consent:
             basis = "consent"
         elif t.exception is not None:
             basis = "customary_exception"
@@ -170,31 +174,25 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
             t.fire("R0", "incomplete", items="a consent or customary exception to rest on")
             t.need("a consent or customary exception to rest on")
             outcome = DENY
-    rules = tuple(sorted(t.fired, key=lambda f: RULE_ORDER[f.id]))
     if outcome == ALLOW:
         missing: tuple[str, ...] = ()
     else:
-        wanted = list(t.missing)
+        wanted = t.missing
         if t.clearing and not clears:
             wanted.extend(t.clearing)
         if t.needs_approval and not valid:
             wanted.append("written approval")
         missing = tuple(dict.fromkeys(wanted))
-    if outcome == DENY:
-        return Decision(outcome, None, rules, (), missing, None, RULESET_VERSION)
-    if not t.relied:
-        return Decision(
-            outcome, basis, rules, (), missing, None, RULESET_VERSION, approval_ids, t.exception
-        )
-    valid_until = min(c.expires_at for c in t.relied)
-    consent_ids = tuple(sorted({c.id for c in t.relied}))
+        if outcome == DENY:
+            return Decision(DENY, None, t.rules(), (), missing, None, RULESET_VERSION)
+    relied = t.relied
     return Decision(
         outcome,
         basis,
-        rules,
-        consent_ids,
+        t.rules(),
+        tuple(sorted({c.id for c in relied})),
         missing,
-        valid_until,
+        min(c.expires_at for c in relied) if relied else None,
         RULESET_VERSION,
         approval_ids,
         t.exception,

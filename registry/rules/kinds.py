@@ -20,10 +20,16 @@ from registry.rules.facts import (
     PerformerFact,
     SourceFact,
 )
-from registry.rules.table import RULES_BY_ID
+from registry.rules.table import RULES, SEVERITY
 
 _CUSTOMARY = frozenset(CUSTOMARY_CHANGES)
 _CLEARED = frozenset({"owned", "cleared"})
+# (rule id, case) -> (rule order, section, reason template, outcome, severity), read off the table
+_CASES = {
+    (rule.id, name): (order, rule.section, case.reason, case.outcome, SEVERITY[case.outcome])
+    for order, rule in enumerate(RULES)
+    for name, case in rule.cases.items()
+}
 
 
 class Trace:
@@ -34,13 +40,17 @@ class Trace:
         "clearing",
         "exception",
         "fired",
+        "media",
         "missing",
         "needs_approval",
         "relied",
+        "worst",
     )
 
-    def __init__(self) -> None:
-        self.fired: list[FiredRule] = []
+    def __init__(self, media: tuple[str, ...] = ()) -> None:
+        self.media = media  # the requested media, sorted
+        self.fired: list[tuple[int, int, FiredRule]] = []  # (rule order, firing order, rule)
+        self.worst = -1  # the severest outcome fired so far: 0 allow, 1 escalate, 2 deny
         self.missing: list[str] = []
         self.relied: list[ConsentFact] = []
         self.clearing: list[str] = []  # R12: sources a clearing approval must cover
@@ -49,10 +59,15 @@ class Trace:
         self.exception: str | None = None
 
     def fire(self, rule_id: str, case: str, **fields: str) -> None:
-        rule = RULES_BY_ID[rule_id]
-        chosen = rule.cases[case]
-        reason = chosen.reason.format(**fields) if fields else chosen.reason
-        self.fired.append(FiredRule(rule_id, rule.section, reason, chosen.outcome))
+        order, section, template, outcome, severity = _CASES[rule_id, case]
+        reason = template.format(**fields) if fields else template
+        self.fired.append((order, len(self.fired), FiredRule(rule_id, section, reason, outcome)))
+        if severity > self.worst:
+            self.worst = severity
+
+    def rules(self) -> tuple[FiredRule, ...]:
+        """Every rule fired, in rule-id order (firing order within one rule)."""
+        return tuple(fired for _, _, fired in sorted(self.fired))
 
     def need(self, item: str) -> None:
         self.missing.append(item)
@@ -71,17 +86,13 @@ def need_consent(purpose: str, production_id: str, performer_id: str | None = No
     return f"consent for {purpose} in production {production_id} (performer {performer_id})"
 
 
-def _media(inp: DecisionInput) -> tuple[str, ...]:
-    return tuple(sorted(inp.media))
-
-
 def _consent_rule(
     inp: DecisionInput, t: Trace, rule_id: str, purpose: str, yes: str, **fields: str
 ) -> bool:
     """The common shape: a valid consent for `purpose` covering the media, or deny."""
     performer, production = inp.performer, inp.production
     assert performer is not None and production is not None
-    media = _media(inp)
+    media = t.media
     chosen, uncovered = cover(inp.consents, performer, production.id, purpose, media, inp.now)
     if not uncovered:
         t.fire(
@@ -158,7 +169,7 @@ def _replica_registered(inp: DecisionInput, t: Trace) -> None:
         t.fire("R3", "consent_invalid", replica=replica.id, detail=" | ".join(sorted(notes)))
         t.need(f"a valid consent behind replica {replica.id}")
         return
-    wanted = tuple(m for m in _media(inp) if m in replica.media)
+    wanted = tuple(m for m in t.media if m in replica.media)
     _, uncovered = cover(
         behind, performer, replica.production_id, "digital_replica", wanted, inp.now
     )
@@ -240,7 +251,7 @@ def alteration(inp: DecisionInput, t: Trace) -> None:
 def _significant(inp: DecisionInput, t: Trace, significant: list[tuple[str, str]]) -> None:
     performer, production = inp.performer, inp.production
     assert performer is not None and production is not None
-    media = _media(inp)
+    media = t.media
     what = ", ".join(words for words, _ in significant)
     chosen: list[ConsentFact] = []
     lacking: list[str] = []
@@ -338,7 +349,7 @@ def training_problems(
 def model_use(inp: DecisionInput, t: Trace) -> None:
     model, production = inp.model, inp.production
     assert model is not None and production is not None
-    now, media = inp.now, _media(inp)
+    now, media = inp.now, t.media
     performers = {p.id: p for p in model.performers}
     if model.retired:
         t.fire("R9", "retired", model=model.id)
@@ -402,7 +413,7 @@ def _model_reuse(
     production = inp.production
     assert production is not None
     candidates = model.reuse_consents + inp.consents
-    media = _media(inp)
+    media = t.media
     chosen: list[ConsentFact] = []
     lacking: list[str] = []
     detail = ""

@@ -21,6 +21,7 @@ RULESET_VERSION = "2026.11-1"
 ALLOW = "allow"
 ESCALATE = "escalate"
 DENY = "deny"
+SEVERITY: Mapping[str, int] = MappingProxyType({ALLOW: 0, ESCALATE: 1, DENY: 2})
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -59,6 +59,12 @@ NAV: tuple[NavItem, ...] = (
         "Expiry reminders and notifications",
     ),
     NavItem("Audit trail", "audit_pages.index", ("auditor", "admin"), "Events and verification"),
+    NavItem(
+        "Productions",
+        "productions_pages.index",
+        ("admin",),
+        "Productions, pitches, concepts and their members",
+    ),
 )
 
 

@@ -103,10 +103,9 @@ def test_invalid_consent_names_every_bad_field_and_writes_nothing(
     }
     times = consent_body(
         performer_id,
-        production_id,
+        "prd_nope",
         effective_from=iso(timedelta(days=10)),
         expires_at=iso(timedelta(days=5)),
-        production_id="prd_nope",
     )
     response = client.post("/api/v1/consents", json=times, headers=bearer(token))
     assert response.status_code == 422 and response.json is not None

@@ -1,4 +1,4 @@
-"""The audit trail is a hash chain: every kind of tampering is caught and the first bad event named."""
+"""The audit trail is a hash chain: each kind of tampering is caught, the first bad event named."""
 
 from __future__ import annotations
 

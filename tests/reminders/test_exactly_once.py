@@ -283,6 +283,7 @@ def test_100_days_two_instances_exactly_once(
     with time_machine.travel(T0, tick=False) as clock:
         world, performers, productions = build_world(isolated_app, hooks)
         apps = [isolated_app, new_instance(isolated_app, smtp)]
+        created = [apps[1]]
         pending_events = sorted(EVENTS)
         restarted = False
         try:
@@ -299,17 +300,17 @@ def test_100_days_two_instances_exactly_once(
                     for app in apps[1:]:
                         stop_instance(app)
                     apps = [new_instance(isolated_app, smtp), new_instance(isolated_app, smtp)]
+                    created.extend(apps)
                     restarted = True
                 running = apps[:1] if ONE_INSTANCE[0] <= day < ONE_INSTANCE[1] else apps
                 concurrent_passes(running)
                 passes.append(moment)
         finally:
-            for app in apps[1:]:
+            for app in created:
                 stop_instance(app)
 
     want, want_when = expected(world, passes)
     got, got_when = received(smtp, hooks)
-    print("EXPECTED", len(want), sorted(Counter((k[0], k[2]) for k in want).items()), "GOT", sum(got.values()))
     duplicates = {k: n for k, n in got.items() if n > 1}
     assert not duplicates, f"duplicates: {duplicates}"
     missing = set(want) - set(got)

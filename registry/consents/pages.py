@@ -1,0 +1,303 @@
+"""Pages for talent reps: record a consent (with the signed document), read it with its
+versions, amend it, revoke it (with a confirmation step), consents expiring soon, and
+downloads of receipts and evidence. Everything goes through the same schemas and services as
+the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from registry.consents import evidence, services
+from registry.consents.forms import AmendForm, ConsentFieldsForm, ConsentForm, EvidenceForm, RevokeForm
+from registry.consents.models import Consent, ConsentVersion
+from registry.consents.schemas import AmendSchema, ConsentInSchema
+from registry.core.clock import utcnow
+from registry.core.errors import Invalid
+from registry.extensions import db
+from registry.performers import services as performers
+from registry.performers.access import changeable_performer
+from registry.productions.models import Production
+from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.errors import flatten_errors
+from registry.web.schemas import paginate
+
+bp = Blueprint("consents_pages", __name__)
+bp.before_request(authenticate_page)
+
+PAGE_ROLES = ("admin", "talent_rep")
+EXPIRY_WINDOWS = (30, 60, 90)
+Errors = dict[str, list[str]]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.replace(tzinfo=UTC).isoformat() if value is not None else None
+
+
+def _merge(errors: Errors, more: Errors) -> None:
+    for key, messages in more.items():
+        errors.setdefault(key.split(".", 1)[0], []).extend(messages)
+
+
+def _fields(form: ConsentFieldsForm) -> dict[str, Any]:
+    """The form's values as the API would receive them (empty times left out)."""
+    data: dict[str, Any] = {
+        "purposes": list(form.purposes.data or []),
+        "media": list(form.media.data or []),
+        "description": form.description.data or "",
+        "restrictions": form.restrictions.data or None,
+        "guild_compliant": bool(form.guild_compliant.data),
+        "signed_by": form.signed_by.data or "",
+    }
+    for name in ("signed_at", "effective_from", "expires_at"):
+        value = getattr(form, name).data
+        if value is not None:
+            data[name] = _iso(value)
+    return data
+
+
+def _evidence(form: ConsentFieldsForm, errors: Errors) -> evidence.Upload | None:
+    """The uploaded document (checked) and the evidence hash it gives, into ``data``."""
+    upload = form.evidence.data
+    if upload is None or not getattr(upload, "filename", ""):
+        if not form.evidence_sha256.data:
+            errors.setdefault("evidence", []).append(
+                "Upload the signed document (or give its SHA-256)."
+            )
+        return None
+    try:
+        checked = evidence.read_upload(upload.stream, upload.filename, field="evidence")
+    except Invalid as exc:
+        _merge(errors, exc.errors)
+        return None
+    typed = (form.evidence_sha256.data or "").strip().lower()
+    if typed and typed != checked.sha256:
+        errors.setdefault("evidence_sha256", []).append(
+            "Does not match the uploaded document; leave it empty to use the document's hash."
+        )
+    return checked
+
+
+def _form_errors(form: ConsentFieldsForm, errors: Errors) -> None:
+    for name, messages in form.errors.items():
+        if name != "csrf_token":
+            errors.setdefault(name, []).extend(str(m) for m in messages)
+
+
+def _version_number(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 1_000_000:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/performers/<performer_id>/consents/new", methods=["GET", "POST"])
+@roles_required(*PAGE_ROLES)
+def new(performer_id: str) -> Any:
+    user = actor()
+    performer = changeable_performer(user, performer_id)
+    form = ConsentForm()
+    productions = list(db.session.execute(select(Production).order_by(Production.code)).scalars())
+    form.production_id.choices = [("", "Choose a production")] + [
+        (p.id, f"{p.code} · {p.title}") for p in productions
+    ]
+    errors: Errors = {}
+    if request.method == "GET" and performer.deceased:
+        form.signed_by.data = "estate"
+    if request.method == "POST":
+        form.validate()
+        _form_errors(form, errors)
+        checked = _evidence(form, errors)
+        data = {
+            **_fields(form),
+            "performer_id": performer.id,
+            "production_id": form.production_id.data or "",
+            "evidence_sha256": checked.sha256 if checked else (form.evidence_sha256.data or "").strip(),
+        }
+        loaded: dict[str, Any] = {}
+        try:
+            loaded = ConsentInSchema().load(data)
+        except ValidationError as exc:
+            _merge(errors, flatten_errors(exc.messages))
+        if not errors:
+            version = services.record_consent(loaded, actor=user)
+            if checked is not None:
+                evidence.store(performer, checked, actor_id=user.id)
+            db.session.commit()
+            flash("Consent recorded. Its signed receipt is ready to download.", "success")
+            return redirect(url_for("consents_pages.detail", consent_id=version.consent_id))
+    return render_template(
+        "consents/form.html", form=form, errors=errors, performer=performer, mode="new"
+    ), (422 if errors else 200)
+
+
+@bp.route("/consents/<consent_id>")
+@roles_required(*PAGE_ROLES)
+def detail(consent_id: str) -> Any:
+    user = actor()
+    consent = services.changeable_consent(user, consent_id, lock=False)
+    history = services.views(services.versions(consent))
+    performer = performers.view(user, changeable_performer(user, consent.performer_id))
+    return render_template(
+        "consents/detail.html",
+        consent=history[-1],
+        history=list(reversed(history)),
+        performer=performer,
+        upload=EvidenceForm(),
+    )
+
+
+@bp.route("/consents/<consent_id>/amend", methods=["GET", "POST"])
+@roles_required(*PAGE_ROLES)
+def amend(consent_id: str) -> Any:
+    user = actor()
+    consent = services.changeable_consent(user, consent_id, lock=request.method == "POST")
+    current = services.current_version(consent)
+    performer = changeable_performer(user, consent.performer_id)
+    form = AmendForm()
+    errors: Errors = {}
+    if request.method == "GET":
+        for name in ("purposes", "media", "description", "restrictions", "guild_compliant", "signed_by"):
+            getattr(form, name).data = getattr(current, name)
+        form.effective_from.data = current.effective_from.replace(tzinfo=None)
+        form.expires_at.data = current.expires_at.replace(tzinfo=None)
+    if request.method == "POST":
+        form.validate()
+        _form_errors(form, errors)
+        checked = _evidence(form, errors)
+        data = {
+            **_fields(form),
+            "evidence_sha256": checked.sha256 if checked else (form.evidence_sha256.data or "").strip(),
+        }
+        loaded: dict[str, Any] = {}
+        try:
+            loaded = AmendSchema().load(data)
+        except ValidationError as exc:
+            _merge(errors, flatten_errors(exc.messages))
+        if not errors:
+            try:
+                version = services.amend_consent(consent, loaded, actor_id=user.id)
+            except Invalid as exc:
+                db.session.rollback()
+                _merge(errors, exc.errors)
+            else:
+                if checked is not None:
+                    evidence.store(performer, checked, actor_id=user.id)
+                db.session.commit()
+                flash(f"Amended: version {version.version} is now current.", "success")
+                return redirect(url_for("consents_pages.detail", consent_id=consent_id))
+    return render_template(
+        "consents/form.html",
+        form=form,
+        errors=errors,
+        performer=performer,
+        mode="amend",
+        consent=services.view(current),
+    ), (422 if errors else 200)
+
+
+@bp.route("/consents/<consent_id>/revoke", methods=["GET", "POST"])
+@roles_required(*PAGE_ROLES)
+def revoke(consent_id: str) -> Any:
+    user = actor()
+    consent = services.changeable_consent(user, consent_id, lock=request.method == "POST")
+    shown = services.view(services.current_version(consent))
+    form = RevokeForm()
+    errors: Errors = {}
+    if request.method == "POST":
+        reason = (form.reason.data or "").strip()
+        if not reason:
+            errors["reason"] = ["Give a reason."]
+        elif len(reason) > 2000:
+            errors["reason"] = ["At most 2000 characters."]
+        elif form.confirm.data != "yes":
+            form.confirm.data = "yes"
+            return render_template("consents/confirm_revoke.html", form=form, consent=shown)
+        else:
+            version = services.revoke_consent(consent, reason, actor_id=user.id)
+            db.session.commit()
+            flash(
+                f"Revoked. Version {version.version} ended now; its termination receipt is ready.",
+                "success",
+            )
+            return redirect(url_for("consents_pages.detail", consent_id=consent_id))
+    return render_template(
+        "consents/revoke.html", form=form, consent=shown, errors=errors
+    ), (422 if errors else 200)
+
+
+@bp.route("/consents/<consent_id>/evidence", methods=["POST"])
+@roles_required(*PAGE_ROLES)
+def upload(consent_id: str) -> Any:
+    user = actor()
+    consent = services.changeable_consent(user, consent_id)
+    form = EvidenceForm()
+    file = form.evidence.data
+    if file is None or not getattr(file, "filename", ""):
+        flash("Choose the signed document to upload.", "error")
+        return redirect(url_for("consents_pages.detail", consent_id=consent_id))
+    try:
+        checked = evidence.read_upload(file.stream, file.filename, field="evidence")
+        _, version = evidence.attach(consent, checked, actor_id=user.id)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for("consents_pages.detail", consent_id=consent_id))
+    db.session.commit()
+    flash(f"Document stored (encrypted) for version {version.version}.", "success")
+    return redirect(url_for("consents_pages.detail", consent_id=consent_id))
+
+
+def _version(consent_id: str, raw: str) -> ConsentVersion:
+    consent: Consent = services.changeable_consent(actor(), consent_id, lock=False)
+    return services.version_of(consent, _version_number(raw))
+
+
+@bp.route("/consents/<consent_id>/versions/<version>/receipt")
+@roles_required(*PAGE_ROLES)
+def receipt(consent_id: str, version: str) -> Any:
+    row = _version(consent_id, version)
+    termination = request.args.get("kind") == "termination"
+    token = row.termination_receipt if termination else row.receipt
+    if not token:
+        abort(404)
+    name = f"consent-{row.consent_id}-v{row.version}-{'termination' if termination else 'receipt'}.jws"
+    response = Response(token, mimetype="application/jose")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/consents/<consent_id>/versions/<version>/evidence")
+@roles_required(*PAGE_ROLES)
+def document(consent_id: str, version: str) -> Any:
+    row = _version(consent_id, version)
+    doc = evidence.document_for(row)
+    response = Response(evidence.content(doc), mimetype=doc.content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{evidence.download_name(row, doc)}"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/consents/expiring")
+@roles_required(*PAGE_ROLES)
+def expiring() -> Any:
+    raw = request.args.get("days", "30")
+    days = int(raw) if raw in {str(d) for d in EXPIRY_WINDOWS} else 30
+    page_raw = request.args.get("page", "1")
+    page_no = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) < 100_000 else 1
+    now = utcnow()
+    result = paginate(
+        services.consent_query(actor(), expiring_within_days=days, now=now), page_no, 100
+    )
+    rows = services.views(result.items, now)
+    for row in rows:
+        row["days_left"] = max(0, (row["expires_at"] - now).days)
+    return render_template(
+        "consents/expiring.html", rows=rows, days=days, windows=EXPIRY_WINDOWS, page=result
+    )

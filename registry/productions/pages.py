@@ -1,0 +1,73 @@
+"""Admin pages: productions, pitches and concepts, and who is a member of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from registry.accounts.models import User
+from registry.accounts.services import normalise_email
+from registry.core.errors import ServiceError
+from registry.extensions import db
+from registry.productions import services
+from registry.productions.access import visible_production
+from registry.productions.forms import MemberForm, ProductionForm
+from registry.productions.models import Production, ProductionMember
+from registry.web.auth import actor, authenticate_page, roles_required
+
+bp = Blueprint("productions_pages", __name__, url_prefix="/productions")
+bp.before_request(authenticate_page)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required("admin")
+def index() -> Any:
+    form = ProductionForm()
+    if form.validate_on_submit():
+        try:
+            production = services.create_production(
+                {"title": form.title.data, "code": form.code.data, "kind": form.kind.data,
+                 "phase": form.phase.data, "webhook_url": form.webhook_url.data or None},
+                actor_id=actor().id,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            for field, messages in exc.errors.items():
+                getattr(form, field).errors = list(messages)
+        else:
+            db.session.commit()
+            flash(f"Created {production.title} ({production.code}).", "success")
+            return redirect(url_for("productions_pages.detail", production_id=production.id))
+    productions = db.session.execute(select(Production).order_by(Production.code)).scalars()
+    return render_template("productions/index.html", form=form, productions=list(productions))
+
+
+@bp.route("/<production_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def detail(production_id: str) -> Any:
+    production = visible_production(actor(), production_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = db.session.execute(
+            select(User).where(User.email == normalise_email(form.email.data or ""))
+        ).scalar_one_or_none()
+        if user is None:
+            form.email.errors = ["No user with this e-mail."]
+        else:
+            try:
+                services.add_member(production, user.id, actor_id=actor().id)
+            except ServiceError as exc:
+                db.session.rollback()
+                form.email.errors = [exc.message]
+            else:
+                db.session.commit()
+                flash(f"{user.email} is now a member.", "success")
+                return redirect(url_for("productions_pages.detail", production_id=production.id))
+    members = db.session.execute(
+        select(User).join(ProductionMember, ProductionMember.user_id == User.id)
+        .where(ProductionMember.production_id == production.id).order_by(User.email)
+    ).scalars()
+    return render_template("productions/detail.html", production=production, form=form,
+                           members=list(members))

@@ -1,0 +1,152 @@
+"""Failed deliveries are retried with exponential backoff, then marked failed, never lost."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from flask import Flask
+
+from registry.core.errors import Conflict
+from registry.extensions import db
+from registry.reminders import services
+from registry.reminders.jobs import run_once
+from registry.reminders.models import ReminderDelivery
+from registry.reminders.webhooks import verify
+from registry.reminders.models import WebhookSecret
+from tests.reminders.helpers import one_consent
+from tests.reminders.servers import HookSink, SmtpSink
+
+T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def deliveries(app: Flask, channel: str) -> list[ReminderDelivery]:
+    with app.app_context():
+        rows = db.session.query(ReminderDelivery).filter_by(channel=channel).all()
+        db.session.expunge_all()
+        db.session.remove()
+    return rows
+
+
+def test_fails_three_times_then_succeeds_is_sent_once(
+    isolated_app: Flask, smtp: SmtpSink
+) -> None:
+    isolated_app.config["SMTP_URL"] = smtp.url
+    with time_machine.travel(T0, tick=False) as clock:
+        setup = one_consent(isolated_app)
+        smtp.fail_next[setup.rep_email] = 3
+        run_once(isolated_app)  # attempt 1 fails: retried in 1 min
+        [email] = deliveries(isolated_app, "email")
+        assert (email.status, email.attempts) == ("pending", 1)
+        assert email.next_attempt_at == T0 + timedelta(minutes=1)
+        assert "451" in (email.last_error or "")
+
+        clock.shift(timedelta(seconds=59))
+        run_once(isolated_app)  # too early: not attempted
+        assert smtp.refused == 1
+        clock.shift(timedelta(seconds=1))
+        run_once(isolated_app)  # attempt 2 fails: retried in 2 min
+        [email] = deliveries(isolated_app, "email")
+        assert email.attempts == 2
+        assert email.next_attempt_at == T0 + timedelta(minutes=3)
+        clock.shift(timedelta(minutes=2))
+        run_once(isolated_app)  # attempt 3 fails: retried in 4 min
+        [email] = deliveries(isolated_app, "email")
+        assert email.next_attempt_at == T0 + timedelta(minutes=7)
+        clock.shift(timedelta(minutes=4))
+        run_once(isolated_app)  # attempt 4 succeeds
+        clock.shift(timedelta(hours=2))
+        run_once(isolated_app)
+
+    assert smtp.refused == 3
+    assert smtp.count() == 1
+    [email] = deliveries(isolated_app, "email")
+    assert (email.status, email.attempts, email.last_error) == ("sent", 4, None)
+    assert email.sent_at == T0 + timedelta(minutes=7)
+
+
+def test_always_failing_ends_failed_then_an_admin_retry_sends_it_once(
+    isolated_app: Flask, smtp: SmtpSink
+) -> None:
+    isolated_app.config["SMTP_URL"] = smtp.url
+    with time_machine.travel(T0, tick=False) as clock:
+        setup = one_consent(isolated_app)
+        smtp.always_fail.add(setup.rep_email)
+        for _ in range(12):
+            run_once(isolated_app)
+            clock.shift(timedelta(hours=1))
+        [email] = deliveries(isolated_app, "email")
+        assert (email.status, email.attempts) == ("failed", 5)
+        assert "451" in (email.last_error or "")
+        assert smtp.refused == 5 and smtp.count() == 0
+        [inapp] = deliveries(isolated_app, "inapp")
+        assert inapp.status == "sent"  # one channel failing does not hold back the others
+
+        smtp.always_fail.clear()
+        with isolated_app.app_context():
+            services.retry_delivery(email.id, actor_id=None)
+            db.session.commit()
+            try:
+                services.retry_delivery(email.id, actor_id=None)
+            except Conflict:
+                db.session.rollback()
+            else:
+                raise AssertionError("a pending delivery cannot be retried")
+            db.session.remove()
+        run_once(isolated_app)
+        run_once(isolated_app)
+
+    assert smtp.count() == 1
+    [email] = deliveries(isolated_app, "email")
+    assert (email.status, email.attempts) == ("sent", 1)
+
+
+def test_webhook_signed_retried_and_delivered_once(isolated_app: Flask, hooks: HookSink) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        setup = one_consent(isolated_app, webhook_url=hooks.url)
+        hooks.fail_next = 3
+        for _ in range(10):
+            run_once(isolated_app)
+            clock.shift(timedelta(minutes=5))
+
+    assert hooks.attempts == 4
+    [hook] = hooks.events()
+    body = hook["json"]
+    assert body["event"] == "consent.expiring"
+    assert body["consent_version_id"] == setup.version_id
+    assert body["performer"] == {"id": setup.performer_id, "professional_name": "Mara Quill"}
+    assert body["threshold_days"] == 30
+    headers = hook["headers"]
+    assert headers["content-type"] == "application/json"
+    with isolated_app.app_context():
+        secret = db.session.get(WebhookSecret, setup.production_id)
+        assert secret is not None
+        assert verify(
+            secret.secret, headers["x-registry-timestamp"], hook["body"],
+            headers["x-registry-signature"],
+        )
+        assert not verify("whsec_wrong", headers["x-registry-timestamp"], hook["body"],
+                          headers["x-registry-signature"])
+        db.session.remove()
+    assert headers["x-registry-signature"].startswith("sha256=")
+    [webhook] = deliveries(isolated_app, "webhook")
+    assert headers["x-registry-delivery"] == webhook.id
+    assert (webhook.status, webhook.attempts) == ("sent", 4)
+
+
+def test_webhook_that_always_fails_is_marked_failed(isolated_app: Flask, hooks: HookSink) -> None:
+    isolated_app.config["REMINDER_MAX_ATTEMPTS"] = 3
+    with time_machine.travel(T0, tick=False) as clock:
+        one_consent(isolated_app, webhook_url=hooks.url)
+        hooks.always_fail = True
+        for _ in range(8):
+            run_once(isolated_app)
+            clock.shift(timedelta(hours=1))
+    assert hooks.attempts == 3
+    assert hooks.events() == []
+    [webhook] = deliveries(isolated_app, "webhook")
+    assert webhook.status == "failed"
+    assert "HTTP 503" in (webhook.last_error or "")
+    statuses = Counter(d.status for d in deliveries(isolated_app, "inapp"))
+    assert statuses == {"sent": 1}
