@@ -17,6 +17,7 @@ from registry.accounts import pages as accounts_pages
 from registry.accounts.services import user_for_login_session
 from registry.appctx import RegistryState
 from registry.approvals import api as approvals_api
+from registry.approvals import pages as approvals_pages
 from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
@@ -24,12 +25,15 @@ from registry.consents import api as consents_api
 from registry.consents import pages as consents_pages
 from registry.extensions import csrf, db, login_manager, migrate
 from registry.models import api as models_api
+from registry.models import pages as models_pages
 from registry.performers import api as performers_api
 from registry.performers import pages as performers_pages
 from registry.productions import api as productions_api
 from registry.productions import pages as productions_pages
 from registry.replicas import api as replicas_api
+from registry.replicas import pages as replicas_pages
 from registry.requests import api as requests_api
+from registry.requests import pages as requests_pages
 from registry.web import errors, public
 from registry.web.nav import nav_items
 
@@ -60,6 +64,10 @@ PAGE_BLUEPRINTS = (
     productions_pages.bp,
     performers_pages.bp,
     consents_pages.bp,
+    requests_pages.bp,
+    models_pages.bp,
+    replicas_pages.bp,
+    approvals_pages.bp,
 )
 
 

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from registry.accounts.cli import users
 from registry.appctx import signing_keys
 from registry.audit.cli import audit
+from registry.consents.cli import consents
 from registry.demo import demo
 from registry.performers.cli import performers, rotate_master_command
 from registry.receipts import receipts
@@ -34,6 +35,7 @@ COMMAND_GROUPS = (
     demo,
     receipts,
     performers,
+    consents,
     reminders,
     scheduler,
     mailcatcher_command,

@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from registry.consents.models import MEDIA, PURPOSES, SIGNERS
@@ -27,8 +28,8 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _labels(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(v, v.replace("_", " ")) for v in values]
+def _labels(values: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(v, v.replace("_", " ")) for v in values]
 
 
 class ConsentFieldsForm(FlaskForm):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from registry.consents import evidence, services
 from registry.consents.forms import AmendForm, ConsentFieldsForm, ConsentForm, EvidenceForm, RevokeForm
@@ -101,8 +102,8 @@ def new(performer_id: str) -> Any:
     performer = changeable_performer(user, performer_id)
     form = ConsentForm()
     productions = list(db.session.execute(select(Production).order_by(Production.code)).scalars())
-    form.production_id.choices = [("", "Choose a production")] + [
-        (p.id, f"{p.code} · {p.title}") for p in productions
+    form.production_id.choices = [SelectChoice("", "Choose a production")] + [
+        SelectChoice(p.id, f"{p.code} · {p.title}") for p in productions
     ]
     errors: Errors = {}
     if request.method == "GET" and performer.deceased:

@@ -22,7 +22,7 @@ import logging
 import os
 import secrets
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,7 +70,8 @@ class DeliveryResult:
             self.by_channel[key] = self.by_channel.get(key, 0) + value
 
 
-def _free(now: datetime) -> Any:
+def unclaimed(now: datetime) -> Any:
+    """Not claimed, or its claim has run out: only the claimer changes a claimed row."""
     return or_(ReminderDelivery.claimed_until.is_(None), ReminderDelivery.claimed_until < now)
 
 
@@ -83,7 +84,7 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
             .where(
                 ReminderDelivery.status == "pending",
                 ReminderDelivery.next_attempt_at <= now,
-                _free(now),
+                unclaimed(now),
             )
             .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
             .limit(limit)
@@ -98,7 +99,7 @@ def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
         .where(
             ReminderDelivery.id.in_(candidates),
             ReminderDelivery.status == "pending",
-            _free(now),
+            unclaimed(now),
         )
         .values(claimed_by=holder, claimed_until=now + LEASE)
         .execution_options(synchronize_session=False)
@@ -211,6 +212,19 @@ def stale_reason(notice: Notice, now: datetime) -> str | None:
     if notice.channel == "email" and not setting("SMTP_URL"):
         return "e-mail is not configured"
     return None
+
+
+def refreshed(notice: Notice) -> Notice:
+    """The notice with its consent version's end re-read now (a batch takes a while to send)."""
+    if notice.kind != "expiry":
+        return notice
+    row = db.session.execute(
+        select(ConsentVersion.revoked_at, ConsentVersion.superseded_at).where(
+            ConsentVersion.id == notice.version_id
+        )
+    ).one()
+    db.session.rollback()
+    return replace(notice, revoked_at=row.revoked_at, superseded_at=row.superseded_at)
 
 
 class Sender:
@@ -352,7 +366,7 @@ def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[Deli
         if now > started + LEASE - LEASE_MARGIN:
             release([n.delivery_id for n in notices[index:]], holder)
             break
-        reason = stale_reason(notice, now)
+        reason = stale_reason(refreshed(notice), now)
         if reason is not None:
             result.cancelled += record_cancelled(notice, holder, reason)
             continue

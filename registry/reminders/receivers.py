@@ -4,7 +4,8 @@ Connected when this module is imported (``registry.app`` imports it). For a revo
 notices are enqueued in the revoking transaction, so that when the revoke call has answered the
 outbox already holds them; for an expiry the cascade job sends the signal in its own transaction.
 Pending expiry reminders of the ended versions are cancelled at once (the delivery job would
-cancel them anyway when it re-checks the consent before sending).
+cancel them anyway when it re-checks the consent before sending); one already claimed by a
+delivery process is left to its claimer, which re-checks before sending.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from registry.core.clock import utcnow
 from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.reminders import outbox
+from registry.reminders.delivery import unclaimed
 from registry.reminders.models import Reminder, ReminderDelivery
+
+
+ENDED_REASONS = {"revoked": "the consent was revoked", "expired": "the consent has expired"}
 
 
 def on_consent_ended(
@@ -41,13 +46,19 @@ def on_consent_ended(
             update(ReminderDelivery)
             .where(
                 ReminderDelivery.status == "pending",
+                unclaimed(now),
                 ReminderDelivery.reminder_id.in_(
                     select(Reminder.id).where(
                         Reminder.kind == "expiry", Reminder.consent_version_id.in_(group)
                     )
                 ),
             )
-            .values(status="cancelled", claimed_until=None, claimed_by=None)
+            .values(
+                status="cancelled",
+                claimed_until=None,
+                claimed_by=None,
+                last_error=ENDED_REASONS[reason],
+            )
             .execution_options(synchronize_session=False)
         )
     if created:

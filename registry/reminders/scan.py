@@ -4,7 +4,8 @@ Scan: for every live consent version (not revoked, superseded or expired) expiri
 largest threshold, the most urgent threshold already crossed gets one ``queued`` reminder, unless
 that threshold or a more urgent one is already known for the version; less urgent crossed
 thresholds that were never sent (downtime) are recorded ``skipped`` so they are never sent later,
-and pending deliveries of a less urgent reminder are ``superseded``. An amendment is a new version
+and pending deliveries of a less urgent reminder are ``superseded`` (unless a delivery process
+has already claimed one: that one is in flight and its claimer records what happened). An amendment is a new version
 and starts its own thresholds, except that thresholds already known for its predecessor with the
 same ``expires_at`` carry over (an amendment that does not move the date repeats nothing).
 
@@ -33,6 +34,7 @@ from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.reminders import outbox
 from registry.reminders.locks import state_row
+from registry.reminders.delivery import unclaimed
 from registry.reminders.models import ExpiryCascade, Reminder, ReminderDelivery
 
 CASCADE_MARGIN = timedelta(days=7)
@@ -134,7 +136,11 @@ def scan_expiries(now: datetime) -> ScanResult:
     for group in outbox.chunks(superseded):
         outcome = db.session.execute(
             update(ReminderDelivery)
-            .where(ReminderDelivery.reminder_id.in_(group), ReminderDelivery.status == "pending")
+            .where(
+                ReminderDelivery.reminder_id.in_(group),
+                ReminderDelivery.status == "pending",
+                unclaimed(now),
+            )
             .values(status="superseded", claimed_until=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )

@@ -109,13 +109,18 @@ def holds(
     `now` must be aware (the engine checks it once per decision)."""
     if consent.performer_id != performer.id or consent.production_id != production_id:
         return False
-    if consent.superseded or not _aware(consent):
+    revoked_at = consent.revoked_at
+    if (
+        consent.superseded
+        or consent.effective_from.tzinfo is None
+        or consent.expires_at.tzinfo is None
+        or not (consent.effective_from <= now < consent.expires_at)
+    ):
         return False
-    if not (consent.effective_from <= now < consent.expires_at):
+    if revoked_at is not None and (revoked_at.tzinfo is None or revoked_at <= now):
         return False
-    if consent.revoked_at is not None and consent.revoked_at <= now:
-        return False
-    if not _documented(consent.evidence_sha256) or not _specific(consent.description):
+    evidence = consent.evidence_sha256
+    if not evidence or evidence.isspace() or not _specific(consent.description):
         return False
     if not consent.guild_compliant and is_guild_member(performer):
         return False
@@ -188,11 +193,11 @@ def consent_problems(
         if consent.superseded:
             problems.append(f"C4: version {consent.version} is superseded by an amendment")
         if consent.revoked_at is not None and consent.revoked_at <= now:
-            problems.append(f"C4: revoked at {consent.revoked_at.isoformat()}")
+            problems.append("C4: revoked")
         if now < consent.effective_from:
-            problems.append(f"C4: not effective until {consent.effective_from.isoformat()}")
+            problems.append("C4: not yet effective")
         if now >= consent.expires_at:
-            problems.append(f"C4: expired at {consent.expires_at.isoformat()}")
+            problems.append("C4: expired")
     # C5 estate
     if consent.signed_by not in _SIGNER_SET:
         problems.append(f"C5: signed by {consent.signed_by!r}, not a known signer")
@@ -230,10 +235,12 @@ def cover(
         and c.production_id == production_id
         and holds(c, performer, production_id, now)
     ]
-    chosen: list[ConsentFact] = []
+    if not valid:
+        return (), media
+    chosen: dict[int, ConsentFact] = {}  # by identity, in the order first chosen
     uncovered: list[str] = []
     for medium in media:
-        accepted = accepted_purposes(purpose, medium)
+        accepted = ACCEPTED_PURPOSES.get((purpose, medium), _EMPTY)
         best: ConsentFact | None = None
         for consent in valid:
             if (
@@ -244,9 +251,9 @@ def cover(
                 best = consent
         if best is None:
             uncovered.append(medium)
-        elif not any(best is c for c in chosen):
-            chosen.append(best)
-    return tuple(chosen), tuple(uncovered)
+        else:
+            chosen[id(best)] = best
+    return tuple(chosen.values()), tuple(uncovered)
 
 
 def latest_versions(consents: Iterable[ConsentFact]) -> tuple[ConsentFact, ...]:

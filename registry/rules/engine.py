@@ -144,8 +144,10 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
     valid: list[ApprovalFact] = []
     clears = False
     if inp.approvals:
-        valid = [a for a in inp.approvals if a.evidence_sha256 and a.evidence_sha256.strip()]
-        clears = any(a.clears_sources for a in valid)
+        valid = [a for a in inp.approvals if a.evidence_sha256 and not a.evidence_sha256.isspace()]
+        for approval in valid:
+            if approval.clears_sources:
+                clears = True
         if outcome != ALLOW:
             given = ", ".join(sorted({a.id for a in inp.approvals}))
             if outcome == DENY:
@@ -163,10 +165,8 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
                 approval_ids = tuple(sorted({a.id for a in valid}))
                 t.fire("R14", "lifted", approvals=", ".join(approval_ids))
                 outcome, basis = ALLOW, "written_approval"
-    if outcome == ALLOW:
-        if basis is not None:
-            pass
-        elif t.by_consent:
+    if outcome == ALLOW and basis is None:
+        if t.by_consent:
             basis = "consent"
         elif t.exception is not None:
             basis = "customary_exception"
@@ -186,13 +186,21 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
         if outcome == DENY:
             return Decision(DENY, None, t.rules(), (), missing, None, RULESET_VERSION)
     relied = t.relied
+    if not relied:
+        consent_ids: tuple[str, ...] = ()
+        valid_until = None
+    elif len(relied) == 1:
+        consent_ids, valid_until = (relied[0].id,), relied[0].expires_at
+    else:
+        consent_ids = tuple(sorted({c.id for c in relied}))
+        valid_until = min([c.expires_at for c in relied])
     return Decision(
         outcome,
         basis,
         t.rules(),
-        tuple(sorted({c.id for c in relied})),
+        consent_ids,
         missing,
-        min(c.expires_at for c in relied) if relied else None,
+        valid_until,
         RULESET_VERSION,
         approval_ids,
         t.exception,

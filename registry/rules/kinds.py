@@ -24,9 +24,17 @@ from registry.rules.table import RULES, SEVERITY
 
 _CUSTOMARY = frozenset(CUSTOMARY_CHANGES)
 _CLEARED = frozenset({"owned", "cleared"})
-# (rule id, case) -> (rule order, section, reason template, outcome, severity), read off the table
+# (rule id, case) -> (rule order, section, reason template, outcome, severity, the FiredRule
+# itself when its reason has no blanks to fill), read off the table once
 _CASES = {
-    (rule.id, name): (order, rule.section, case.reason, case.outcome, SEVERITY[case.outcome])
+    (rule.id, name): (
+        order,
+        rule.section,
+        case.reason,
+        case.outcome,
+        SEVERITY[case.outcome],
+        None if "{" in case.reason else FiredRule(rule.id, rule.section, case.reason, case.outcome),
+    )
     for order, rule in enumerate(RULES)
     for name, case in rule.cases.items()
 }
@@ -59,15 +67,18 @@ class Trace:
         self.exception: str | None = None
 
     def fire(self, rule_id: str, case: str, **fields: str) -> None:
-        order, section, template, outcome, severity = _CASES[rule_id, case]
-        reason = template.format(**fields) if fields else template
-        self.fired.append((order, len(self.fired), FiredRule(rule_id, section, reason, outcome)))
+        order, section, template, outcome, severity, fixed = _CASES[rule_id, case]
+        if fixed is None:
+            fixed = FiredRule(rule_id, section, template.format(**fields), outcome)
+        self.fired.append((order, len(self.fired), fixed))
         if severity > self.worst:
             self.worst = severity
 
     def rules(self) -> tuple[FiredRule, ...]:
         """Every rule fired, in rule-id order (firing order within one rule)."""
-        return tuple(fired for _, _, fired in sorted(self.fired))
+        fired = self.fired
+        fired.sort()
+        return tuple([rule for _, _, rule in fired])
 
     def need(self, item: str) -> None:
         self.missing.append(item)
@@ -77,7 +88,8 @@ class Trace:
 
 
 def ids(consents: Iterable[ConsentFact]) -> str:
-    return ", ".join(sorted({c.id for c in consents}))
+    unique = {c.id for c in consents}
+    return unique.pop() if len(unique) == 1 else ", ".join(sorted(unique))
 
 
 def need_consent(purpose: str, production_id: str, performer_id: str | None = None) -> str:

@@ -416,3 +416,22 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
 )
 CONDITIONS_BY_ID: Mapping[str, Condition] = MappingProxyType({c.id: c for c in CONDITIONS})
+
+
+def as_markdown() -> str:
+    """The table for people, to read beside the guidance: `python -m registry.rules` prints it."""
+    lines = [
+        f"# Ruleset {RULESET_VERSION}",
+        "",
+        "| rule | section | guidance | what it does | cases: outcome, reason |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        cases = "<br>".join(
+            f"{name}: **{case.outcome}**, {case.reason}" for name, case in rule.cases.items()
+        )
+        lines.append(f"| {rule.id} | {rule.section} | {rule.guidance} | {rule.summary} | {cases} |")
+    lines += ["", "| condition | section | guidance | what it checks |", "|---|---|---|---|"]
+    for c in CONDITIONS:
+        lines.append(f"| {c.id} {c.name} | {c.section} | {c.guidance} | {c.summary} |")
+    return "\n".join(lines) + "\n"

@@ -60,19 +60,34 @@ def test_vfx_lead_of_another_production_gets_404_on_everything_of_this_one(
         ("/api/v1/replicas", {"request_id": o["escalated"]}),
         (
             "/api/v1/requests",
-            {"kind": "model.use", "model_id": o["model"], "production_id": world.other.id,
-             "media": ["likeness"], "description": "reuse it"},
+            {
+                "kind": "model.use",
+                "model_id": o["model"],
+                "production_id": world.other.id,
+                "media": ["likeness"],
+                "description": "reuse it",
+            },
         ),
         (
             "/api/v1/requests",
-            {"kind": "replica.use", "replica_id": o["replica"], "production_id": world.other.id,
-             "media": ["likeness"], "description": "reuse it"},
+            {
+                "kind": "replica.use",
+                "replica_id": o["replica"],
+                "production_id": world.other.id,
+                "media": ["likeness"],
+                "description": "reuse it",
+            },
         ),
         (
             "/api/v1/requests",
-            {"kind": "alteration", "performer_id": o["performer"].id,
-             "production_id": world.production.id, "media": ["likeness"],
-             "description": "x", "facts": {"changes": ["pitch"]}},
+            {
+                "kind": "alteration",
+                "performer_id": o["performer"].id,
+                "production_id": world.production.id,
+                "media": ["likeness"],
+                "description": "x",
+                "facts": {"changes": ["pitch"]},
+            },
         ),
     ]
     for path, body in writes:

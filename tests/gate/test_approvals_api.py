@@ -86,13 +86,16 @@ def test_approval_of_a_deny_is_409_names_what_is_missing_and_writes_nothing(
 
 def test_approval_refusals(ctx: Flask, client: FlaskClient) -> None:
     world = World(client)
-    asked, version = _escalated(world)
+    asked, _version = _escalated(world)
     path = f"/api/v1/requests/{asked['id']}/approvals"
     body = {"note": "ok", "evidence_sha256": sha()}
     assert world.post(path, body).status_code == 403  # a vfx_lead
     assert world.post(path, {"note": "ok"}, world.legal_token).status_code == 422
     assert world.post(path, {**body, "evidence_sha256": "x"}, world.legal_token).status_code == 422
-    assert world.post("/api/v1/requests/req_nope/approvals", body, world.legal_token).status_code == 404
+    assert (
+        world.post("/api/v1/requests/req_nope/approvals", body, world.legal_token).status_code
+        == 404
+    )
     stale = world.post(path, {**body, "decision_id": "dec_other"}, world.legal_token)
     assert stale.status_code == 409
     assert "decision_id" in stale.json["errors"]

@@ -80,14 +80,14 @@ def test_revocation_marks_decisions_invalid_and_suspends_models_in_its_transacti
 
 def test_revocation_through_the_consent_registry_api(ctx: Flask, client: FlaskClient) -> None:
     world = World(client)
-    performer, version, model, use, alteration = _setup(world)
+    _performer, version, model, use, alteration = _setup(world)
     answer = client.post(
         f"/api/v1/consents/{version.consent_id}/revoke",
         json={"reason": "performer withdrew"},
         headers=bearer(world.admin_token),
     )
     assert answer.status_code == 200, answer.json
-    assert answer.json["status"] == "revoked"
+    assert answer.json is not None and answer.json["status"] == "revoked"
     # When the revoke call has answered, the decisions and the model already show it.
     assert world.get(f"/api/v1/requests/{use['id']}").json["decision"]["valid"] is False
     assert world.get(f"/api/v1/requests/{alteration['id']}").json["decision"]["valid"] is False
@@ -100,8 +100,9 @@ def test_expiry_shows_at_the_moment_of_expiry_in_every_read_without_a_job(
     world = World(client)
     performer = make_performer()
     expires = utcnow() + timedelta(days=10)
-    make_consent(performer, world.production, ["model_training", "digital_alteration"],
-                 expires_at=expires)
+    make_consent(
+        performer, world.production, ["model_training", "digital_alteration"], expires_at=expires
+    )
     model = model_via_api(world, [performer])
     use = world.ask(kind="model.use", model_id=model["id"]).json
     assert use["decision"]["valid_until"] == expires.isoformat()

@@ -122,7 +122,9 @@ def test_clearance_refusals_write_nothing(ctx: Flask, client: FlaskClient) -> No
         answer = world.post(path, body, world.legal_token)
         assert answer.status_code == status, (body, answer.json)
         assert field in answer.json["errors"], answer.json
-    assert world.post(f"/api/v1/models/mdl_nope/clearances", good, world.legal_token).status_code == 404
+    assert (
+        world.post("/api/v1/models/mdl_nope/clearances", good, world.legal_token).status_code == 404
+    )
     assert _count(ModelSourceClearance) == before
     assert world.post(path, good, world.legal_token).status_code == 201
     twice = world.post(path, good, world.legal_token)
@@ -209,7 +211,9 @@ def test_retire(ctx: Flask, client: FlaskClient) -> None:
     performer = make_performer()
     make_consent(performer, world.production, ["model_training"])
     model = model_via_api(world, [performer])
-    assert world.post(f"/api/v1/models/{model['id']}/retire", {}, world.legal_token).status_code == 403
+    assert (
+        world.post(f"/api/v1/models/{model['id']}/retire", {}, world.legal_token).status_code == 403
+    )
     done = world.post(f"/api/v1/models/{model['id']}/retire", {"reason": "show wrapped"})
     assert done.status_code == 200
     assert done.json["status"] == "retired"

@@ -45,116 +45,335 @@ class Row:
     missing: list[str] = field(default_factory=list)
 
 
-def C(*purposes: str, **kw: Any) -> dict[str, Any]:  # noqa: N802 - reads like a table
+def C(*purposes: str, **kw: Any) -> dict[str, Any]:
     return {"purposes": list(purposes), **kw}
 
 
 LATER = timedelta(days=30)
 CONSENT_ROWS = [
     # replica.create: R1, R2, and the consent conditions C1-C5 through R1
-    Row("R1 no consent: deny", "replica.create", "deny", {"R1": "deny", "R2": "escalate"},
-        missing=["consent for digital_replica in production {P}"]),
-    Row("R2 consent and no approval: escalate", "replica.create", "escalate",
-        {"R1": "allow", "R2": "escalate"}, [C("digital_replica")], relies=True,
-        missing=["written approval"]),
-    Row("C1 consent of another production: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", production="other")]),
-    Row("C1 medium not covered: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", media=["voice"])]),
-    Row("C1 purpose not covered: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_alteration")]),
-    Row("C2 undocumented (no evidence): deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", evidence_sha256=None)]),
-    Row("C2 blanket description: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", description="any use")]),
-    Row("C3 guild member, not guild compliant: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", guild_compliant=False)], {"guild": "SAG-AFTRA"}),
-    Row("C3 guild member, guild compliant: escalate", "replica.create", "escalate",
-        {"R1": "allow", "R2": "escalate"}, [C("digital_replica")], {"guild": "SAG-AFTRA"},
-        relies=True),
-    Row("C4 expired: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", effective_from=-LATER * 2, expires_at=-LATER)]),
-    Row("C4 not yet effective: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", effective_from=LATER)]),
-    Row("C4 revoked: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", revoked_at=-timedelta(minutes=1))]),
-    Row("C4 superseded (amended without the purpose): deny", "replica.create", "deny",
-        {"R1": "deny"}, [C("digital_replica", amend={"purposes": ["digital_alteration"]})]),
-    Row("C5 deceased, signed by the performer: deny", "replica.create", "deny", {"R1": "deny"},
-        [C("digital_replica", signed_by="performer")], {"deceased": True}),
-    Row("C5 deceased, signed by the estate: escalate", "replica.create", "escalate",
-        {"R1": "allow", "R2": "escalate"}, [C("digital_replica", signed_by="estate")],
-        {"deceased": True}, relies=True),
-    Row("synthetic_voice counts as digital_replica for voice: escalate", "replica.create",
-        "escalate", {"R1": "allow", "R2": "escalate"}, [C("synthetic_voice", media=["voice"])],
-        media=["voice"], relies=True),
+    Row(
+        "R1 no consent: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny", "R2": "escalate"},
+        missing=["consent for digital_replica in production {P}"],
+    ),
+    Row(
+        "R2 consent and no approval: escalate",
+        "replica.create",
+        "escalate",
+        {"R1": "allow", "R2": "escalate"},
+        [C("digital_replica")],
+        relies=True,
+        missing=["written approval"],
+    ),
+    Row(
+        "C1 consent of another production: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", production="other")],
+    ),
+    Row(
+        "C1 medium not covered: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", media=["voice"])],
+    ),
+    Row(
+        "C1 purpose not covered: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_alteration")],
+    ),
+    Row(
+        "C2 undocumented (no evidence): deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", evidence_sha256=None)],
+    ),
+    Row(
+        "C2 blanket description: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", description="any use")],
+    ),
+    Row(
+        "C3 guild member, not guild compliant: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", guild_compliant=False)],
+        {"guild": "SAG-AFTRA"},
+    ),
+    Row(
+        "C3 guild member, guild compliant: escalate",
+        "replica.create",
+        "escalate",
+        {"R1": "allow", "R2": "escalate"},
+        [C("digital_replica")],
+        {"guild": "SAG-AFTRA"},
+        relies=True,
+    ),
+    Row(
+        "C4 expired: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", effective_from=-LATER * 2, expires_at=-LATER)],
+    ),
+    Row(
+        "C4 not yet effective: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", effective_from=LATER)],
+    ),
+    Row(
+        "C4 revoked: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", revoked_at=-timedelta(minutes=1))],
+    ),
+    Row(
+        "C4 superseded (amended without the purpose): deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", amend={"purposes": ["digital_alteration"]})],
+    ),
+    Row(
+        "C5 deceased, signed by the performer: deny",
+        "replica.create",
+        "deny",
+        {"R1": "deny"},
+        [C("digital_replica", signed_by="performer")],
+        {"deceased": True},
+    ),
+    Row(
+        "C5 deceased, signed by the estate: escalate",
+        "replica.create",
+        "escalate",
+        {"R1": "allow", "R2": "escalate"},
+        [C("digital_replica", signed_by="estate")],
+        {"deceased": True},
+        relies=True,
+    ),
+    Row(
+        "synthetic_voice counts as digital_replica for voice: escalate",
+        "replica.create",
+        "escalate",
+        {"R1": "allow", "R2": "escalate"},
+        [C("synthetic_voice", media=["voice"])],
+        media=["voice"],
+        relies=True,
+    ),
     # alteration: R6 customary exceptions
-    Row("R6 as recorded: allow", "alteration", "allow", {"R6": "allow"},
-        facts={"as_recorded": True}, basis="customary_exception", exception="as_recorded"),
+    Row(
+        "R6 as recorded: allow",
+        "alteration",
+        "allow",
+        {"R6": "allow"},
+        facts={"as_recorded": True},
+        basis="customary_exception",
+        exception="as_recorded",
+    ),
     *[
-        Row(f"R6 {change}: allow", "alteration", "allow", {"R6": "allow"},
-            facts={"changes": [change]}, basis="customary_exception",
-            exception="customary_changes")
-        for change in ("cosmetics", "wardrobe", "noise_reduction", "timing", "continuity",
-                       "pitch", "clarity")
+        Row(
+            f"R6 {change}: allow",
+            "alteration",
+            "allow",
+            {"R6": "allow"},
+            facts={"changes": [change]},
+            basis="customary_exception",
+            exception="customary_changes",
+        )
+        for change in (
+            "cosmetics",
+            "wardrobe",
+            "noise_reduction",
+            "timing",
+            "continuity",
+            "pitch",
+            "clarity",
+        )
     ],
-    Row("R6 several customary changes: allow", "alteration", "allow", {"R6": "allow"},
+    Row(
+        "R6 several customary changes: allow",
+        "alteration",
+        "allow",
+        {"R6": "allow"},
         facts={"changes": ["noise_reduction", "pitch", "timing"]},
-        basis="customary_exception", exception="customary_changes"),
-    Row("R6 dubbing or double permitted: allow", "alteration", "allow", {"R6": "allow"},
-        facts={"dubbing_or_double_permitted": True}, basis="customary_exception",
-        exception="dubbing_or_double"),
-    Row("R6 no change named is not customary: deny", "alteration", "deny", {"R0": "deny"},
-        missing=["the change the alteration makes"]),
+        basis="customary_exception",
+        exception="customary_changes",
+    ),
+    Row(
+        "R6 dubbing or double permitted: allow",
+        "alteration",
+        "allow",
+        {"R6": "allow"},
+        facts={"dubbing_or_double_permitted": True},
+        basis="customary_exception",
+        exception="dubbing_or_double",
+    ),
+    Row(
+        "R6 no change named is not customary: deny",
+        "alteration",
+        "deny",
+        {"R0": "deny"},
+        missing=["the change the alteration makes"],
+    ),
     # alteration: R7 significant alterations
-    Row("R7 tone, no consent: deny", "alteration", "deny", {"R7": "deny"},
+    Row(
+        "R7 tone, no consent: deny",
+        "alteration",
+        "deny",
+        {"R7": "deny"},
         facts={"alters_tone_delivery_or_intent": True},
-        missing=["consent for digital_alteration in production {P}"]),
-    Row("R7 tone with consent: escalate", "alteration", "escalate", {"R7": "escalate"},
-        [C("digital_alteration")], facts={"alters_tone_delivery_or_intent": True},
-        relies=True, missing=["written approval"]),
-    Row("R7 visual ADR, no consent: deny", "alteration", "deny", {"R7": "deny"},
-        facts={"new_dialogue": True}, missing=["consent for visual_adr in production {P}"]),
-    Row("R7 visual ADR with visual_adr consent: escalate", "alteration", "escalate",
-        {"R7": "escalate"}, [C("visual_adr")], facts={"new_dialogue": True}, relies=True),
-    Row("R7 visual ADR with digital_alteration consent: escalate", "alteration", "escalate",
-        {"R7": "escalate"}, [C("digital_alteration")], facts={"new_dialogue": True},
-        relies=True),
-    Row("R7 re-ageing, no consent: deny", "alteration", "deny", {"R7": "deny"},
-        facts={"changes": ["re_ageing"]}, missing=["consent for re_ageing in production {P}"]),
-    Row("R7 re-ageing with re_ageing consent: escalate", "alteration", "escalate",
-        {"R7": "escalate"}, [C("re_ageing")], facts={"changes": ["re_ageing"]}, relies=True),
-    Row("R7 customary change does not excuse re-ageing: escalate", "alteration", "escalate",
-        {"R7": "escalate"}, [C("re_ageing")],
-        facts={"changes": ["re_ageing", "noise_reduction"]}, relies=True),
+        missing=["consent for digital_alteration in production {P}"],
+    ),
+    Row(
+        "R7 tone with consent: escalate",
+        "alteration",
+        "escalate",
+        {"R7": "escalate"},
+        [C("digital_alteration")],
+        facts={"alters_tone_delivery_or_intent": True},
+        relies=True,
+        missing=["written approval"],
+    ),
+    Row(
+        "R7 visual ADR, no consent: deny",
+        "alteration",
+        "deny",
+        {"R7": "deny"},
+        facts={"new_dialogue": True},
+        missing=["consent for visual_adr in production {P}"],
+    ),
+    Row(
+        "R7 visual ADR with visual_adr consent: escalate",
+        "alteration",
+        "escalate",
+        {"R7": "escalate"},
+        [C("visual_adr")],
+        facts={"new_dialogue": True},
+        relies=True,
+    ),
+    Row(
+        "R7 visual ADR with digital_alteration consent: escalate",
+        "alteration",
+        "escalate",
+        {"R7": "escalate"},
+        [C("digital_alteration")],
+        facts={"new_dialogue": True},
+        relies=True,
+    ),
+    Row(
+        "R7 re-ageing, no consent: deny",
+        "alteration",
+        "deny",
+        {"R7": "deny"},
+        facts={"changes": ["re_ageing"]},
+        missing=["consent for re_ageing in production {P}"],
+    ),
+    Row(
+        "R7 re-ageing with re_ageing consent: escalate",
+        "alteration",
+        "escalate",
+        {"R7": "escalate"},
+        [C("re_ageing")],
+        facts={"changes": ["re_ageing"]},
+        relies=True,
+    ),
+    Row(
+        "R7 customary change does not excuse re-ageing: escalate",
+        "alteration",
+        "escalate",
+        {"R7": "escalate"},
+        [C("re_ageing")],
+        facts={"changes": ["re_ageing", "noise_reduction"]},
+        relies=True,
+    ),
     # alteration: R8 any other alteration
-    Row("R8 other change with consent: allow", "alteration", "allow", {"R8": "allow"},
-        [C("digital_alteration")], facts={"changes": ["other"]}, basis="consent", relies=True),
-    Row("R8 other change, no consent: deny", "alteration", "deny", {"R8": "deny"},
+    Row(
+        "R8 other change with consent: allow",
+        "alteration",
+        "allow",
+        {"R8": "allow"},
+        [C("digital_alteration")],
+        facts={"changes": ["other"]},
+        basis="consent",
+        relies=True,
+    ),
+    Row(
+        "R8 other change, no consent: deny",
+        "alteration",
+        "deny",
+        {"R8": "deny"},
         facts={"changes": ["other", "pitch"]},
-        missing=["consent for digital_alteration in production {P}"]),
+        missing=["consent for digital_alteration in production {P}"],
+    ),
     # R13 for any kind
-    Row("R13 customary change that may harm reputation: escalate", "alteration", "escalate",
+    Row(
+        "R13 customary change that may harm reputation: escalate",
+        "alteration",
+        "escalate",
         {"R6": "allow", "R13": "escalate"},
         facts={"changes": ["cosmetics"], "may_harm_reputation": True},
-        exception="customary_changes", missing=["written approval"]),
-    Row("R13 on a consented alteration: escalate", "alteration", "escalate",
-        {"R8": "allow", "R13": "escalate"}, [C("digital_alteration")],
-        facts={"changes": ["other"], "may_harm_reputation": True}, relies=True),
+        exception="customary_changes",
+        missing=["written approval"],
+    ),
+    Row(
+        "R13 on a consented alteration: escalate",
+        "alteration",
+        "escalate",
+        {"R8": "allow", "R13": "escalate"},
+        [C("digital_alteration")],
+        facts={"changes": ["other"], "may_harm_reputation": True},
+        relies=True,
+    ),
     # model.train: R12
-    Row("R12 no training consent: deny", "model.train", "deny", {"R12": "deny"},
-        missing=["consent for model_training in production {P}"]),
-    Row("R12 training consent: escalate", "model.train", "escalate", {"R12": "escalate"},
-        [C("model_training")], relies=True, missing=["written approval"],
-        facts={"training_sources": [{"description": "own dailies", "clearance": "owned"}]}),
-    Row("R12 uncleared material is named: escalate", "model.train", "escalate",
-        {"R12": "escalate"}, [C("model_training")], relies=True,
-        facts={"training_sources": [
-            {"description": "own dailies", "clearance": "owned"},
-            {"description": "celebrity faces from the web", "clearance": "uncleared"},
-        ]},
-        missing=["clearance of training source 1: celebrity faces from the web",
-                 "written approval"]),
+    Row(
+        "R12 no training consent: deny",
+        "model.train",
+        "deny",
+        {"R12": "deny"},
+        missing=["consent for model_training in production {P}"],
+    ),
+    Row(
+        "R12 training consent: escalate",
+        "model.train",
+        "escalate",
+        {"R12": "escalate"},
+        [C("model_training")],
+        relies=True,
+        missing=["written approval"],
+        facts={"training_sources": [{"description": "own dailies", "clearance": "owned"}]},
+    ),
+    Row(
+        "R12 uncleared material is named: escalate",
+        "model.train",
+        "escalate",
+        {"R12": "escalate"},
+        [C("model_training")],
+        relies=True,
+        facts={
+            "training_sources": [
+                {"description": "own dailies", "clearance": "owned"},
+                {"description": "celebrity faces from the web", "clearance": "uncleared"},
+            ]
+        },
+        missing=[
+            "clearance of training source 1: celebrity faces from the web",
+            "written approval",
+        ],
+    ),
 ]
 
 
@@ -200,9 +419,7 @@ def test_outcome_through_the_api(ctx: Flask, client: FlaskClient, row: Row) -> N
     world = World(client)
     performer = make_performer(**row.performer)
     versions = [_consent(world, performer, spec) for spec in row.consents]
-    asked = world.ask(
-        kind=row.kind, performer_id=performer.id, media=row.media, facts=row.facts
-    )
+    asked = world.ask(kind=row.kind, performer_id=performer.id, media=row.media, facts=row.facts)
     assert asked.status_code == 201, asked.json
     check(row, asked.json, world.production.id, [v.expires_at for v in versions])
     # The stored request reads back the same.
@@ -223,8 +440,11 @@ def _replica_world(client: FlaskClient) -> tuple[World, Any, Any, str]:
 
 @pytest.mark.parametrize(
     ("facts", "exception"),
-    [({"as_recorded": True}, "as_recorded"), ({"safety": True}, "safety"),
-     ({"unrecognizable": True}, "unrecognizable")],
+    [
+        ({"as_recorded": True}, "as_recorded"),
+        ({"safety": True}, "safety"),
+        ({"unrecognizable": True}, "unrecognizable"),
+    ],
 )
 def test_r4_customary_use_of_a_replica_is_allowed_and_names_the_exception(
     ctx: Flask, client: FlaskClient, facts: dict[str, Any], exception: str
@@ -242,7 +462,7 @@ def test_r4_customary_use_of_a_replica_is_allowed_and_names_the_exception(
 
 
 def test_r5_other_use_of_a_replica_with_consent_escalates(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, replica_id = _replica_world(client)
+    world, performer, _version, replica_id = _replica_world(client)
     asked = world.ask(kind="replica.use", replica_id=replica_id, performer_id=performer.id)
     decision = asked.json["decision"]
     assert decision["outcome"] == "escalate"
@@ -253,10 +473,8 @@ def test_r5_other_use_of_a_replica_with_consent_escalates(ctx: Flask, client: Fl
     assert decision["missing"] == ["written approval"]
 
 
-def test_r3_r5_replica_whose_consent_was_revoked_is_denied(
-    ctx: Flask, client: FlaskClient
-) -> None:
-    world, performer, version, replica_id = _replica_world(client)
+def test_r3_r5_replica_whose_consent_was_revoked_is_denied(ctx: Flask, client: FlaskClient) -> None:
+    world, _performer, version, replica_id = _replica_world(client)
     revoke(version)
     asked = world.ask(kind="replica.use", replica_id=replica_id)
     decision = asked.json["decision"]
@@ -268,9 +486,11 @@ def test_r3_r5_replica_whose_consent_was_revoked_is_denied(
 
 
 def test_r3_replica_in_another_production_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, replica_id = _replica_world(client)
+    world, _performer, _version, replica_id = _replica_world(client)
     asked = world.ask(
-        kind="replica.use", replica_id=replica_id, production_id=world.other.id,
+        kind="replica.use",
+        replica_id=replica_id,
+        production_id=world.other.id,
         facts={"as_recorded": True},
     )
     decision = asked.json["decision"]
@@ -280,7 +500,7 @@ def test_r3_replica_in_another_production_is_denied(ctx: Flask, client: FlaskCli
 
 
 def test_r3_medium_the_replica_does_not_include_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, replica_id = _replica_world(client)
+    world, _performer, _version, replica_id = _replica_world(client)
     asked = world.ask(
         kind="replica.use", replica_id=replica_id, media=["voice"], facts={"safety": True}
     )
@@ -306,7 +526,7 @@ def _rules(asked: Any) -> dict[str, str]:
 
 
 def test_r9_model_within_its_production_is_allowed(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, model = _model_world(client)
+    world, _performer, version, model = _model_world(client)
     asked = world.ask(kind="model.use", model_id=model["id"])
     decision = asked.json["decision"]
     assert decision["outcome"] == "allow", decision
@@ -317,7 +537,7 @@ def test_r9_model_within_its_production_is_allowed(ctx: Flask, client: FlaskClie
 
 
 def test_r9_model_outside_its_scope_of_media_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, model = _model_world(client, media=("likeness",))
+    world, _performer, _version, model = _model_world(client, media=("likeness",))
     asked = world.ask(kind="model.use", model_id=model["id"], media=["voice"])
     assert asked.json["decision"]["outcome"] == "deny"
     assert _rules(asked)["R9"] == "deny"
@@ -327,7 +547,7 @@ def test_r9_model_outside_its_scope_of_media_is_denied(ctx: Flask, client: Flask
 def test_r9_model_in_another_production_or_pitch_without_reuse_consent_is_denied(
     ctx: Flask, client: FlaskClient, where: str
 ) -> None:
-    world, performer, version, model = _model_world(client)
+    world, performer, _version, model = _model_world(client)
     target = getattr(world, where)
     asked = world.ask(kind="model.use", model_id=model["id"], production_id=target.id)
     decision = asked.json["decision"]
@@ -343,7 +563,7 @@ def test_r9_model_in_another_production_or_pitch_without_reuse_consent_is_denied
 def test_r9_model_reuse_with_every_performers_consent_escalates(
     ctx: Flask, client: FlaskClient, where: str
 ) -> None:
-    world, performer, version, model = _model_world(client)
+    world, performer, _version, model = _model_world(client)
     target = getattr(world, where)
     reuse = make_consent(performer, target, ["model_reuse"])
     asked = world.ask(kind="model.use", model_id=model["id"], production_id=target.id)
@@ -355,7 +575,7 @@ def test_r9_model_reuse_with_every_performers_consent_escalates(
 
 
 def test_r9_retired_model_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, performer, version, model = _model_world(client)
+    world, _performer, _version, model = _model_world(client)
     retired = world.post(f"/api/v1/models/{model['id']}/retire", {"reason": "wrapped"})
     assert retired.json["status"] == "retired"
     asked = world.ask(kind="model.use", model_id=model["id"])
@@ -398,21 +618,17 @@ def test_r11_blocked_model_is_denied_and_the_clearance_is_missing(
         {"description": "own dailies", "clearance": "owned"},
         {"description": "stock library, licence pending", "clearance": "uncleared"},
     ]
-    world, performer, version, model = _model_world(client, sources=sources)
+    world, _performer, _version, model = _model_world(client, sources=sources)
     assert model["status"] == "blocked"
     asked = world.ask(kind="model.use", model_id=model["id"])
     decision = asked.json["decision"]
     assert decision["outcome"] == "deny"
     assert _rules(asked)["R11"] == "deny"
-    assert decision["missing"] == [
-        "clearance of training source 1: stock library, licence pending"
-    ]
+    assert decision["missing"] == ["clearance of training source 1: stock library, licence pending"]
 
 
-def test_r13_model_use_that_may_harm_reputation_escalates(
-    ctx: Flask, client: FlaskClient
-) -> None:
-    world, performer, version, model = _model_world(client)
+def test_r13_model_use_that_may_harm_reputation_escalates(ctx: Flask, client: FlaskClient) -> None:
+    world, _performer, _version, model = _model_world(client)
     asked = world.ask(kind="model.use", model_id=model["id"], facts={"may_harm_reputation": True})
     assert asked.json["decision"]["outcome"] == "escalate"
     assert _rules(asked) == {"R9": "allow", "R13": "escalate"}

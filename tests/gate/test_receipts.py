@@ -46,6 +46,7 @@ def test_receipt_carries_the_essential_fields_and_verifies_from_the_jwks(
     world = World(client)
     decision = _decision(world)
     jwks = client.get("/.well-known/jwks.json").json
+    assert jwks is not None
     assert _header(decision["receipt"])["alg"] == "EdDSA"
     assert _header(decision["receipt"])["kid"] in [k["kid"] for k in jwks["keys"]]
     payload = verify_receipt(decision["receipt"], jwks)
@@ -103,6 +104,7 @@ def test_old_receipts_verify_after_a_key_rotation(isolated_app: Flask, tmp_path:
         new = _decision(world)
     assert _header(old["receipt"])["kid"] != _header(new["receipt"])["kid"]
     jwks = client.get("/.well-known/jwks.json").json
+    assert jwks is not None
     assert jwks["keys"][0]["kid"] == _header(new["receipt"])["kid"]  # current first
     for decision in (old, new):
         assert verify_receipt(decision["receipt"], jwks)["decision_id"] == decision["id"]
@@ -114,13 +116,23 @@ def test_old_receipts_verify_after_a_key_rotation(isolated_app: Flask, tmp_path:
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "receipts", "verify"]
     ok = subprocess.run(
         [*command, str(tmp_path / "old.jws"), "--jwks", str(tmp_path / "jwks.json")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     # Without the published keys, another registry's keys do not verify it.
     other = subprocess.run(
         [*command, str(tmp_path / "old.jws")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert other.returncode == 1
     assert "unknown key id" in other.stderr
@@ -134,8 +146,9 @@ def test_every_new_decision_is_signed(ctx: Flask, client: FlaskClient, kind: str
     decision = _decision(world)
     path = f"/api/v1/requests/{decision['request_id']}"
     if kind == "approval":
-        answer = world.post(f"{path}/approvals", {"note": "ok", "evidence_sha256": sha()},
-                            world.legal_token)
+        answer = world.post(
+            f"{path}/approvals", {"note": "ok", "evidence_sha256": sha()}, world.legal_token
+        )
     else:
         answer = world.post(f"{path}/reevaluate", {})
     new = answer.json["decision"]

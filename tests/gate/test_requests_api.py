@@ -36,8 +36,12 @@ def test_refusals_name_every_bad_field_and_write_nothing(ctx: Flask, client: Fla
         ({"kind": "alteration"}, 422, {"performer_id"}),
         ({"kind": "alteration", "performer_id": "prf_missing"}, 422, {"performer_id"}),
         (
-            {"kind": "alteration", "performer_id": performer.id, "replica_id": "rep_x",
-             "model_id": "mdl_x"},
+            {
+                "kind": "alteration",
+                "performer_id": performer.id,
+                "replica_id": "rep_x",
+                "model_id": "mdl_x",
+            },
             422,
             {"replica_id", "model_id"},
         ),
@@ -45,15 +49,21 @@ def test_refusals_name_every_bad_field_and_write_nothing(ctx: Flask, client: Fla
         ({"kind": "model.use"}, 422, {"model_id"}),
         ({"kind": "model.use", "model_id": "mdl_missing"}, 404, {"model_id"}),
         ({"kind": "replica.use", "replica_id": "rep_missing"}, 404, {"replica_id"}),
-        ({"kind": "alteration", "performer_id": performer.id, "production_id": "prd_x"}, 404,
-         {"production_id"}),
-        ({"kind": "alteration", "performer_id": performer.id, "surprise": True}, 422,
-         {"surprise"}),
+        (
+            {"kind": "alteration", "performer_id": performer.id, "production_id": "prd_x"},
+            404,
+            {"production_id"},
+        ),
+        ({"kind": "alteration", "performer_id": performer.id, "surprise": True}, 422, {"surprise"}),
     ]
     for body, status, fields in cases:
-        if "production_id" not in body and body.get("kind") != "replica.make":
-            body = {"production_id": world.production.id, "media": ["likeness"],
-                    "description": "scene 4", **body}
+        if body.get("kind") != "replica.make":
+            body = {
+                "production_id": world.production.id,
+                "media": ["likeness"],
+                "description": "scene 4",
+                **body,
+            }
         answer = world.post("/api/v1/requests", body)
         assert answer.status_code == status, (body, answer.json)
         assert fields <= set(answer.json.get("errors", {})), (body, answer.json)
@@ -99,13 +109,19 @@ def test_history_and_filters(ctx: Flask, client: FlaskClient) -> None:
     world = World(client)
     performer = make_performer()
     make_consent(performer, world.production, ["digital_replica"])
-    allow = world.ask(kind="alteration", performer_id=performer.id,
-                      facts={"changes": ["timing"]}).json
+    allow = world.ask(
+        kind="alteration", performer_id=performer.id, facts={"changes": ["timing"]}
+    ).json
     escalate = world.ask(kind="replica.create", performer_id=performer.id).json
-    deny = world.ask(kind="alteration", performer_id=performer.id,
-                     facts={"new_dialogue": True}).json
-    elsewhere = world.ask(kind="alteration", performer_id=performer.id,
-                          production_id=world.other.id, facts={"changes": ["pitch"]}).json
+    deny = world.ask(
+        kind="alteration", performer_id=performer.id, facts={"new_dialogue": True}
+    ).json
+    elsewhere = world.ask(
+        kind="alteration",
+        performer_id=performer.id,
+        production_id=world.other.id,
+        facts={"changes": ["pitch"]},
+    ).json
 
     def ids(query: str) -> list[str]:
         return [r["id"] for r in world.get(f"/api/v1/requests?{query}").json["items"]]

@@ -23,6 +23,7 @@ from registry.rules import (
     decide,
     model_status,
 )
+from registry.rules.table import as_markdown
 from tests.rules.builders import (
     A1,
     A2,
@@ -529,6 +530,15 @@ def test_model_status(given: object, status: str) -> None:
 
 def test_model_status_fails_closed_on_a_naive_clock() -> None:
     assert model_status(model(), NOW.replace(tzinfo=None)) == "suspended"
+
+
+def test_the_table_prints_for_people() -> None:
+    text = as_markdown()
+    assert RULESET_VERSION in text
+    for rule in RULES:
+        assert f"| {rule.id} | {rule.section} |" in text
+    for condition in CONDITIONS:
+        assert f"| {condition.id} {condition.name} |" in text
 
 
 def test_table_entries_are_complete() -> None:

@@ -1,0 +1,84 @@
+"""Legal's queue: escalated requests whose current decision is escalate and still valid, each
+with the approval form, and blocked models with the clearance form for each uncleared source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from registry.approvals import services
+from registry.approvals.forms import ApprovalForm
+from registry.approvals.schemas import ApprovalInSchema
+from registry.core.clock import utcnow
+from registry.core.errors import ServiceError
+from registry.extensions import db
+from registry.models import services as models
+from registry.models.forms import ClearanceForm
+from registry.requests import services as requests
+from registry.requests.forms import FACT_WORDS, KIND_WORDS
+from registry.requests.pages import labels_for
+from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.errors import flatten_errors
+
+bp = Blueprint("approvals_pages", __name__, url_prefix="/approvals")
+bp.before_request(authenticate_page)
+LIMIT = 200
+
+
+@bp.route("/")
+@roles_required(*services.APPROVERS)
+def queue() -> Any:
+    now = utcnow()
+    stmt = requests.requests_query(actor(), {"outcome": "escalate", "valid": True}, now)
+    reqs = list(db.session.execute(stmt.limit(LIMIT)).scalars())
+    rows = requests.present_requests(reqs, now)
+    blocked = []
+    for model in db.session.execute(models.models_query(actor(), {}).limit(LIMIT)).scalars():
+        view = models.present(model, now)
+        if view["status"] == "blocked":
+            blocked.append(view)
+    return render_template(
+        "approvals/queue.html",
+        rows=rows,
+        forms={r["id"]: ApprovalForm(decision_id=r["decision"]["id"]) for r in rows},
+        blocked=blocked,
+        clearance_form=ClearanceForm,
+        labels=labels_for(reqs),
+        kinds=KIND_WORDS,
+        fact_words=FACT_WORDS,
+    )
+
+
+@bp.route("/<request_id>", methods=["POST"])
+@roles_required(*services.APPROVERS)
+def approve(request_id: str) -> Any:
+    form = ApprovalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    body = {
+        "note": (form.note.data or "").strip(),
+        "evidence_sha256": (form.evidence_sha256.data or "").strip(),
+        "clears_sources": bool(form.clears_sources.data),
+        "decision_id": form.decision_id.data or None,
+    }
+    back = request.form.get("next") or url_for("approvals_pages.queue")
+    try:
+        req, _ = services.approve(
+            request_id, ApprovalInSchema().load(body), user=actor(), now=utcnow()
+        )
+    except ValidationError as exc:
+        for name, messages in flatten_errors(exc.messages).items():
+            flash(f"{name.replace('_', ' ')}: {' '.join(messages)}", "error")
+        return redirect(back)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    outcome = requests.current_decision(req).outcome
+    flash(f"Approval recorded; the request was decided again: {outcome}.", "success")
+    return redirect(url_for("requests_pages.detail", request_id=req.id))

@@ -1,0 +1,103 @@
+"""``flask consents import FILE`` and ``flask consents export``: CSV or JSON Lines, streamed.
+
+``--as EMAIL`` chooses whose rights apply (a talent_rep imports and exports only for the
+performers they represent); without it the command acts as the system operator, who may import
+for any performer and never exports personal fields.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+from tqdm import tqdm
+
+from registry.accounts.models import User
+from registry.accounts.services import get_user_by_email
+from registry.audit.trail import record
+from registry.consents import bulk
+from registry.consents.models import PURPOSES
+from registry.consents.status import STATUSES
+from registry.core.errors import NotFound
+from registry.extensions import db
+
+consents = AppGroup("consents", help="Bulk import and export of consents.")
+
+
+def _user(email: str | None) -> User | None:
+    if not email:
+        return None
+    try:
+        return get_user_by_email(email)
+    except NotFound as exc:
+        raise click.ClickException(f"No user {email}.") from exc
+
+
+@consents.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(bulk.FORMATS), help="Default: from the extension.")
+@click.option("--as", "as_email", help="Import with this user's rights (and as them in the audit).")
+@click.option("--batch", default=2000, show_default=True, help="Rows per insert batch.")
+def import_command(file: Path, fmt: str | None, as_email: str | None, batch: int) -> None:
+    """Validate every row and import all of them, or none (every bad row is reported)."""
+    user = _user(as_email)
+    if user is not None and user.role not in ("admin", "talent_rep"):
+        raise click.ClickException(f"{user.email} ({user.role}) may not record consents.")
+    fmt = bulk.guess_format(file, fmt)
+    with file.open("rb") as binary, tqdm(
+        total=file.stat().st_size, unit="B", unit_scale=True, desc="checking and importing"
+    ) as bar:
+        result = bulk.import_consents(binary, fmt, actor=user, batch=batch, progress=bar.update)
+    if result.errors:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        bad_lines = len({e.line for e in result.errors})
+        raise click.ClickException(
+            f"{bad_lines} of {result.rows} row(s) are invalid; nothing was imported."
+        )
+    click.echo(f"Imported {result.imported} consent(s) from {file.name}.")
+
+
+@consents.command("export")
+@click.option("--format", "fmt", type=click.Choice(bulk.FORMATS), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+@click.option("--performer-id")
+@click.option("--production-id")
+@click.option("--purpose", type=click.Choice(PURPOSES))
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--expiring-within-days", type=click.IntRange(0, 3650))
+@click.option("--with-personal", is_flag=True, help="Add legal name, e-mail, phone (admin, own rep).")
+@click.option("--as", "as_email", help="Export with this user's rights.")
+def export_command(
+    fmt: str,
+    output: Path | None,
+    as_email: str | None,
+    with_personal: bool,
+    **filters: Any,
+) -> None:
+    """Write consents (current versions; the API's filters) as CSV or JSON Lines."""
+    user = _user(as_email)
+    if user is not None and user.role not in ("admin", "talent_rep", "legal"):
+        raise click.ClickException(f"{user.email} ({user.role}) may not read consents.")
+    chosen = {k: v for k, v in filters.items() if v is not None}
+    try:
+        rows = bulk.export_rows(user, chosen, with_personal=with_personal)
+        if output is None:
+            count = bulk.write_export(rows, sys.stdout, fmt, with_personal=with_personal)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = bulk.write_export(rows, out, fmt, with_personal=with_personal)
+    except bulk.PersonalNotAllowed as exc:
+        raise click.ClickException(str(exc)) from exc
+    record(
+        "consents.exported",
+        "consent",
+        "bulk",
+        {"filters": chosen, "rows": count, "with_personal": with_personal, "format": fmt},
+        actor_id=user.id if user else None,
+    )
+    db.session.commit()
+    click.echo(f"Exported {count} consent(s).", err=True)

@@ -1,0 +1,167 @@
+"""``flask consents import`` (all-or-nothing, every bad row reported) and ``consents export``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from registry.audit.models import AuditEvent
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.receipts import verify_receipt
+from tests.consents.helpers import consent_body, iso, make_consent, make_performer
+from tests.factories import make_production, make_user
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.execute(select(func.count()).select_from(m)).scalar_one()
+        for m in (Consent, ConsentVersion, ConsentPurpose, AuditEvent)
+    )
+
+
+def _jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def test_import_json_lines_records_every_consent_with_receipt_and_audit(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production().id
+    performer = make_performer(rep)
+    rows = [consent_body(performer.id, production, description=f"Replica for scene {i} of the finale, night exterior") for i in range(3)]
+    before = _counts()
+    result = app.test_cli_runner().invoke(
+        args=["consents", "import", str(_jsonl(tmp_path / "in.jsonl", rows)), "--as", rep.email]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 consent(s)" in result.output
+    after = _counts()
+    assert after[0] - before[0] == 3 and after[1] - before[1] == 3
+    assert after[3] - before[3] == 4  # one event per consent and one for the import
+    versions = db.session.execute(
+        select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
+    ).scalars().all()
+    assert {v.description for v in versions} == {r["description"] for r in rows}
+    for version in versions:
+        payload = verify_receipt(version.receipt or "")
+        assert payload["consent_id"] == version.consent_id and payload["typ"] == "consent"
+        assert version.created_by == rep.id
+
+
+def test_import_csv_with_lists_separated_by_semicolons(ctx: Flask, app: Flask, tmp_path: Path) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production().id
+    performer = make_performer(rep)
+    body = consent_body(performer.id, production, purposes=["digital_replica", "model_training"])
+    file = tmp_path / "in.csv"
+    with file.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(body))
+        writer.writeheader()
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else ("true" if v is True else v) for k, v in body.items()})
+    result = app.test_cli_runner().invoke(args=["consents", "import", str(file)])
+    assert result.exit_code == 0, result.output
+    version = db.session.execute(
+        select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
+    ).scalar_one()
+    assert version.purposes == ["digital_replica", "model_training"] and version.guild_compliant is True
+
+
+def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    rep, _ = make_user("talent_rep")
+    other_rep, _ = make_user("talent_rep")
+    production = make_production().id
+    mine = make_performer(rep)
+    theirs = make_performer(other_rep)
+    rows: list[Any] = [
+        consent_body(mine.id, production),  # line 1: fine
+        consent_body(mine.id, production, purposes=["mind_reading"]),  # line 2
+        consent_body(mine.id, production),  # line 3: fine
+        {k: v for k, v in consent_body(mine.id, production).items() if k != "description"},  # 4
+        "{not json",  # line 5
+        consent_body(theirs.id, production),  # line 6: not this rep's performer
+        consent_body(mine.id, production, signed_at=iso(timedelta(days=1)), colour="red"),  # 7
+    ]
+    before = _counts()
+    result = app.test_cli_runner().invoke(
+        args=["consents", "import", str(_jsonl(tmp_path / "in.jsonl", rows)), "--as", rep.email, "--batch", "1"]
+    )
+    assert result.exit_code == 1
+    out = result.output
+    for expected in (
+        "line 2: purposes.0:",
+        "line 4: description: Missing data",
+        "line 5: _line: Not valid JSON",
+        "line 6: performer_id: No such performer.",
+        "line 7: signed_at: Must not be in the future.",
+        "line 7: colour: Unknown field.",
+        "5 of 7 row(s) are invalid; nothing was imported.",
+    ):
+        assert expected in out, expected
+    assert "line 1:" not in out and "line 3:" not in out
+    assert _counts() == before  # the valid rows written in earlier batches were rolled back
+
+
+def test_only_reps_and_admins_import(ctx: Flask, app: Flask, tmp_path: Path) -> None:
+    legal, _ = make_user("legal")
+    file = _jsonl(tmp_path / "in.jsonl", [])
+    result = app.test_cli_runner().invoke(args=["consents", "import", str(file), "--as", legal.email])
+    assert result.exit_code == 1 and "may not record consents" in result.output
+
+
+def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    rep, _ = make_user("talent_rep")
+    other_rep, _ = make_user("talent_rep")
+    admin, _ = make_user("admin")
+    legal, _ = make_user("legal")
+    production = make_production().id
+    mine = make_performer(rep, legal_name="Exported Legal")
+    theirs = make_performer(other_rep, legal_name="Other Legal")
+    soon = make_consent(rep, mine.id, production, expires_at=utcnow() + timedelta(days=10))
+    make_consent(rep, mine.id, production, purposes=["model_training"])
+    make_consent(other_rep, theirs.id, production)
+    runner = app.test_cli_runner()
+
+    def export(*args: str) -> list[dict[str, Any]]:
+        out = tmp_path / "out.jsonl"
+        result = runner.invoke(args=["consents", "export", "-o", str(out), *args])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in out.read_text().splitlines()]
+
+    rows = export("--as", rep.email)
+    assert {r["performer_id"] for r in rows} == {mine.id}
+    assert all("legal_name" not in r for r in rows)
+    assert [r["id"] for r in export("--as", rep.email, "--expiring-within-days", "30")] == [soon.consent_id]
+    assert len(export("--as", rep.email, "--purpose", "model_training")) == 1
+    assert {r["status"] for r in export("--performer-id", mine.id)} == {"active"}
+    personal = export("--as", rep.email, "--with-personal")
+    assert {r["legal_name"] for r in personal} == {"Exported Legal"}
+    everyone = export("--as", admin.email, "--with-personal", "--production-id", production)
+    assert {r["legal_name"] for r in everyone} == {"Exported Legal", "Other Legal"}
+    for args in (["--with-personal"], ["--with-personal", "--as", legal.email]):
+        refused = runner.invoke(args=["consents", "export", *args])
+        assert refused.exit_code == 1 and "personal fields" in refused.output
+        assert "Legal" not in refused.output
+    csv_out = runner.invoke(args=["consents", "export", "--format", "csv", "--as", legal.email, "--performer-id", mine.id])
+    assert csv_out.exit_code == 0
+    table = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert len(table) == 2 and "Exported Legal" not in csv_out.output
+    assert {r["purposes"] for r in table} == {"digital_replica", "model_training"}
+    exported = db.session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consents.exported")
+    ).scalar_one()
+    assert exported >= 7
