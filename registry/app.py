@@ -29,6 +29,8 @@ from registry.models import pages as models_pages
 from registry.performers import api as performers_api
 from registry.performers import pages as performers_pages
 from registry.productions import api as productions_api
+from registry.reminders import api as reminders_api
+from registry.reminders import pages as reminders_pages
 from registry.productions import pages as productions_pages
 from registry.replicas import api as replicas_api
 from registry.replicas import pages as replicas_pages
@@ -56,6 +58,7 @@ API_BLUEPRINTS = (
     models_api.blp,
     approvals_api.blp,
     replicas_api.blp,
+    reminders_api.blp,
 )
 PAGE_BLUEPRINTS = (
     public.bp,
@@ -68,6 +71,8 @@ PAGE_BLUEPRINTS = (
     models_pages.bp,
     replicas_pages.bp,
     approvals_pages.bp,
+    reminders_pages.bp,
+    reminders_pages.feed_bp,
 )
 
 

@@ -89,3 +89,13 @@ def seed_command() -> None:
     for email, role, password in rows:
         click.echo(f"  {role:<11} {email:<20} password: {password}")
     click.echo("")
+
+
+def _gate_seeder(users: dict[str, User], prods: dict[str, Production]) -> None:
+    """The gate's models and requests (after the consent registry's performers exist)."""
+    from registry.requests.demo import seed_gate
+
+    seed_gate(users, prods)
+
+
+DEMO_SEEDERS.append(_gate_seeder)

@@ -44,8 +44,7 @@ def upgrade():
     sa.UniqueConstraint('consent_version_id', 'kind', 'threshold_days', name='uq_reminders_version_kind_threshold')
     )
     with op.batch_alter_table('reminders', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_reminders_performer_id'), ['performer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reminders_production_id'), ['production_id'], unique=False)
+        batch_op.create_index('ix_reminders_window', ['kind', 'expires_at'], unique=False)
 
     op.create_table('reminder_deliveries',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -69,7 +68,6 @@ def upgrade():
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_deliveries_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_reminder_deliveries_recipient', ['recipient', 'channel'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reminder_deliveries_reminder_id'), ['reminder_id'], unique=False)
 
     op.create_table('expiry_cascades',
     sa.Column('version_id', sa.String(length=40), nullable=False),
@@ -113,11 +111,9 @@ def downgrade():
     op.drop_table('scheduler_leases')
     op.drop_table('expiry_cascades')
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reminder_deliveries_reminder_id'))
         batch_op.drop_index('ix_reminder_deliveries_recipient')
         batch_op.drop_index('ix_reminder_deliveries_due')
     op.drop_table('reminder_deliveries')
     with op.batch_alter_table('reminders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reminders_production_id'))
-        batch_op.drop_index(batch_op.f('ix_reminders_performer_id'))
+        batch_op.drop_index('ix_reminders_window')
     op.drop_table('reminders')

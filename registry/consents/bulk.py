@@ -11,30 +11,30 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from flask import g
 from marshmallow import ValidationError
-from sqlalchemy import insert
 
 from registry.accounts.models import User
 from registry.appctx import setting, signing_keys
 from registry.audit.services import AuditEntry, record_many
 from registry.audit.trail import record
-from registry.consents import services
+from registry.consents import receipts, services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.consents.schemas import ConsentInSchema
+from registry.consents.validation import SnapshotLookups
 from registry.core.clock import utcnow
 from registry.core.ids import new_id
 from registry.extensions import db
 from registry.performers.access import may_see_personal
 from registry.performers.models import Performer
 from registry.performers.personal import PERSONAL_FIELDS, reveal
-from registry.productions.models import Production
 
 LIST_FIELDS = ("purposes", "media")
 LIST_SEPARATOR = ";"
@@ -76,23 +76,19 @@ def _lines(binary: IO[bytes], progress: Callable[[int], None] | None) -> Iterato
         progress(pending)
 
 
-def read_records(
+Unit = tuple[int, "str | dict[str, Any] | None", "str | None"]
+"""(line number, a JSON line still to parse or a CSV record, a problem found while reading)."""
+
+
+def read_units(
     binary: IO[bytes], fmt: str, progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, record or None, problem or None) for each row, streaming."""
+) -> Iterator[Unit]:
+    """The file's rows, streaming: JSON lines as text (parsed by whoever validates them), CSV
+    rows as records (list cells split on ``;``, empty cells left out)."""
     if fmt == "jsonl":
         for number, line in _lines(binary, progress):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"Not valid JSON ({exc.msg})."
-                continue
-            if not isinstance(value, dict):
-                yield number, None, "Each line must be a JSON object."
-                continue
-            yield number, value, None
+            if line.strip():
+                yield number, line, None
         return
     numbered = _lines(binary, progress)
     current = [0]
@@ -120,6 +116,96 @@ def read_records(
         yield line, record, None
 
 
+@dataclass
+class Job:
+    """What validating and building rows needs, without a database (picklable for workers)."""
+
+    lookups: SnapshotLookups
+    signer: receipts.Signer
+    issuer: str
+    actor_id: str | None
+    now: datetime
+
+
+_JOB: Job | None = None
+_SCHEMA: ConsentInSchema | None = None
+
+
+def _start(job: Job) -> None:
+    global _JOB, _SCHEMA
+    _JOB, _SCHEMA = job, ConsentInSchema(lookups=job.lookups)
+
+
+def _work(units: list[Unit], build: bool) -> tuple[list[RowError], list[services.NewRows]]:
+    """Validate a chunk of rows; build (ids, receipts) the valid ones while ``build`` holds."""
+    job, schema = _JOB, _SCHEMA
+    assert job is not None and schema is not None
+    errors: list[RowError] = []
+    built: list[services.NewRows] = []
+    for line, raw, problem in units:
+        if problem is not None:
+            errors.append(RowError(line, "_line", problem))
+            continue
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                errors.append(RowError(line, "_line", f"Not valid JSON ({exc.msg})."))
+                continue
+            if not isinstance(raw, dict):
+                errors.append(RowError(line, "_line", "Each line must be a JSON object."))
+                continue
+        try:
+            data = schema.load(raw or {})
+        except ValidationError as exc:
+            for name, messages in _flatten(exc.messages):
+                errors.extend(RowError(line, name, m) for m in messages)
+            continue
+        if errors or not build:
+            continue
+        performer = job.lookups.performer(data["performer_id"])
+        production = job.lookups.production(data["production_id"])
+        built.append(
+            services.build_version(
+                data,
+                consent_id=new_id("cns"),
+                number=1,
+                performer=performer,
+                production=production,
+                actor_id=job.actor_id,
+                now=job.now,
+                signer=job.signer,
+                issuer=job.issuer,
+            )
+        )
+    return errors, built
+
+
+def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
+    """marshmallow's nested messages as (dotted field name, messages)."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        yield prefix or "_schema", [str(m) for m in messages]
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            yield from _flatten(value, f"{prefix}.{index}" if prefix else str(index))
+    else:
+        yield prefix or "_schema", [str(messages)]
+
+
+def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
+    chunk: list[Unit] = []
+    for unit in units:
+        chunk.append(unit)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def import_consents(
     binary: IO[bytes],
     fmt: str,
@@ -127,60 +213,64 @@ def import_consents(
     actor: User | None,
     batch: int = 2000,
     progress: Callable[[int], None] | None = None,
+    workers: int = 0,
+    chunk: int = 500,
 ) -> ImportResult:
-    """Validate every row; write all of them (committing) or none (rolling back)."""
+    """Validate every row; write all of them (committing) or none (rolling back).
+
+    With ``workers`` > 0, rows are validated and their receipts signed in that many worker
+    processes (from a snapshot of the performers ``actor`` may act for), while this process
+    writes the batches in order; at most a few chunks are in flight, so memory stays flat.
+    """
     result = ImportResult()
-    schema = ConsentInSchema()
-    g.actor = actor
-    actor_id = actor.id if actor else None
+    job = Job(
+        SnapshotLookups.load(actor),
+        receipts.Signer.current(),
+        str(setting("BASE_URL")),
+        actor.id if actor else None,
+        utcnow(),
+    )
     pending = _Pending()
-    now = utcnow()
-    for line, raw, problem in read_records(binary, fmt, progress):
-        result.rows += 1
-        if problem is not None:
-            result.errors.append(RowError(line, "_line", problem))
-            continue
-        try:
-            data = schema.load(raw or {})
-        except ValidationError as exc:
-            for name, messages in _flatten(exc.messages):
-                result.errors.extend(RowError(line, name, m) for m in messages)
-            continue
+    chunks = _chunks(read_units(binary, fmt, progress), chunk)
+
+    def consume(errors: list[RowError], built: list[services.NewRows], rows: int) -> None:
+        result.rows += rows
+        result.errors.extend(errors)
         if result.errors:
-            continue  # keep validating, but nothing more will be written
-        performer = db.session.get(Performer, data["performer_id"])
-        production = db.session.get(Production, data["production_id"])
-        assert performer is not None and production is not None
-        rows = services.build_version(
-            data,
-            consent_id=new_id("cns"),
-            number=1,
-            performer=performer,
-            production=production,
-            actor_id=actor_id,
-            now=now,
-        )
-        pending.add(rows, actor_id)
+            return
+        for rows_ in built:
+            pending.add(rows_)
         if len(pending.versions) >= batch:
             result.imported += pending.flush()
+
+    if workers <= 0:
+        _start(job)
+        for units in chunks:
+            consume(*_work(units, not result.errors), len(units))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers, initializer=_start, initargs=(job,)) as pool:
+            window: deque[tuple[int, Any]] = deque()
+            for units in chunks:
+                window.append((len(units), pool.apply_async(_work, (units, not result.errors))))
+                if len(window) >= workers * 3:
+                    count, waiting = window.popleft()
+                    consume(*waiting.get(), count)
+            while window:
+                count, waiting = window.popleft()
+                consume(*waiting.get(), count)
     if result.errors:
         db.session.rollback()
         result.imported = 0
         return result
     result.imported += pending.flush()
-    record(
-        "consents.imported",
-        "consent",
-        "bulk",
-        {"rows": result.imported},
-        actor_id=actor_id,
-    )
+    record("consents.imported", "consent", "bulk", {"rows": result.imported}, actor_id=job.actor_id)
     db.session.commit()
     return result
 
 
 class _Pending:
-    """Rows waiting to be inserted together (one executemany per table)."""
+    """Rows waiting to be inserted together (one executemany per table, in this transaction)."""
 
     def __init__(self) -> None:
         self.consents: list[dict[str, Any]] = []
@@ -188,7 +278,7 @@ class _Pending:
         self.purposes: list[dict[str, Any]] = []
         self.audit: list[AuditEntry] = []
 
-    def add(self, rows: services.NewRows, actor_id: str | None) -> None:
+    def add(self, rows: services.NewRows) -> None:
         assert rows.consent is not None
         self.consents.append(rows.consent)
         self.versions.append(rows.version)
@@ -199,16 +289,17 @@ class _Pending:
                 "consent",
                 rows.version["consent_id"],
                 services.audit_content(rows.version),
-                actor_id,
+                rows.version["created_by"],
             )
         )
 
     def flush(self) -> int:
         if not self.versions:
             return 0
-        db.session.execute(insert(Consent), self.consents)
-        db.session.execute(insert(ConsentVersion), self.versions)
-        db.session.execute(insert(ConsentPurpose), self.purposes)
+        connection = db.session.connection()
+        connection.execute(Consent.__table__.insert(), self.consents)
+        connection.execute(ConsentVersion.__table__.insert(), self.versions)
+        connection.execute(ConsentPurpose.__table__.insert(), self.purposes)
         record_many(
             db.session,
             self.audit,
@@ -216,21 +307,8 @@ class _Pending:
             checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
         )
         count = len(self.versions)
-        self.__init__()  # type: ignore[misc]
+        self.consents, self.versions, self.purposes, self.audit = [], [], [], []
         return count
-
-
-def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        yield prefix or "_schema", list(messages)
-    elif isinstance(messages, list):
-        for index, value in enumerate(messages):
-            yield from _flatten(value, f"{prefix}.{index}")
-    else:
-        yield prefix or "_schema", [str(messages)]
 
 
 # --- export -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ for any performer and never exports personal fields.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,18 @@ def _user(email: str | None) -> User | None:
 @click.option("--format", "fmt", type=click.Choice(bulk.FORMATS), help="Default: from the extension.")
 @click.option("--as", "as_email", help="Import with this user's rights (and as them in the audit).")
 @click.option("--batch", default=2000, show_default=True, help="Rows per insert batch.")
-def import_command(file: Path, fmt: str | None, as_email: str | None, batch: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Processes validating and signing (default: one per CPU for files over 4 MB, else 0).",
+)
+def import_command(
+    file: Path, fmt: str | None, as_email: str | None, batch: int, workers: int | None
+) -> None:
     """Validate every row and import all of them, or none (every bad row is reported)."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if file.stat().st_size > 4 << 20 else 0
     user = _user(as_email)
     if user is not None and user.role not in ("admin", "talent_rep"):
         raise click.ClickException(f"{user.email} ({user.role}) may not record consents.")
@@ -50,7 +61,9 @@ def import_command(file: Path, fmt: str | None, as_email: str | None, batch: int
     with file.open("rb") as binary, tqdm(
         total=file.stat().st_size, unit="B", unit_scale=True, desc="checking and importing"
     ) as bar:
-        result = bulk.import_consents(binary, fmt, actor=user, batch=batch, progress=bar.update)
+        result = bulk.import_consents(
+            binary, fmt, actor=user, batch=batch, progress=bar.update, workers=workers
+        )
     if result.errors:
         for error in result.errors:
             click.echo(str(error), err=True)

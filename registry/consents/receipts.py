@@ -15,10 +15,35 @@ import json
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from registry.appctx import setting, signing_keys
 from registry.core.hashing import canonical_json
 
-_HEADERS: dict[str, str] = {}
+class Signer:
+    """Signs receipts with one Ed25519 key (picklable: bulk-import workers carry one)."""
+
+    def __init__(self, kid: str, private_raw: bytes) -> None:
+        self.kid = kid
+        self.private_raw = private_raw
+        self._key = Ed25519PrivateKey.from_private_bytes(private_raw)
+        self._header = _b64(json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).encode())
+
+    @classmethod
+    def current(cls) -> Signer:
+        keys = signing_keys()
+        raw = keys.private[keys.current_kid].private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return cls(keys.current_kid, raw)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Signer, (self.kid, self.private_raw))
+
+    def __call__(self, payload: dict[str, Any]) -> str:
+        signing_input = f"{self._header}.{_b64(canonical_json(payload))}"
+        return f"{signing_input}.{_b64(self._key.sign(signing_input.encode()))}"
 
 
 def _b64(data: bytes) -> str:
@@ -29,17 +54,16 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+_SIGNERS: dict[str, Signer] = {}
+
+
 def sign(payload: dict[str, Any]) -> str:
     """A compact JWS over the canonical JSON of ``payload`` with the current signing key."""
-    keys = signing_keys()
-    kid = keys.current_kid
-    header = _HEADERS.get(kid)
-    if header is None:
-        header = _b64(json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).encode())
-        _HEADERS[kid] = header
-    signing_input = f"{header}.{_b64(canonical_json(payload))}"
-    signature = keys.private[kid].sign(signing_input.encode())
-    return f"{signing_input}.{_b64(signature)}"
+    kid = signing_keys().current_kid
+    signer = _SIGNERS.get(kid)
+    if signer is None:
+        signer = _SIGNERS[kid] = Signer.current()
+    return signer(payload)
 
 
 def consent_payload(
@@ -49,11 +73,12 @@ def consent_payload(
     production: Any,
     status: str,
     supersedes: str | None,
+    issuer: str | None = None,
 ) -> dict[str, Any]:
     """What a consent receipt says about one version (``version``: a row or row-like object)."""
     return {
         "typ": "consent",
-        "iss": setting("BASE_URL"),
+        "iss": issuer or setting("BASE_URL"),
         "consent_id": version.consent_id,
         "version": version.version,
         "version_id": version.id,

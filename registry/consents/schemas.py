@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 
 from registry.consents.models import MEDIA, PURPOSES, SIGNERS
 from registry.consents.status import STATUSES
-from registry.consents.validation import new_consent_errors
+from registry.consents.validation import DbLookups, Lookups, new_consent_errors
 from registry.web.schemas import PageSchema, PaginationSchema
 
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
@@ -70,13 +70,19 @@ class ConsentInSchema(Schema):
     )
     expires_at = fields.AwareDateTime(required=True)
 
+    def __init__(self, *args: Any, lookups: Lookups | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookups = lookups
+
     @pre_load
     def strip(self, data: Any, **_: Any) -> Any:
         return _strip(data)
 
     @validates_schema(skip_on_field_errors=False)
     def together(self, data: dict[str, Any], **_: Any) -> None:
-        errors = new_consent_errors(data, g.get("actor"))
+        """The fields together, and performer and production with the caller's rights."""
+        lookups = self.lookups or DbLookups(g.get("actor"))
+        errors = new_consent_errors(data, lookups)
         if errors:
             raise ValidationError(errors)  # type: ignore[arg-type]
 

@@ -8,7 +8,7 @@ caller commits once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,9 +25,10 @@ from registry.consents.models import (
     EvidenceDocument,
 )
 from registry.consents.status import expiring_condition, status_condition, status_of
-from registry.consents.validation import content_errors, new_consent_errors
+from registry.consents.validation import DbLookups, content_errors, new_consent_errors
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
+from registry.core.hashing import content_hash
 from registry.core.ids import new_id
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -119,13 +120,18 @@ def build_version(
     *,
     consent_id: str,
     number: int,
-    performer: Performer,
-    production: Production,
+    performer: Any,
+    production: Any,
     actor_id: str | None,
     now: datetime,
     supersedes: str | None = None,
+    signer: Callable[[dict[str, Any]], str] = receipts.sign,
+    issuer: str | None = None,
 ) -> NewRows:
-    """The rows of a new version, with its signed receipt (``data`` is already validated)."""
+    """The rows of a new version, with its signed receipt (``data`` is already validated).
+
+    ``performer`` has ``id`` and ``professional_name``; ``production`` has ``id``, ``code`` and
+    ``title`` (rows or ``validation`` infos). Needs no database (bulk-import workers call it)."""
     version_id = new_id("cnv")
     row: dict[str, Any] = {
         "id": version_id,
@@ -151,13 +157,14 @@ def build_version(
         "created_at": now,
     }
     view = _RowView(row)
-    row["receipt"] = receipts.sign(
+    row["receipt"] = signer(
         receipts.consent_payload(
             view,
             professional_name=performer.professional_name,
             production=production,
             status=status_of(view, now),
             supersedes=supersedes,
+            issuer=issuer,
         )
     )
     purposes = [
@@ -189,7 +196,12 @@ class _RowView:
 
 
 def audit_content(row: dict[str, Any]) -> dict[str, Any]:
-    """What the audit event hashes for a version: its content, no personal data."""
+    """What the audit event of a new version commits to: the version id and the SHA-256 of its
+    content (no personal data). The same for recording, amending and importing."""
+    return {"version_id": row["id"], "content_sha256": content_hash(_content(row))}
+
+
+def _content(row: dict[str, Any]) -> dict[str, Any]:
     keep = (
         "consent_id",
         "version",
@@ -224,7 +236,7 @@ def _write(rows: NewRows) -> ConsentVersion:
 def record_consent(data: dict[str, Any], *, actor: User | None) -> ConsentVersion:
     """Record a new consent (version 1). ``data`` as ``ConsentInSchema`` loads it."""
     now = utcnow()
-    errors = new_consent_errors(data, actor, now)
+    errors = new_consent_errors(data, DbLookups(actor), now)
     if errors:
         raise Invalid("Some fields are invalid.", errors)
     performer = db.session.get(Performer, data["performer_id"])

@@ -1,20 +1,25 @@
 """Checks on a consent's content that go beyond one field's format (C2, C5, time order).
 
 One function, ``content_errors``, serves recording, amending and importing, so the three can
-never disagree; ``new_consent_errors`` adds the look-ups of performer and production (a
-performer the caller may not act for is answered exactly like a missing one).
+never disagree; ``new_consent_errors`` adds the look-ups of performer and production through a
+``Lookups`` object: ``DbLookups`` asks the database with the caller's rights (a performer the
+caller may not act for is answered exactly like a missing one), ``SnapshotLookups`` holds the
+same answers in memory for a bulk import (and can travel to worker processes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy import select
 
 from registry.accounts.models import User
 from registry.core.clock import utcnow
 from registry.extensions import db
-from registry.performers.access import can_change
+from registry.performers.access import can_change, represented_ids
 from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.rules.consent import BLANKET_DESCRIPTIONS
@@ -22,14 +27,89 @@ from registry.rules.consent import BLANKET_DESCRIPTIONS
 Errors = dict[str, list[str]]
 
 
+@dataclass(frozen=True, slots=True)
+class PerformerInfo:
+    id: str
+    professional_name: str
+    deceased: bool
+    erased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProductionInfo:
+    id: str
+    code: str
+    title: str
+
+
+class Lookups(Protocol):
+    def performer(self, performer_id: str) -> PerformerInfo | None:
+        """The performer if it exists and the caller may act for them; None otherwise."""
+
+    def production(self, production_id: str) -> ProductionInfo | None: ...
+
+
+def _performer_info(row: Performer) -> PerformerInfo:
+    return PerformerInfo(row.id, row.professional_name, row.deceased, row.erased_at is not None)
+
+
+class DbLookups:
+    """Look-ups in the database with ``user``'s rights (None: the system, every performer)."""
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+
+    def performer(self, performer_id: str) -> PerformerInfo | None:
+        row = db.session.get(Performer, performer_id)
+        if row is None or (self.user is not None and not can_change(self.user, performer_id)):
+            return None
+        return _performer_info(row)
+
+    def production(self, production_id: str) -> ProductionInfo | None:
+        row = db.session.get(Production, production_id)
+        return ProductionInfo(row.id, row.code, row.title) if row is not None else None
+
+
+class SnapshotLookups:
+    """Every performer ``user`` may act for and every production, loaded once (bulk import)."""
+
+    def __init__(
+        self, performers: dict[str, PerformerInfo], productions: dict[str, ProductionInfo]
+    ) -> None:
+        self.performers = performers
+        self.productions = productions
+
+    @classmethod
+    def load(cls, user: User | None) -> SnapshotLookups:
+        stmt = select(Performer.id, Performer.professional_name, Performer.deceased, Performer.erased_at)
+        if user is not None and user.role != "admin":
+            stmt = stmt.where(Performer.id.in_(represented_ids(user)))
+        performers = {
+            pid: PerformerInfo(pid, name, bool(deceased), erased is not None)
+            for pid, name, deceased, erased in db.session.execute(stmt)
+        }
+        productions = {
+            qid: ProductionInfo(qid, code, title)
+            for qid, code, title in db.session.execute(
+                select(Production.id, Production.code, Production.title)
+            )
+        }
+        return cls(performers, productions)
+
+    def performer(self, performer_id: str) -> PerformerInfo | None:
+        return self.performers.get(performer_id)
+
+    def production(self, production_id: str) -> ProductionInfo | None:
+        return self.productions.get(production_id)
+
+
 def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def content_errors(
-    data: Mapping[str, Any], performer: Performer | None, now: datetime | None = None
-) -> Errors:
-    """Every problem with the consent's fields taken together (absent fields are skipped)."""
+def content_errors(data: Mapping[str, Any], performer: Any, now: datetime | None = None) -> Errors:
+    """Every problem with the consent's fields taken together (absent fields are skipped).
+    ``performer``: anything with ``deceased`` (or None when unknown)."""
     now = now or utcnow()
     errors: Errors = {}
     for name in ("purposes", "media"):
@@ -64,22 +144,21 @@ def content_errors(
 
 
 def new_consent_errors(
-    data: Mapping[str, Any], user: User | None, now: datetime | None = None
+    data: Mapping[str, Any], lookups: Lookups, now: datetime | None = None
 ) -> Errors:
-    """``content_errors`` plus: the performer exists, is the caller's, is not erased; the
-    production exists. ``user`` None is the system (command line without ``--as``)."""
+    """``content_errors`` plus: the performer exists, is the caller's to act for, is not
+    erased; the production exists."""
     errors: Errors = {}
-    performer: Performer | None = None
+    performer: PerformerInfo | None = None
     performer_id = data.get("performer_id")
     if isinstance(performer_id, str):
-        performer = db.session.get(Performer, performer_id)
-        if performer is None or (user is not None and not can_change(user, performer_id)):
-            performer = None
+        performer = lookups.performer(performer_id)
+        if performer is None:
             _add(errors, "performer_id", "No such performer.")
-        elif performer.erased_at is not None:
+        elif performer.erased:
             _add(errors, "performer_id", "This performer's record was erased.")
     production_id = data.get("production_id")
-    if isinstance(production_id, str) and db.session.get(Production, production_id) is None:
+    if isinstance(production_id, str) and lookups.production(production_id) is None:
         _add(errors, "production_id", "No such production.")
     for field, messages in content_errors(data, performer, now).items():
         errors.setdefault(field, []).extend(messages)

@@ -1,1 +1,1 @@
-"""Expiry reminders and notifications: scan, outbox, delivery (e-mail, webhook, in-app), calendar."""
+"""Expiry reminders and notices: scan, outbox, delivery (e-mail, webhook, in-app), calendar."""

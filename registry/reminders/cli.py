@@ -12,7 +12,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from registry.appctx import setting
-from registry.reminders import jobs, mailcatcher, scheduler as scheduler_process
+from registry.reminders import jobs, mailcatcher
+from registry.reminders import scheduler as scheduler_process
 
 reminders = AppGroup("reminders", help="Expiry reminders and notifications.")
 scheduler = AppGroup("scheduler", help="The scheduler process.")
@@ -30,10 +31,12 @@ def run_once_command() -> None:
 def run_command() -> None:
     """Run the scheduler in this process (the web server never runs jobs) until stopped."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = setting("SMTP_URL")
+    # never echo credentials: only what follows the last "@" (host, port, options)
+    email = f"via smtp {str(url).rsplit('@', 1)[-1]}" if url else "off (in-app only)"
     click.echo(
         f"Scheduler: scan every {setting('REMINDER_INTERVAL_SECONDS')} s, deliver every "
-        f"{setting('REMINDER_DELIVERY_INTERVAL_SECONDS')} s; "
-        f"e-mail {'via ' + str(setting('SMTP_URL')).split('@')[-1] if setting('SMTP_URL') else 'off (in-app only)'}."
+        f"{setting('REMINDER_DELIVERY_INTERVAL_SECONDS')} s; e-mail {email}."
     )
     scheduler_process.run(app)
 

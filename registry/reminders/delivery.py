@@ -214,17 +214,30 @@ def stale_reason(notice: Notice, now: datetime) -> str | None:
     return None
 
 
-def refreshed(notice: Notice) -> Notice:
-    """The notice with its consent version's end re-read now (a batch takes a while to send)."""
-    if notice.kind != "expiry":
-        return notice
-    row = db.session.execute(
-        select(ConsentVersion.revoked_at, ConsentVersion.superseded_at).where(
-            ConsentVersion.id == notice.version_id
+def refreshed(notices: list[Notice]) -> list[Notice]:
+    """The notices with their consent versions' ends re-read now (sending takes a while)."""
+    ids = {n.version_id for n in notices if n.kind == "expiry"}
+    if not ids:
+        return notices
+    ends = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                ConsentVersion.id, ConsentVersion.revoked_at, ConsentVersion.superseded_at
+            ).where(ConsentVersion.id.in_(ids))
         )
-    ).one()
+    }
     db.session.rollback()
-    return replace(notice, revoked_at=row.revoked_at, superseded_at=row.superseded_at)
+    return [
+        replace(
+            n,
+            revoked_at=ends[n.version_id].revoked_at,
+            superseded_at=ends[n.version_id].superseded_at,
+        )
+        if n.version_id in ends
+        else n
+        for n in notices
+    ]
 
 
 class Sender:
@@ -281,7 +294,7 @@ def _finish(delivery_id: str, holder: str, values: dict[str, Any]) -> bool:
     return int(getattr(outcome, "rowcount", 0) or 0) == 1
 
 
-def record_sent(notice: Notice, holder: str, now: datetime) -> bool:
+def record_sent(notice: Notice, holder: str, now: datetime, *, commit: bool = True) -> bool:
     ok = _finish(
         notice.delivery_id,
         holder,
@@ -300,11 +313,12 @@ def record_sent(notice: Notice, holder: str, now: datetime) -> bool:
             notice.delivery_id,
             {"reminder_id": notice.reminder_id, "channel": notice.channel},
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return ok
 
 
-def record_cancelled(notice: Notice, holder: str, reason: str) -> bool:
+def record_cancelled(notice: Notice, holder: str, reason: str, *, commit: bool = True) -> bool:
     ok = _finish(notice.delivery_id, holder, {"status": "cancelled", "last_error": reason})
     if ok:
         record(
@@ -313,7 +327,8 @@ def record_cancelled(notice: Notice, holder: str, reason: str) -> bool:
             notice.delivery_id,
             {"reminder_id": notice.reminder_id, "reason": reason},
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return ok
 
 
@@ -361,12 +376,15 @@ def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[Deli
     if not ids:
         return result, 0
     notices = snapshot(ids)
-    for index, notice in enumerate(notices):
+    _deliver_inapp([n for n in notices if n.channel == "inapp"], holder, result)
+    outside = [n for n in notices if n.channel != "inapp"]
+    for index, notice in enumerate(outside):
         now = utcnow()
         if now > started + LEASE - LEASE_MARGIN:
-            release([n.delivery_id for n in notices[index:]], holder)
+            release([n.delivery_id for n in outside[index:]], holder)
             break
-        reason = stale_reason(refreshed(notice), now)
+        [notice] = refreshed([notice])
+        reason = stale_reason(notice, now)
         if reason is not None:
             result.cancelled += record_cancelled(notice, holder, reason)
             continue
@@ -386,6 +404,21 @@ def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[Deli
         else:
             log.warning("delivery %s was sent but its claim had been lost", notice.delivery_id)
     return result, len(ids)
+
+
+def _deliver_inapp(notices: list[Notice], holder: str, result: DeliveryResult) -> None:
+    """In-app notices have no outside effect: record the whole batch in one transaction."""
+    if not notices:
+        return
+    now = utcnow()
+    for notice in refreshed(notices):
+        reason = stale_reason(notice, now)
+        if reason is not None:
+            result.cancelled += record_cancelled(notice, holder, reason, commit=False)
+        elif record_sent(notice, holder, now, commit=False):
+            result.sent += 1
+            result.by_channel["inapp"] = result.by_channel.get("inapp", 0) + 1
+    db.session.commit()
 
 
 def deliver_due(holder: str | None = None, *, max_batches: int = MAX_BATCHES) -> DeliveryResult:

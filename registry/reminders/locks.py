@@ -55,7 +55,9 @@ def _release_lease(name: str, holder: str) -> None:
 
 
 @contextmanager
-def singleton(name: str, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> Iterator[bool]:
+def singleton(
+    name: str, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL
+) -> Iterator[bool]:
     """Yield whether this caller may run job ``name`` now; commit the work inside the block.
 
     On PostgreSQL the lock belongs to the transaction that is open when the block starts, so the

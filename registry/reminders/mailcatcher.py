@@ -26,7 +26,7 @@ class CatchingHandler:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data: bytes = envelope.original_content or envelope.content
         with self._lock:
             number = next(self._counter)

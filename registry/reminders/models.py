@@ -35,14 +35,16 @@ class Reminder(Base):
             "threshold_days",
             name="uq_reminders_version_kind_threshold",
         ),
+        # the scan's look-up of reminders already known within its window of expiry dates
+        Index("ix_reminders_window", "kind", "expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     consent_version_id: Mapped[str] = mapped_column(ForeignKey("consent_versions.id"))
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
-    performer_id: Mapped[str] = mapped_column(ForeignKey("performers.id"), index=True)
-    production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"), index=True)
+    performer_id: Mapped[str] = mapped_column(ForeignKey("performers.id"))
+    production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"))
     threshold_days: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     expires_at: Mapped[datetime]
@@ -53,13 +55,15 @@ class Reminder(Base):
 class ReminderDelivery(Base):
     __tablename__ = "reminder_deliveries"
     __table_args__ = (
-        UniqueConstraint("reminder_id", "channel", "recipient", name="uq_reminder_deliveries_target"),
+        UniqueConstraint(
+            "reminder_id", "channel", "recipient", name="uq_reminder_deliveries_target"
+        ),
         Index("ix_reminder_deliveries_due", "status", "next_attempt_at"),
         Index("ix_reminder_deliveries_recipient", "recipient", "channel"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    reminder_id: Mapped[str] = mapped_column(ForeignKey("reminders.id"), index=True)
+    reminder_id: Mapped[str] = mapped_column(ForeignKey("reminders.id"))
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(ID_LENGTH))
     """A user id (email, inapp) or a production id (webhook)."""

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, Table, select
 
 from registry.accounts.models import User
 from registry.appctx import setting
 from registry.consents.models import ConsentVersion
+from registry.core.db import Base
 from registry.core.ids import _ALPHABET
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
@@ -44,6 +45,60 @@ def batch_ids(prefix: str, count: int) -> list[str]:
     return [f"{prefix}_{head}{tail[i : i + 16]}" for i in range(0, 16 * count, 16)]
 
 
+def bulk_insert(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT`` many rows through the driver's executemany, values converted by column type.
+
+    The ORM's bulk path processes every value of every row through SQLAlchemy; here each column
+    type's bind processor runs once per distinct value (most times repeat within a batch).
+    """
+    if not rows:
+        return
+    db.session.flush()
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    converters: list[Any] = []
+    for name in names:
+        processor = table.c[name].type._cached_bind_processor(dialect)
+        converters.append(_memoised(processor) if processor else None)
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(marker for _ in names)})"
+    )
+    params = [
+        tuple(
+            value if convert is None or value is None else convert(value)
+            for value, convert in zip(
+                (row[n] for n in names), converters, strict=True
+            )
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, params)
+
+
+def table_of(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _memoised(processor: Any) -> Any:
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            converted = cache[value] = processor(value)
+            return converted
+        except TypeError:  # unhashable (JSON values)
+            return processor(value)
+
+    return convert
+
+
 def chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -51,6 +106,9 @@ def chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
 
 def email_enabled() -> bool:
     return bool(setting("SMTP_URL"))
+
+
+LOOKUP_CHUNK = 5000
 
 
 def representatives(performer_ids: Select[Any] | Sequence[str]) -> dict[str, list[str]]:
@@ -87,25 +145,21 @@ def members(production_ids: Select[Any] | Sequence[str]) -> dict[str, list[str]]
     return out
 
 
-def webhook_productions(production_ids: Select[Any] | Sequence[str]) -> set[str]:
-    """Which of these productions have a webhook URL."""
-    out: set[str] = set()
-    for ids in _id_groups(production_ids):
-        out.update(
-            db.session.execute(
-                select(Production.id).where(
-                    Production.id.in_(ids), Production.webhook_url.is_not(None)
-                )
-            ).scalars()
-        )
-    return out
+def webhook_productions(production_ids: Iterable[str]) -> set[str]:
+    """Which of these productions have a webhook URL (productions are few: one query)."""
+    hooked = set(
+        db.session.execute(
+            select(Production.id).where(Production.webhook_url.is_not(None))
+        ).scalars()
+    )
+    return hooked.intersection(production_ids)
 
 
 def _id_groups(ids: Select[Any] | Sequence[str]) -> Iterable[Any]:
     if isinstance(ids, Select):
         yield ids
     else:
-        yield from chunks(sorted(set(ids)))
+        yield from chunks(sorted(set(ids)), LOOKUP_CHUNK)
 
 
 def ensure_webhook_secrets(production_ids: Iterable[str], now: datetime) -> None:
@@ -125,8 +179,7 @@ def ensure_webhook_secrets(production_ids: Iterable[str], now: datetime) -> None
         for pid in wanted
         if pid not in have
     ]
-    if rows:
-        db.session.execute(insert(WebhookSecret), rows)
+    bulk_insert(table_of(WebhookSecret), rows)
 
 
 def new_webhook_secret() -> str:
@@ -184,11 +237,11 @@ def insert_reminders(items: Sequence[NewReminder], now: datetime) -> tuple[list[
         if item.webhook:
             targets.append((rid, "webhook", item.production_id))
             hooks.add(item.production_id)
-    db.session.execute(insert(Reminder), reminder_rows)
+    bulk_insert(table_of(Reminder), reminder_rows)
     if targets:
         delivery_ids = batch_ids("dlv", len(targets))
-        db.session.execute(
-            insert(ReminderDelivery),
+        bulk_insert(
+            table_of(ReminderDelivery),
             [
                 {
                     "id": did,

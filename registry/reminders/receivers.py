@@ -24,7 +24,6 @@ from registry.reminders import outbox
 from registry.reminders.delivery import unclaimed
 from registry.reminders.models import Reminder, ReminderDelivery
 
-
 ENDED_REASONS = {"revoked": "the consent was revoked", "expired": "the consent has expired"}
 
 

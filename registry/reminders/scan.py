@@ -5,9 +5,10 @@ largest threshold, the most urgent threshold already crossed gets one ``queued``
 that threshold or a more urgent one is already known for the version; less urgent crossed
 thresholds that were never sent (downtime) are recorded ``skipped`` so they are never sent later,
 and pending deliveries of a less urgent reminder are ``superseded`` (unless a delivery process
-has already claimed one: that one is in flight and its claimer records what happened). An amendment is a new version
-and starts its own thresholds, except that thresholds already known for its predecessor with the
-same ``expires_at`` carry over (an amendment that does not move the date repeats nothing).
+has already claimed one: that one is in flight and its claimer records what happened). An
+amendment is a new version and starts its own thresholds, except that thresholds already known
+for an earlier version of the same consent with the same ``expires_at`` carry over (an amendment that does not move the
+date repeats nothing).
 
 Cascade: every current version whose ``expires_at`` has passed is processed once
 (``expiry_cascades``): ``consent_ended`` is sent with reason ``expired`` in this transaction (the
@@ -23,8 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import insert, select, update
 
 from registry.appctx import setting
 from registry.audit.trail import record
@@ -33,8 +33,8 @@ from registry.core.ids import new_id
 from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.reminders import outbox
-from registry.reminders.locks import state_row
 from registry.reminders.delivery import unclaimed
+from registry.reminders.locks import state_row
 from registry.reminders.models import ExpiryCascade, Reminder, ReminderDelivery
 
 CASCADE_MARGIN = timedelta(days=7)
@@ -71,8 +71,7 @@ def scan_expiries(now: datetime) -> ScanResult:
     days = reminder_days()
     if not days:
         return result
-    window = _live_window(now, now + timedelta(days=days[0]))
-    window_ids: Select[Any] = select(ConsentVersion.id).where(*window)
+    horizon = now + timedelta(days=days[0])
     versions = db.session.execute(
         select(
             ConsentVersion.id,
@@ -80,18 +79,11 @@ def scan_expiries(now: datetime) -> ScanResult:
             ConsentVersion.performer_id,
             ConsentVersion.production_id,
             ConsentVersion.expires_at,
-        ).where(*window)
+        ).where(*_live_window(now, horizon))
     ).all()
     if not versions:
         return result
-    own: dict[str, dict[int, str]] = {}
-    for version_id, threshold, reminder_id in db.session.execute(
-        select(Reminder.consent_version_id, Reminder.threshold_days, Reminder.id).where(
-            Reminder.kind == "expiry", Reminder.consent_version_id.in_(window_ids)
-        )
-    ):
-        own.setdefault(version_id, {})[threshold] = reminder_id
-    carried = _carried_thresholds(window_ids)
+    own, carried = _known_thresholds(now, horizon)
 
     items: list[outbox.NewReminder] = []
     superseded: list[str] = []
@@ -99,8 +91,8 @@ def scan_expiries(now: datetime) -> ScanResult:
         version_id, expires_at = row.id, row.expires_at
         crossed = [d for d in days if expires_at - now <= timedelta(days=d)]
         mine = own.get(version_id, {})
-        inherited = carried.get(version_id, set())
-        for threshold in sorted(inherited - set(mine)):
+        inherited = carried.get((row.consent_id, expires_at), set()) - set(mine)
+        for threshold in sorted(inherited):
             items.append(_expiry_item(row, threshold, "carried"))
             result.carried += 1
         if not crossed:
@@ -119,18 +111,12 @@ def scan_expiries(now: datetime) -> ScanResult:
 
     if not items:
         return result
-    queued_performers = sorted({i.performer_id for i in items if i.status == "queued"})
-    queued_productions = sorted({i.production_id for i in items if i.status == "queued"})
-    if len(queued_performers) > outbox.CHUNK:
-        reps = outbox.representatives(select(ConsentVersion.performer_id).where(*window))
-        hooked = outbox.webhook_productions(select(ConsentVersion.production_id).where(*window))
-    else:
-        reps = outbox.representatives(queued_performers)
-        hooked = outbox.webhook_productions(queued_productions)
-    for entry in items:
-        if entry.status == "queued":
-            entry.recipients = reps.get(entry.performer_id, [])
-            entry.webhook = entry.production_id in hooked
+    queued = [i for i in items if i.status == "queued"]
+    reps = outbox.representatives(sorted({i.performer_id for i in queued}))
+    hooked = outbox.webhook_productions({i.production_id for i in queued})
+    for entry in queued:
+        entry.recipients = reps.get(entry.performer_id, [])
+        entry.webhook = entry.production_id in hooked
     ids, result.deliveries = outbox.insert_reminders(items, now)
     result.reminder_ids = [rid for rid, i in zip(ids, items, strict=True) if i.status == "queued"]
     for group in outbox.chunks(superseded):
@@ -173,28 +159,35 @@ def _expiry_item(row: Any, threshold: int, status: str) -> outbox.NewReminder:
     )
 
 
-def _carried_thresholds(window_ids: Select[Any]) -> dict[str, set[int]]:
-    """Thresholds known for each window version's predecessor with the same ``expires_at``."""
-    current = aliased(ConsentVersion)
-    previous = aliased(ConsentVersion)
-    rows = db.session.execute(
-        select(current.id, Reminder.threshold_days)
-        .join(
-            previous,
-            (previous.consent_id == current.consent_id)
-            & (previous.version == current.version - 1)
-            & (previous.expires_at == current.expires_at),
+Known = dict[str, dict[int, str]]
+Carried = dict[tuple[str, datetime], set[int]]
+
+
+def _known_thresholds(now: datetime, horizon: datetime) -> tuple[Known, Carried]:
+    """Expiry reminders already recorded in the window, by version and by (consent, date).
+
+    A reminder keeps its version's ``expires_at``, so one index range on ``reminders`` finds
+    them all, without joining the consent versions again. The second map is what an amendment
+    inherits: thresholds known for any version of the same consent with the same date.
+    """
+    own: Known = {}
+    carried: Carried = {}
+    for version_id, consent_id, expires_at, threshold, reminder_id in db.session.execute(
+        select(
+            Reminder.consent_version_id,
+            Reminder.consent_id,
+            Reminder.expires_at,
+            Reminder.threshold_days,
+            Reminder.id,
+        ).where(
+            Reminder.kind == "expiry",
+            Reminder.expires_at > now,
+            Reminder.expires_at <= horizon,
         )
-        .join(
-            Reminder,
-            (Reminder.consent_version_id == previous.id) & (Reminder.kind == "expiry"),
-        )
-        .where(current.id.in_(window_ids), current.version > 1)
-    ).all()
-    out: dict[str, set[int]] = {}
-    for version_id, threshold in rows:
-        out.setdefault(version_id, set()).add(threshold)
-    return out
+    ):
+        own.setdefault(version_id, {})[threshold] = reminder_id
+        carried.setdefault((consent_id, expires_at), set()).add(threshold)
+    return own, carried
 
 
 @dataclass
@@ -226,7 +219,7 @@ def cascade_expiries(now: datetime, limit: int = CASCADE_BATCH) -> CascadeResult
     version_ids = list(db.session.execute(stmt).scalars())
     if version_ids:
         db.session.execute(
-            ExpiryCascade.__table__.insert(),
+            insert(ExpiryCascade),
             [{"version_id": vid, "processed_at": now} for vid in version_ids],
         )
         consent_ended.send(None, version_ids=version_ids, reason="expired", at=now, actor_id=None)

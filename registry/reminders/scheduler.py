@@ -29,10 +29,7 @@ JOBS = (
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
     bind_app(app)
-    scheduler = BlockingScheduler(
-        timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-    )
+    scheduler = BlockingScheduler(timezone=UTC)
     start = utcnow()
     for offset, (job_id, ref, setting_name) in enumerate(JOBS):
         scheduler.add_job(
@@ -42,6 +39,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             id=job_id,
             name=job_id,
             next_run_time=start + timedelta(seconds=offset),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
             replace_existing=True,
         )
     return scheduler

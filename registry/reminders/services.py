@@ -120,7 +120,9 @@ def rotate_webhook_secret(production_id: str, *, actor_id: str | None) -> Webhoo
     now = utcnow()
     row = db.session.get(WebhookSecret, production_id)
     if row is None:
-        row = WebhookSecret(production_id=production_id, secret=new_webhook_secret(), created_at=now)
+        row = WebhookSecret(
+            production_id=production_id, secret=new_webhook_secret(), created_at=now
+        )
         db.session.add(row)
     else:
         row.secret = new_webhook_secret()

@@ -121,7 +121,7 @@ def present(replica: Replica, now: datetime) -> dict[str, Any]:
         .order_by(DecisionConsent.consent_id)
     ).all()
     fact = bridge.replica_fact(db.session, replica.id, {})
-    performer = bridge.performer_fact(db.session, replica.performer_id)
+    performer = bridge.performer_of(db.session, replica.performer_id)
     problems: list[str] = []
     current = {c.id for c in fact.consents} if fact else set()
     for consent_id, _ in relied:

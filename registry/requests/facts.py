@@ -1,7 +1,9 @@
 """The bridge: turns rows into the rules engine's facts (``registry.rules``), with few queries.
 
-Only column selects (no ORM objects), so a decision reads quickly even with millions of consents:
-the performer's current consent versions come from ``ix_consent_versions_scope``. Candidate
+Each read is a fixed SELECT, written with SQLAlchemy against the models and compiled once per
+dialect, run on the session's own connection (see ``Query``): a decision reads its facts at
+little more than the cost of the raw queries, even with millions of consents (the performer's
+current consent versions come from ``ix_consent_versions_scope``). Candidate
 consents are the current versions of the performer's consents in ANY production (the engine
 applies C1-C5 itself). Recorded consents (a model's training, a replica's creation) are given
 as the current version of each recorded consent, as the engine expects.
@@ -12,15 +14,18 @@ read from, so that a decision can record exactly which versions it relied on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion as CV
+from registry.core.clock import as_utc
 from registry.core.db import DbSession
 from registry.models.models import (
     EnhancementModel,
@@ -61,6 +66,7 @@ _CV_COLUMNS = (
     CV.revoked_at,
     CV.superseded_at,
 )
+_CV_KINDS = "sssssffssbsdddd"
 
 
 @dataclass
@@ -71,15 +77,187 @@ class Loaded:
     version_ids: dict[str, str] = field(default_factory=dict)
 
 
+# -- the fast path: fixed SELECTs, compiled once per dialect ------------------------------------
+
+TRACE: list[tuple[str, Any]] | None = None
+"""When a list, every statement run here is appended to it (the benchmark's raw floor)."""
+
+
+@lru_cache(maxsize=65536)
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _utc(value: Any) -> datetime:
+    """SQLite keeps naive UTC text (parsed once per distinct value); others give datetimes."""
+    return _parse_time(value) if isinstance(value, str) else as_utc(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_set(value: str | bytes) -> frozenset[str]:
+    return frozenset(json.loads(value))
+
+
+def _set(value: Any) -> frozenset[str]:
+    """A JSON array of strings as a frozenset (purposes, media: few distinct values)."""
+    return _parse_set(value) if isinstance(value, str | bytes) else frozenset(value)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+_CONVERT: dict[str, Callable[[Any], Any] | None] = {
+    "s": None,
+    "i": None,
+    "b": bool,
+    "j": _json,
+    "f": _set,
+    "d": _utc,
+}
+
+
+class Query:
+    """A fixed SELECT (scalar bind parameters only), compiled once per dialect by SQLAlchemy and
+    run on the session's own DBAPI connection, in its transaction.
+
+    The ORM's per-statement work (cache keys, result set-up) costs far more than these small
+    indexed look-ups themselves; here each costs little more than the raw query. ``kinds`` says
+    how to read each column: s(tring), i(nt), b(ool), j(son), f (JSON array as a frozenset),
+    d(atetime, aware UTC). NULL stays None.
+    """
+
+    def __init__(self, stmt: Select[Any], kinds: str) -> None:
+        self.stmt = stmt
+        self.convert = tuple(
+            (i, fn) for i, fn in enumerate(_CONVERT[k] for k in kinds) if fn is not None
+        )
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+        compiled = self.stmt.compile(dialect=dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._compiled[dialect.name] = (compiled.string, order)
+        return self._compiled[dialect.name]
+
+    def rows(self, cursor: Any, dialect: Any, **params: Any) -> list[Any]:
+        sql, order = self._compiled.get(dialect.name) or self._compile(dialect)
+        args: Any = tuple(params[name] for name in order) if order is not None else params
+        if TRACE is not None:
+            TRACE.append((sql, args))
+        cursor.execute(sql, args)
+        fetched = cursor.fetchall()
+        if not self.convert:
+            return list(fetched)
+        out = []
+        for raw in fetched:
+            row = list(raw)
+            for i, fn in self.convert:
+                if row[i] is not None:
+                    row[i] = fn(row[i])
+            out.append(row)
+        return out
+
+
+class Reader:
+    """One DBAPI cursor of the session's connection (pending ORM changes flushed first)."""
+
+    def __init__(self, session: DbSession) -> None:
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        connection = session.connection()
+        self.dialect = connection.dialect
+        self.cursor = connection.connection.cursor()
+
+    def rows(self, query: Query, **params: Any) -> list[tuple[Any, ...]]:
+        return query.rows(self.cursor, self.dialect, **params)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+_current = CV.superseded_at.is_(None)
+PERFORMER = Query(
+    select(Performer.id, Performer.guild, Performer.deceased).where(
+        Performer.id == bindparam("performer_id")
+    ),
+    "ssb",
+)
+PRODUCTION = Query(
+    select(Production.id, Production.kind).where(Production.id == bindparam("production_id")),
+    "ss",
+)
+PERFORMER_CONSENTS = Query(
+    select(*_CV_COLUMNS).where(CV.performer_id == bindparam("performer_id"), _current),
+    _CV_KINDS,
+)
+MODEL = Query(
+    select(
+        EnhancementModel.id,
+        EnhancementModel.production_id,
+        EnhancementModel.training_sources,
+        EnhancementModel.retired_at,
+    ).where(EnhancementModel.id == bindparam("model_id")),
+    "ssjd",
+)
+MODEL_PERFORMERS = Query(
+    select(Performer.id, Performer.guild, Performer.deceased)
+    .join(ModelPerformer, ModelPerformer.performer_id == Performer.id)
+    .where(ModelPerformer.model_id == bindparam("model_id"))
+    .order_by(ModelPerformer.position),
+    "ssb",
+)
+MODEL_CLEARANCES = Query(
+    select(ModelSourceClearance.source_index).where(
+        ModelSourceClearance.model_id == bindparam("model_id")
+    ),
+    "i",
+)
+MODEL_TRAINING = Query(
+    select(*_CV_COLUMNS)
+    .join(ModelTrainingConsent, ModelTrainingConsent.consent_id == CV.consent_id)
+    .where(ModelTrainingConsent.model_id == bindparam("model_id"), _current),
+    _CV_KINDS,
+)
+MODEL_REUSE = Query(
+    select(*_CV_COLUMNS)
+    .join(ModelPerformer, ModelPerformer.performer_id == CV.performer_id)
+    .where(
+        ModelPerformer.model_id == bindparam("model_id"),
+        CV.production_id == bindparam("production_id"),
+        _current,
+    ),
+    _CV_KINDS,
+)
+REPLICA = Query(
+    select(
+        Replica.id, Replica.performer_id, Replica.production_id, Replica.media, Replica.decision_id
+    ).where(Replica.id == bindparam("replica_id")),
+    "sssfs",
+)
+REPLICA_CONSENTS = Query(
+    select(*_CV_COLUMNS)
+    .join(DecisionConsent, DecisionConsent.consent_id == CV.consent_id)
+    .where(DecisionConsent.decision_id == bindparam("decision_id"), _current),
+    _CV_KINDS,
+)
+APPROVALS = Query(
+    select(Approval.id, Approval.note, Approval.evidence_sha256, Approval.clears_sources)
+    .where(Approval.request_id == bindparam("request_id"))
+    .order_by(Approval.id),
+    "sssb",
+)
+
+
 def consent_fact(row: Any) -> ConsentFact:
-    """A ConsentFact from a row selected with ``_CV_COLUMNS``."""
+    """A ConsentFact from a row of ``_CV_COLUMNS`` (aware datetimes)."""
     return ConsentFact(
         id=row[1],
         version=row[2],
         performer_id=row[3],
         production_id=row[4],
-        purposes=frozenset(row[5] or ()),
-        media=frozenset(row[6] or ()),
+        purposes=row[5] if isinstance(row[5], frozenset) else frozenset(row[5] or ()),
+        media=row[6] if isinstance(row[6], frozenset) else frozenset(row[6] or ()),
         description=row[7] or "",
         evidence_sha256=row[8],
         guild_compliant=bool(row[9]),
@@ -92,22 +270,18 @@ def consent_fact(row: Any) -> ConsentFact:
 
 
 def _consents(
-    session: DbSession, stmt: Select[Any], version_ids: dict[str, str]
+    reader: Reader, query: Query, version_ids: dict[str, str], **params: Any
 ) -> tuple[ConsentFact, ...]:
     out = []
-    for row in session.execute(stmt):
+    for row in reader.rows(query, **params):
         out.append(consent_fact(row))
         version_ids[row[1]] = row[0]
     return tuple(out)
 
 
 def current_consents_of(performer_ids: Iterable[str]) -> Select[Any]:
-    """Current versions of every consent of these performers, in any production."""
-    ids = list(performer_ids)
-    stmt = select(*_CV_COLUMNS).where(CV.superseded_at.is_(None))
-    if len(ids) == 1:
-        return stmt.where(CV.performer_id == ids[0])
-    return stmt.where(CV.performer_id.in_(ids))
+    """Current versions of every consent of these performers, in any production (ORM path)."""
+    return select(*_CV_COLUMNS).where(CV.performer_id.in_(list(performer_ids)), _current)
 
 
 def request_facts(facts: dict[str, Any]) -> RequestFacts:
@@ -128,22 +302,16 @@ def request_facts(facts: dict[str, Any]) -> RequestFacts:
     )
 
 
-def performer_fact(session: DbSession, performer_id: str | None) -> PerformerFact | None:
+def performer_fact(reader: Reader, performer_id: str | None) -> PerformerFact | None:
     if performer_id is None:
         return None
-    row = session.execute(
-        select(Performer.id, Performer.guild, Performer.deceased).where(
-            Performer.id == performer_id
-        )
-    ).first()
-    return PerformerFact(row[0], row[1], bool(row[2])) if row else None
+    rows = reader.rows(PERFORMER, performer_id=performer_id)
+    return PerformerFact(*rows[0]) if rows else None
 
 
-def production_fact(session: DbSession, production_id: str) -> ProductionFact | None:
-    row = session.execute(
-        select(Production.id, Production.kind).where(Production.id == production_id)
-    ).first()
-    return ProductionFact(row[0], row[1]) if row else None
+def production_fact(reader: Reader, production_id: str) -> ProductionFact | None:
+    rows = reader.rows(PRODUCTION, production_id=production_id)
+    return ProductionFact(*rows[0]) if rows else None
 
 
 def effective_sources(
@@ -160,6 +328,36 @@ def effective_sources(
     )
 
 
+def _model(
+    reader: Reader,
+    model_id: str,
+    target: ProductionFact | None,
+    version_ids: dict[str, str],
+) -> ModelFact | None:
+    rows = reader.rows(MODEL, model_id=model_id)
+    if not rows:
+        return None
+    _, production_id, sources, retired_at = rows[0]
+    performers = tuple(PerformerFact(*p) for p in reader.rows(MODEL_PERFORMERS, model_id=model_id))
+    cleared = [r[0] for r in reader.rows(MODEL_CLEARANCES, model_id=model_id)]
+    training = _consents(reader, MODEL_TRAINING, version_ids, model_id=model_id)
+    reuse: tuple[ConsentFact, ...] = ()
+    if target is not None and (target.id != production_id or target.kind != "production"):
+        reuse = _consents(
+            reader, MODEL_REUSE, version_ids, model_id=model_id, production_id=target.id
+        )
+    return ModelFact(
+        id=model_id,
+        production_id=production_id,
+        performer_ids=tuple(p.id for p in performers),
+        sources=effective_sources(sources or [], cleared),
+        retired=retired_at is not None,
+        training_consents=training,
+        reuse_consents=reuse,
+        performers=performers,
+    )
+
+
 def model_fact(
     session: DbSession,
     model_id: str,
@@ -170,93 +368,39 @@ def model_fact(
     """The model as the engine sees it now. With a ``target`` production outside the model's
     own (another production, or a pitch or concept), also the model_reuse candidates of its
     performers for that production (R9)."""
-    ids = version_ids if version_ids is not None else {}
-    row = session.execute(
-        select(
-            EnhancementModel.id,
-            EnhancementModel.production_id,
-            EnhancementModel.training_sources,
-            EnhancementModel.retired_at,
-        ).where(EnhancementModel.id == model_id)
-    ).first()
-    if row is None:
+    reader = Reader(session)
+    try:
+        return _model(reader, model_id, target, version_ids if version_ids is not None else {})
+    finally:
+        reader.close()
+
+
+def _replica(reader: Reader, replica_id: str, version_ids: dict[str, str]) -> ReplicaFact | None:
+    rows = reader.rows(REPLICA, replica_id=replica_id)
+    if not rows:
         return None
-    performers = tuple(
-        PerformerFact(p[0], p[1], bool(p[2]))
-        for p in session.execute(
-            select(Performer.id, Performer.guild, Performer.deceased)
-            .join(ModelPerformer, ModelPerformer.performer_id == Performer.id)
-            .where(ModelPerformer.model_id == model_id)
-            .order_by(ModelPerformer.position)
-        )
-    )
-    cleared = session.execute(
-        select(ModelSourceClearance.source_index).where(ModelSourceClearance.model_id == model_id)
-    ).scalars()
-    training = _consents(
-        session,
-        select(*_CV_COLUMNS)
-        .join(ModelTrainingConsent, ModelTrainingConsent.consent_id == CV.consent_id)
-        .where(ModelTrainingConsent.model_id == model_id, CV.superseded_at.is_(None)),
-        ids,
-    )
-    reuse: tuple[ConsentFact, ...] = ()
-    outside = target is not None and (target.id != row[1] or target.kind != "production")
-    if outside and performers and target is not None:
-        reuse = _consents(
-            session,
-            select(*_CV_COLUMNS).where(
-                CV.performer_id.in_([p.id for p in performers]),
-                CV.production_id == target.id,
-                CV.superseded_at.is_(None),
-            ),
-            ids,
-        )
-    return ModelFact(
-        id=row[0],
-        production_id=row[1],
-        performer_ids=tuple(p.id for p in performers),
-        sources=effective_sources(row[2] or [], cleared),
-        retired=row[3] is not None,
-        training_consents=training,
-        reuse_consents=reuse,
-        performers=performers,
-    )
+    rid, performer_id, production_id, media, decision_id = rows[0]
+    consents = _consents(reader, REPLICA_CONSENTS, version_ids, decision_id=decision_id)
+    return ReplicaFact(rid, performer_id, production_id, media or frozenset(), consents)
 
 
 def replica_fact(
     session: DbSession, replica_id: str, version_ids: dict[str, str]
 ) -> ReplicaFact | None:
-    row = session.execute(
-        select(
-            Replica.id,
-            Replica.performer_id,
-            Replica.production_id,
-            Replica.media,
-            Replica.decision_id,
-        ).where(Replica.id == replica_id)
-    ).first()
-    if row is None:
-        return None
-    consents = _consents(
-        session,
-        select(*_CV_COLUMNS)
-        .join(DecisionConsent, DecisionConsent.consent_id == CV.consent_id)
-        .where(DecisionConsent.decision_id == row[4], CV.superseded_at.is_(None)),
-        version_ids,
-    )
-    return ReplicaFact(row[0], row[1], row[2], frozenset(row[3] or ()), consents)
+    """A registered replica with the current versions of the consents behind it."""
+    reader = Reader(session)
+    try:
+        return _replica(reader, replica_id, version_ids)
+    finally:
+        reader.close()
 
 
-def approval_facts(session: DbSession, request_id: str) -> tuple[ApprovalFact, ...]:
-    return tuple(
-        ApprovalFact(r[0], r[1], r[2], bool(r[3]))
-        for r in session.execute(
-            select(Approval.id, Approval.note, Approval.evidence_sha256, Approval.clears_sources)
-            .where(Approval.request_id == request_id)
-            .order_by(Approval.id)
-        )
-    )
+def performer_of(session: DbSession, performer_id: str) -> PerformerFact | None:
+    reader = Reader(session)
+    try:
+        return performer_fact(reader, performer_id)
+    finally:
+        reader.close()
 
 
 def load(session: DbSession, req: UseRequest, now: datetime, *, new: bool = False) -> Loaded:
@@ -265,21 +409,29 @@ def load(session: DbSession, req: UseRequest, now: datetime, *, new: bool = Fals
     ``new``: the request was just created, so it has no approvals yet (one query saved).
     """
     version_ids: dict[str, str] = {}
-    production = production_fact(session, req.production_id)
-    performer_id = req.performer_id
-    replica = None
-    if req.kind == "replica.use" and req.replica_id is not None:
-        replica = replica_fact(session, req.replica_id, version_ids)
-        if performer_id is None and replica is not None:
-            performer_id = replica.performer_id
-    model = None
-    if req.kind == "model.use" and req.model_id is not None:
-        model = model_fact(session, req.model_id, target=production, version_ids=version_ids)
-    performer = performer_fact(session, performer_id)
-    consents: tuple[ConsentFact, ...] = ()
-    if performer is not None:
-        consents = _consents(session, current_consents_of([performer.id]), version_ids)
-    approvals = () if new else approval_facts(session, req.id)
+    reader = Reader(session)
+    try:
+        production = production_fact(reader, req.production_id)
+        performer_id = req.performer_id
+        replica = None
+        if req.kind == "replica.use" and req.replica_id is not None:
+            replica = _replica(reader, req.replica_id, version_ids)
+            if performer_id is None and replica is not None:
+                performer_id = replica.performer_id
+        model = None
+        if req.kind == "model.use" and req.model_id is not None:
+            model = _model(reader, req.model_id, production, version_ids)
+        performer = performer_fact(reader, performer_id)
+        consents: tuple[ConsentFact, ...] = ()
+        if performer is not None:
+            consents = _consents(reader, PERFORMER_CONSENTS, version_ids, performer_id=performer.id)
+        approvals: tuple[ApprovalFact, ...] = ()
+        if not new:
+            approvals = tuple(
+                ApprovalFact(*row) for row in reader.rows(APPROVALS, request_id=req.id)
+            )
+    finally:
+        reader.close()
     inp = DecisionInput(
         kind=req.kind,
         production=production,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from registry.accounts import services as accounts
 from registry.accounts.models import User
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
@@ -18,6 +19,15 @@ from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production
+
+
+def quick_user(role: str, email: str | None = None) -> User:
+    """A committed user without password or token (no Argon2 hashing: fast in bulk)."""
+    user = accounts.create_user(
+        email or f"{role}-{secrets.token_hex(5)}@example.test", role, role.title(), actor_id=None
+    )
+    db.session.commit()
+    return user
 
 
 def make_performer(name: str | None = None, *, reps: tuple[User, ...] = ()) -> Performer:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, g
+from flask.testing import FlaskClient
 
 from registry.core.clock import utcnow
 from registry.extensions import db
@@ -56,3 +57,14 @@ def one_consent(
         )
         db.session.remove()
     return setup
+
+
+def fresh_client(app: Flask) -> FlaskClient:
+    """A new test client for another user.
+
+    Under the ``ctx`` fixture every request shares one app context, so ``g`` would carry the
+    previous client's logged-in user (Flask-Login) and CSRF token (Flask-WTF) over.
+    """
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    return app.test_client()

@@ -14,7 +14,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -49,7 +49,7 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.sink.lock:
             for rcpt in envelope.rcpt_tos:
                 if rcpt in self.sink.always_fail:
@@ -59,9 +59,7 @@ class _Handler:
                     self.sink.fail_next[rcpt] -= 1
                     self.sink.refused += 1
                     return "451 4.3.0 Try again later (scripted)"
-            message = cast(
-                EmailMessage, message_from_bytes(envelope.original_content, policy=default_policy)
-            )
+            message = message_from_bytes(envelope.original_content, policy=default_policy)
             message["X-Test-Envelope-To"] = ",".join(envelope.rcpt_tos)
             self.sink.messages.append(message)
         return "250 OK"
@@ -96,7 +94,7 @@ def start_webhook_server() -> tuple[HookSink, ThreadingHTTPServer]:
     sink = HookSink()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with sink.lock:
                 sink.attempts += 1

@@ -21,8 +21,8 @@ import time_machine
 from flask import Flask
 
 from registry.app import create_app
-from registry.audit.services import verify
 from registry.appctx import signing_keys
+from registry.audit.services import verify
 from registry.extensions import db
 from registry.productions.models import Production
 from registry.reminders.jobs import PassResult, run_once
@@ -89,7 +89,9 @@ EVENTS: list[tuple[float, str, str, Any]] = [
 ]
 
 
-def expected(world: World, passes: list[datetime]) -> tuple[Counter[tuple[Any, ...]], dict]:
+def expected(
+    world: World, passes: list[datetime]
+) -> tuple[Counter[tuple[Any, ...]], dict[tuple[Any, ...], datetime]]:
     """What must arrive: (event, version, threshold, recipient) -> 1, and when."""
     want: Counter[tuple[Any, ...]] = Counter()
     when: dict[tuple[Any, ...], datetime] = {}
@@ -99,9 +101,11 @@ def expected(world: World, passes: list[datetime]) -> tuple[Counter[tuple[Any, .
         when[key] = moment
 
     for version in world.versions:
-        known = set(version.predecessor.known) if (
-            version.predecessor and version.predecessor.expires == version.expires
-        ) else set()
+        known = (
+            set(version.predecessor.known)
+            if (version.predecessor and version.predecessor.expires == version.expires)
+            else set()
+        )
         for moment in passes:
             live = (
                 version.created <= moment
@@ -137,7 +141,9 @@ def expected(world: World, passes: list[datetime]) -> tuple[Counter[tuple[Any, .
     return want, when
 
 
-def received(smtp: SmtpSink, hooks: HookSink) -> tuple[Counter[tuple[Any, ...]], dict]:
+def received(
+    smtp: SmtpSink, hooks: HookSink
+) -> tuple[Counter[tuple[Any, ...]], dict[tuple[Any, ...], datetime]]:
     got: Counter[tuple[Any, ...]] = Counter()
     when: dict[tuple[Any, ...], datetime] = {}
     for message in smtp.messages:
@@ -252,7 +258,9 @@ def create(
     world.current[key] = version
 
 
-def apply(world: World, event: tuple[float, str, str, Any], performers: Any, productions: Any) -> None:
+def apply(
+    world: World, event: tuple[float, str, str, Any], performers: Any, productions: Any
+) -> None:
     day, action, key, detail = event
     if action == "create":
         create(world, key, performers, productions, *detail)
@@ -329,9 +337,7 @@ def test_100_days_two_instances_exactly_once(
     assert set(thresholds) == {30, 7, 1}
 
     with isolated_app.app_context():
-        statuses = Counter(
-            (d.channel, d.status) for d in db.session.query(ReminderDelivery).all()
-        )
+        statuses = Counter((d.channel, d.status) for d in db.session.query(ReminderDelivery).all())
         assert statuses[("email", "pending")] == 0
         assert statuses[("email", "failed")] == 0
         assert statuses[("inapp", "sent")] == statuses[("email", "sent")]

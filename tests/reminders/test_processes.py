@@ -18,8 +18,8 @@ from flask import Flask
 
 from registry.core.clock import utcnow
 from registry.extensions import db
-from tests.factories import make_production, make_user
-from tests.reminders.factory import days, make_consent, make_performer
+from tests.factories import make_production
+from tests.reminders.factory import days, make_consent, make_performer, quick_user
 from tests.reminders.servers import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,10 +46,10 @@ def flask(*args: str) -> list[str]:
 def seed(app: Flask, performers: int, *, reps_each: int = 2, tag: str = "") -> int:
     """``performers`` performers with their reps, one consent each due now; returns e-mails due."""
     with app.app_context():
-        vfx, _ = make_user("vfx_lead")
+        vfx = quick_user("vfx_lead")
         production = make_production(members=(vfx,))
         for i in range(performers):
-            reps = tuple(make_user("talent_rep")[0] for _ in range(reps_each))
+            reps = tuple(quick_user("talent_rep") for _ in range(reps_each))
             performer = make_performer(f"Performer {tag}{i}", reps=reps)
             # half-day offsets: never exactly on a threshold while the processes scan
             make_consent(performer, production, utcnow() + days(3.5 + i % 20))
@@ -84,7 +84,7 @@ def test_three_run_once_processes_at_the_same_time_send_each_once(
         for _ in range(3)
     ]
     outputs = [p.communicate(timeout=180) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     summaries = [out.strip().splitlines()[-1] for out, _ in outputs]
     assert sum("60 reminders queued" in s for s in summaries) == 1, summaries

@@ -12,9 +12,8 @@ from registry.core.errors import Conflict
 from registry.extensions import db
 from registry.reminders import services
 from registry.reminders.jobs import run_once
-from registry.reminders.models import ReminderDelivery
+from registry.reminders.models import ReminderDelivery, WebhookSecret
 from registry.reminders.webhooks import verify
-from registry.reminders.models import WebhookSecret
 from tests.reminders.helpers import one_consent
 from tests.reminders.servers import HookSink, SmtpSink
 
@@ -29,9 +28,7 @@ def deliveries(app: Flask, channel: str) -> list[ReminderDelivery]:
     return rows
 
 
-def test_fails_three_times_then_succeeds_is_sent_once(
-    isolated_app: Flask, smtp: SmtpSink
-) -> None:
+def test_fails_three_times_then_succeeds_is_sent_once(isolated_app: Flask, smtp: SmtpSink) -> None:
     isolated_app.config["SMTP_URL"] = smtp.url
     with time_machine.travel(T0, tick=False) as clock:
         setup = one_consent(isolated_app)
@@ -123,11 +120,17 @@ def test_webhook_signed_retried_and_delivered_once(isolated_app: Flask, hooks: H
         secret = db.session.get(WebhookSecret, setup.production_id)
         assert secret is not None
         assert verify(
-            secret.secret, headers["x-registry-timestamp"], hook["body"],
+            secret.secret,
+            headers["x-registry-timestamp"],
+            hook["body"],
             headers["x-registry-signature"],
         )
-        assert not verify("whsec_wrong", headers["x-registry-timestamp"], hook["body"],
-                          headers["x-registry-signature"])
+        assert not verify(
+            "whsec_wrong",
+            headers["x-registry-timestamp"],
+            hook["body"],
+            headers["x-registry-signature"],
+        )
         db.session.remove()
     assert headers["x-registry-signature"].startswith("sha256=")
     [webhook] = deliveries(isolated_app, "webhook")

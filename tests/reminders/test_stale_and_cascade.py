@@ -25,7 +25,7 @@ T0 = datetime(2027, 5, 3, 12, 0, tzinfo=UTC)
 
 def rows(app: Flask, model: Any) -> list[Any]:
     with app.app_context():
-        found = db.session.query(model).all()
+        found: list[Any] = db.session.query(model).all()
         db.session.expunge_all()
         db.session.remove()
     return found
@@ -70,7 +70,9 @@ def test_revoked_before_sending_gets_no_reminder_but_members_hear_of_it(
     assert [m["To"] for m in smtp.messages] == [setup.vfx_email]
     message = smtp.messages[0]
     assert message["X-Registry-Event"] == "consent.revoked"
-    body = message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     assert "Mara Quill" in body
     assert "private" not in body.lower()  # neither the reason nor the restrictions
     assert statuses(isolated_app) == {
@@ -111,7 +113,9 @@ def test_expired_before_delivery_is_never_sent(isolated_app: Flask, smtp: SmtpSi
         run_once(isolated_app)
     assert [m["X-Registry-Event"] for m in smtp.messages] == ["consent.expired"]
     [reminder_mail] = [
-        d for d in rows(isolated_app, ReminderDelivery) if d.channel == "email" and d.recipient == setup.rep_id
+        d
+        for d in rows(isolated_app, ReminderDelivery)
+        if d.channel == "email" and d.recipient == setup.rep_id
     ]
     assert (reminder_mail.status, reminder_mail.last_error) == (
         "cancelled",
@@ -200,9 +204,7 @@ def test_expiry_cascade_runs_once_and_tells_the_production(
     assert hooks.events()[1]["json"]["ended_at"] == (T0 + timedelta(days=2)).isoformat()
 
 
-def test_revoking_an_amended_consent_sends_one_notice(
-    isolated_app: Flask, smtp: SmtpSink
-) -> None:
+def test_revoking_an_amended_consent_sends_one_notice(isolated_app: Flask, smtp: SmtpSink) -> None:
     isolated_app.config["SMTP_URL"] = smtp.url
     setup = one_consent(isolated_app, expires_in_days=200)
     with isolated_app.app_context():

@@ -1,0 +1,435 @@
+"""Consent registry benchmarks, each against a floor measured in the same run.
+
+Run: ``.venv/bin/python benchmarks/bench_consents.py [--quick] [--no-postgresql]``
+
+1. lookup: the gate's consent look-up for (performer, production, purpose), through
+   ``consents.services.active_versions_for``, with 1,000,000 consents on SQLite: p50 against
+   the same SQL through raw sqlite3 (goal: ratio <= 3). The same on PostgreSQL against raw
+   psycopg (reported).
+2. expiring: the "expiring within 30 days" listing (first page and total, as the API answers
+   it) at 100,000 and at 1,000,000 consents with the same hits: ratio 1M / 100k <= 1.3, and
+   the query plan must use ``ix_consent_versions_expires_at``.
+3. import: ``flask consents import`` of 100,000 consents from JSON Lines (full validation,
+   receipts, audit events) in a child process: wall time <= 8 s and peak RSS <= 300 MB; the
+   floor is parsing the same file and inserting the same rows with raw sqlite3.
+
+Rows for 1 and 2 are generated with raw inserts (ids, times and JSON in the registry's own
+storage formats); receipts are left empty there to keep the database small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import fresh_app, percentile, result  # noqa: E402
+
+PURPOSES = ("digital_replica", "digital_alteration", "synthetic_voice", "model_training")
+NOW = datetime.now(UTC).replace(microsecond=0)
+HITS = 500  # consents expiring within 30 days, the same at 100k and 1M
+LOOKUP_SQL = (
+    "SELECT cv.* FROM consent_versions cv JOIN consent_purposes cp ON cp.version_id = cv.id "
+    "WHERE cp.performer_id = {p} AND cp.production_id = {p} AND cp.purpose = {p} "
+    "AND cv.revoked_at IS NULL AND cv.superseded_at IS NULL "
+    "AND cv.expires_at > {p} AND cv.effective_from <= {p}"
+)
+
+
+def sqlite_time(moment: datetime) -> str:
+    """The registry's SQLite storage format for UTCDateTime (naive UTC, microseconds)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def log(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+class World:
+    """Performers and productions for generated consents."""
+
+    def __init__(self, performers: list[str], productions: list[str]) -> None:
+        self.performers = performers
+        self.productions = productions
+
+    def pair(self, i: int) -> tuple[str, str]:
+        p = self.performers[i % len(self.performers)]
+        q = self.productions[(i // len(self.performers)) % len(self.productions)]
+        return p, q
+
+
+def consent_rows(
+    world: World, start: int, count: int, hits: range
+) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[Any, ...]]]]:
+    """(consent row, version row, purpose rows) with times as datetimes."""
+    rng = random.Random(start)
+    for i in range(start, start + count):
+        performer, production = world.pair(i)
+        cid, vid = f"cns_bench{i:017d}", f"cnv_bench{i:017d}"
+        purposes = [PURPOSES[i % 4]] + ([PURPOSES[(i + 1) % 4]] if i % 3 == 0 else [])
+        if i in hits:
+            expires = NOW + timedelta(days=1 + (i % 28), hours=rng.randint(0, 20))
+        elif i % 5 == 0:
+            expires = NOW - timedelta(days=rng.randint(1, 900))  # expired
+        else:
+            expires = NOW + timedelta(days=rng.randint(40, 2000))
+        signed = NOW - timedelta(days=rng.randint(1, 900))
+        if expires <= signed:
+            signed = expires - timedelta(days=30)
+        revoked = NOW - timedelta(days=1) if (i % 50 == 7 and i not in hits) else None
+        version = (
+            vid, cid, 1, performer, production, json.dumps(purposes), json.dumps(["likeness"]),
+            f"Replica of the face for scene {i % 997} of the night exterior sequence",
+            "performer", signed, f"{i:064x}", True, None, signed, expires, None, revoked,
+            "withdrawn" if revoked else None, None, None, None, signed,
+        )
+        consent = (cid, performer, production, 1, signed)
+        purpose_rows = [(vid, purpose, performer, production) for purpose in purposes]
+        yield consent, version, purpose_rows
+
+
+def fill_sqlite(path: str, world: World, start: int, count: int, hits: range) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    chunk: list[Any] = []
+
+    def flush() -> None:
+        conn.executemany("INSERT INTO consents VALUES (?,?,?,?,?)", [c for c, _, _ in chunk])
+        conn.executemany(
+            "INSERT INTO consent_versions (id, consent_id, version, performer_id, production_id,"
+            " purposes, media, description, signed_by, signed_at, evidence_sha256,"
+            " guild_compliant, restrictions, effective_from, expires_at, superseded_at,"
+            " revoked_at, revocation_reason, receipt, termination_receipt, created_by,"
+            " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [v for _, v, _ in chunk],
+        )
+        conn.executemany(
+            "INSERT INTO consent_purposes VALUES (?,?,?,?)", [p for _, _, ps in chunk for p in ps]
+        )
+        chunk.clear()
+
+    for consent, version, purposes in consent_rows(world, start, count, hits):
+        chunk.append((
+            (*consent[:4], sqlite_time(consent[4])),
+            tuple(sqlite_time(x) if isinstance(x, datetime) else x for x in version),
+            purposes,
+        ))
+        if len(chunk) >= 50_000:
+            flush()
+    flush()
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def fill_postgresql(url: str, world: World, start: int, count: int, hits: range) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy("COPY consents FROM STDIN") as copy:
+            for consent, _, _ in consent_rows(world, start, count, hits):
+                copy.write_row(consent)
+        with cur.copy(
+            "COPY consent_versions (id, consent_id, version, performer_id, production_id,"
+            " purposes, media, description, signed_by, signed_at, evidence_sha256,"
+            " guild_compliant, restrictions, effective_from, expires_at, superseded_at,"
+            " revoked_at, revocation_reason, receipt, termination_receipt, created_by,"
+            " created_at) FROM STDIN"
+        ) as copy:
+            for _, version, _ in consent_rows(world, start, count, hits):
+                copy.write_row(version)
+        with cur.copy("COPY consent_purposes FROM STDIN") as copy:
+            for _, _, purposes in consent_rows(world, start, count, hits):
+                for row in purposes:
+                    copy.write_row(row)
+        conn.commit()
+        cur.execute("ANALYZE")
+        conn.commit()
+
+
+def seed_world(app: Any, performers: int, productions: int) -> World:
+    """Productions and performers with raw inserts (their personal data is not needed)."""
+    from sqlalchemy import insert
+
+    from registry.extensions import db
+    from registry.performers.models import Performer
+    from registry.productions.models import Production
+
+    world = World(
+        [f"prf_bench{i:017d}" for i in range(performers)],
+        [f"prd_bench{i:017d}" for i in range(productions)],
+    )
+    with app.app_context():
+        db.session.execute(insert(Production), [
+            {"id": q, "title": f"Production {i}", "code": f"B-{i:03d}", "kind": "production",
+             "phase": "production", "created_at": NOW} for i, q in enumerate(world.productions)])
+        db.session.execute(insert(Performer), [
+            {"id": p, "professional_name": f"Performer {i}", "deceased": False,
+             "data_key_id": "dk_bench", "created_at": NOW} for i, p in enumerate(world.performers)])
+        db.session.commit()
+    return world
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def lookups(world: World, n: int, seed: int = 7) -> list[tuple[str, str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        i = rng.randrange(len(world.performers) * len(world.productions))
+        p, q = world.pair(i)
+        out.append((p, q, PURPOSES[i % 4]))
+    return out
+
+
+def p50_service(app: Any, triples: list[tuple[str, str, str]]) -> tuple[float, int]:
+    from registry.consents.services import active_versions_for
+    from registry.extensions import db
+
+    times, found = [], 0
+    with app.app_context():
+        for p, q, purpose in triples:
+            db.session.connection()  # the request's transaction is open already
+            start = time.perf_counter()
+            rows = active_versions_for(p, q, purpose, NOW)
+            times.append(time.perf_counter() - start)
+            found += len(rows)
+            db.session.rollback()
+    return percentile(times, 50), found
+
+
+def p50_raw(execute: Callable[[str, tuple[Any, ...]], list[Any]], sql: str,
+            triples: list[tuple[str, str, str]], now: Any) -> tuple[float, int]:
+    times, found = [], 0
+    for p, q, purpose in triples:
+        start = time.perf_counter()
+        rows = execute(sql, (p, q, purpose, now, now))
+        times.append(time.perf_counter() - start)
+        found += len(rows)
+    return percentile(times, 50), found
+
+
+def expiring_listing(app: Any, runs: int) -> tuple[float, int]:
+    """Median time of the API's listing: first page (50) and the total."""
+    from registry.consents.services import consent_query, views
+    from registry.extensions import db
+    from registry.web.schemas import paginate
+
+    times, total = [], 0
+    with app.app_context():
+        for _ in range(runs):
+            db.session.connection()
+            start = time.perf_counter()
+            page = paginate(consent_query(None, expiring_within_days=30, now=NOW), 1, 50)
+            views(page.items, NOW)
+            times.append(time.perf_counter() - start)
+            total = page.total
+            db.session.rollback()
+    return percentile(times, 50), total
+
+
+def expiring_plan(path: str) -> str:
+    conn = sqlite3.connect(path)
+    now, until = sqlite_time(NOW), sqlite_time(NOW + timedelta(days=30))
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM consent_versions WHERE revoked_at IS NULL AND "
+        "superseded_at IS NULL AND expires_at > ? AND effective_from <= ? AND expires_at <= ? "
+        "ORDER BY expires_at, id LIMIT 50", (now, now, until)).fetchall()
+    conn.close()
+    return " / ".join(str(row[-1]) for row in plan)
+
+
+def bench_sqlite(args: argparse.Namespace) -> None:
+    small, large = (20_000, 200_000) if args.quick else (100_000, 1_000_000)
+    app = fresh_app()
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    world = seed_world(app, performers=5000, productions=20)
+    hits = range(0, small, small // HITS)
+    log(f"generating {small:,} consents on SQLite")
+    fill_sqlite(path, world, 0, small, hits)
+    runs = 30 if args.quick else 60
+    expiring_plan_text = expiring_plan(path)
+    t_small, total_small = expiring_listing(app, runs)
+    log(f"generating {large - small:,} more consents on SQLite")
+    fill_sqlite(path, world, small, large - small, range(0))
+    t_large, total_large = expiring_listing(app, runs)
+    assert total_small == total_large == len(hits), (total_small, total_large, len(hits))
+    print(f"expiring within 30 days ({len(hits)} hits): {small:,}: {t_small * 1000:.2f} ms, "
+          f"{large:,}: {t_large * 1000:.2f} ms; plan: {expiring_plan_text}")
+    result("consents_expiring_sqlite", hits=len(hits), small=small, large=large,
+           ms_small=t_small * 1000, ms_large=t_large * 1000, ratio=t_large / t_small,
+           index_driven="ix_consent_versions_expires_at" in expiring_plan_text,
+           goal_ratio=1.3, ok=t_large / t_small <= 1.3)
+
+    triples = lookups(world, 1000 if args.quick else 3000)
+    raw = sqlite3.connect(path)
+    sql = LOOKUP_SQL.format(p="?")
+    p50_raw(lambda s, a: raw.execute(s, a).fetchall(), sql, triples[:200], sqlite_time(NOW))  # warm
+    p50_service(app, triples[:200])
+    raw_p50, raw_found = p50_raw(lambda s, a: raw.execute(s, a).fetchall(), sql, triples,
+                                 sqlite_time(NOW))
+    svc_p50, svc_found = p50_service(app, triples)
+    assert raw_found == svc_found, (raw_found, svc_found)
+    print(f"lookup at {large:,} consents: service p50 {svc_p50 * 1e6:.0f} us, raw sqlite3 p50 "
+          f"{raw_p50 * 1e6:.0f} us ({svc_found} active versions over {len(triples)} look-ups)")
+    result("consents_lookup_sqlite", consents=large, p50_us=svc_p50 * 1e6,
+           raw_p50_us=raw_p50 * 1e6, ratio=svc_p50 / raw_p50, goal_ratio=3,
+           ok=svc_p50 / raw_p50 <= 3)
+
+
+def bench_postgresql(args: argparse.Namespace) -> None:
+    import psycopg
+
+    from tests.databases import temporary_database
+
+    count = 200_000 if args.quick else 1_000_000
+    with tempfile.TemporaryDirectory() as folder, temporary_database("postgresql", Path(folder)) as url:
+        app = fresh_app(url)
+        world = seed_world(app, performers=5000, productions=20)
+        plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        log(f"generating {count:,} consents on PostgreSQL")
+        fill_postgresql(plain, world, 0, count, range(0, count, count // HITS))
+        triples = lookups(world, 1000 if args.quick else 3000)
+        with psycopg.connect(plain, autocommit=True) as raw:
+            sql = LOOKUP_SQL.format(p="%s")
+            p50_raw(lambda s, a: raw.execute(s, a).fetchall(), sql, triples[:200], NOW)
+            p50_service(app, triples[:200])
+            raw_p50, raw_found = p50_raw(lambda s, a: raw.execute(s, a).fetchall(), sql,
+                                         triples, NOW)
+            svc_p50, svc_found = p50_service(app, triples)
+        assert raw_found == svc_found, (raw_found, svc_found)
+        t, total = expiring_listing(app, 20)
+        with app.app_context():
+            from registry.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+    print(f"PostgreSQL lookup at {count:,}: service p50 {svc_p50 * 1e6:.0f} us, raw psycopg "
+          f"p50 {raw_p50 * 1e6:.0f} us; expiring listing {t * 1000:.2f} ms ({total} hits)")
+    result("consents_lookup_postgresql", consents=count, p50_us=svc_p50 * 1e6,
+           raw_p50_us=raw_p50 * 1e6, ratio=svc_p50 / raw_p50, expiring_ms=t * 1000)
+
+
+def bench_import(args: argparse.Namespace) -> None:
+    count = 20_000 if args.quick else 100_000
+    app = fresh_app()
+    folder = Path(app.config["DATA_DIR"])
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    world = seed_world(app, performers=2000, productions=10)
+    file = folder / "consents.jsonl"
+    signed = (NOW - timedelta(days=3)).isoformat()
+    with file.open("w") as out:
+        for i in range(count):
+            p, q = world.pair(i)
+            out.write(json.dumps({
+                "performer_id": p, "production_id": q,
+                "purposes": [PURPOSES[i % 4]] + (["model_training"] if i % 4 != 3 and i % 2 else []),
+                "media": ["likeness", "voice"] if i % 2 or i % 4 == 2 else ["likeness"],
+                "description": f"Replica of the face for scene {i} of the night exterior sequence",
+                "signed_by": "performer", "signed_at": signed,
+                "evidence_sha256": f"{i:064x}", "guild_compliant": True,
+                "restrictions": "No marketing use." if i % 3 else None,
+                "expires_at": (NOW + timedelta(days=30 + i % 700)).isoformat(),
+            }) + "\n")
+    env = {**os.environ, "REGISTRY_DATA_DIR": str(folder), "REGISTRY_DATABASE_URL": f"sqlite:///{path}",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    flask = str(Path(sys.executable).with_name("flask"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run([flask, "--app", "wsgi", "consents", "import", str(file)],
+                          env=env, capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
+        raise SystemExit("import failed")
+    assert before <= resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    conn = sqlite3.connect(path)
+    stored = conn.execute("SELECT count(*) FROM consent_versions").fetchone()[0]
+    events = conn.execute("SELECT count(*) FROM audit_events WHERE action='consent.recorded'").fetchone()[0]
+    receipts = conn.execute("SELECT count(*) FROM consent_versions WHERE receipt IS NOT NULL").fetchone()[0]
+    conn.close()
+    assert stored == events == receipts == count, (stored, events, receipts)
+
+    # Floor: read and parse the same file, insert the same rows with raw sqlite3 (no checks).
+    floor_db = folder / "floor.db"
+    conn = sqlite3.connect(path)
+    ddl = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name IN ('consents','consent_versions',"
+        "'consent_purposes') AND sql IS NOT NULL AND type IN ('table','index')")]
+    conn.close()
+    floor = sqlite3.connect(floor_db, isolation_level=None)
+    floor.execute("PRAGMA journal_mode=WAL")
+    for statement in ddl:
+        floor.execute(statement)  # same tables and indexes (foreign keys are not enforced)
+    start = time.perf_counter()
+    floor.execute("BEGIN")
+    with file.open() as handle:
+        batch_v, batch_c, batch_p = [], [], []
+        for i, line in enumerate(handle):
+            row = json.loads(line)
+            cid, vid = f"cns_{i:026d}", f"cnv_{i:026d}"
+            batch_c.append((cid, row["performer_id"], row["production_id"], 1, row["signed_at"]))
+            batch_v.append((vid, cid, 1, row["performer_id"], row["production_id"],
+                            json.dumps(row["purposes"]), json.dumps(row["media"]),
+                            row["description"], row["signed_by"], row["signed_at"],
+                            row["evidence_sha256"], row["guild_compliant"], row["restrictions"],
+                            row["signed_at"], row["expires_at"], None, None, None, None, None,
+                            None, row["signed_at"]))
+            batch_p.extend((vid, p, row["performer_id"], row["production_id"]) for p in row["purposes"])
+            if len(batch_v) >= 2000:
+                floor.executemany("INSERT INTO consents VALUES (?,?,?,?,?)", batch_c)
+                floor.executemany(f"INSERT INTO consent_versions VALUES ({','.join('?' * 22)})", batch_v)
+                floor.executemany("INSERT INTO consent_purposes VALUES (?,?,?,?)", batch_p)
+                batch_v, batch_c, batch_p = [], [], []
+        if batch_v:
+            floor.executemany("INSERT INTO consents VALUES (?,?,?,?,?)", batch_c)
+            floor.executemany(f"INSERT INTO consent_versions VALUES ({','.join('?' * 22)})", batch_v)
+            floor.executemany("INSERT INTO consent_purposes VALUES (?,?,?,?)", batch_p)
+    floor.execute("COMMIT")
+    floor_s = time.perf_counter() - start
+    floor.close()
+    print(f"import of {count:,} consents (JSON Lines, validated, receipts, audit): {elapsed:.2f} s "
+          f"wall (process start included), peak RSS {peak_mb:.0f} MB; floor (parse + raw insert) "
+          f"{floor_s:.2f} s")
+    result("consents_import_sqlite", rows=count, seconds=elapsed, peak_rss_mb=peak_mb,
+           floor_seconds=floor_s, ratio=elapsed / floor_s, goal_seconds=8, goal_rss_mb=300,
+           ok=elapsed <= 8 and peak_mb <= 300)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (200k, 20k)")
+    parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--only", choices=("sqlite", "postgresql", "import"))
+    args = parser.parse_args()
+    if args.only in (None, "import"):
+        bench_import(args)
+    if args.only in (None, "sqlite"):
+        bench_sqlite(args)
+    if args.only in (None, "postgresql") and not args.no_postgresql:
+        bench_postgresql(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,577 @@
+"""Gate benchmarks, each against a floor measured in the same run.
+
+Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick]``
+
+1. decide: ``requests.services.decide_request`` (load the facts, decide, store the decision and
+   the consent versions it relied on, sign its receipt, audit it) and the commit, with
+   1,000,000 consents in SQLite: p50 (goal: <= 2 ms). Floor: the exact SQL statements that one
+   such call emits (captured from SQLAlchemy), replayed through raw sqlite3 (then rolled back).
+2. facts: ``requests.facts.load`` for each request kind: p50 against the same SQL statements
+   (captured, then replayed with raw sqlite3 and fetched): goal ratio <= 3.
+3. http: POST /api/v1/requests throughput against GET /healthz on the same gunicorn server
+   (127.0.0.1, 2 workers, started here) in the same run: goal ratio >= 0.2.
+
+Consent rows are generated with raw inserts in the registry's storage formats (five consents
+per performer over 2,000 productions); receipts are left empty to keep the database small.
+``--quick``: 100,000 consents and fewer iterations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT, fresh_app, percentile, result
+
+PURPOSE_SETS = (
+    ["digital_replica"],
+    ["digital_alteration", "digital_replica"],
+    ["model_training"],
+    ["synthetic_voice"],
+    ["model_reuse"],
+)
+PER_PERFORMER = 5
+PRODUCTIONS = 2000
+NOW = datetime.now(UTC).replace(microsecond=0)
+EVIDENCE = "e" * 64
+
+
+def log(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def stamp(moment: datetime) -> str:
+    """The registry's SQLite storage format for UTCDateTime (naive UTC, microseconds)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# -- data -----------------------------------------------------------------------------------------
+
+
+def build(path: Path, consents: int) -> tuple[list[str], list[str]]:
+    """Insert productions, performers and ``consents`` consents; returns their ids."""
+    performers = [f"prf_bench{i:09d}" for i in range(consents // PER_PERFORMER)]
+    productions = [f"prd_bench{i:06d}" for i in range(PRODUCTIONS)]
+    created = stamp(NOW - timedelta(days=30))
+    effective = stamp(NOW - timedelta(days=20))
+    expires = stamp(NOW + timedelta(days=365))
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    with con:
+        con.executemany(
+            "INSERT INTO productions (id, title, code, kind, phase, created_at) "
+            "VALUES (?, ?, ?, 'production', 'production', ?)",
+            ((p, f"Production {p}", p.upper(), created) for p in productions),
+        )
+        con.executemany(
+            "INSERT INTO performers (id, professional_name, guild, deceased, data_key_id, "
+            "created_at) VALUES (?, ?, ?, 0, 'dk_bench', ?)",
+            (
+                (p, f"Performer {i}", "SAG-AFTRA" if i % 3 == 0 else None, created)
+                for i, p in enumerate(performers)
+            ),
+        )
+
+    def rows() -> Iterator[tuple[int, str, str, list[str]]]:
+        for i in range(consents):
+            performer = performers[i // PER_PERFORMER]
+            k = i % PER_PERFORMER
+            production = productions[(i // PER_PERFORMER * 7 + k) % PRODUCTIONS]
+            yield i, performer, production, PURPOSE_SETS[k]
+
+    batch = 50_000
+    pending: list[tuple[int, str, str, list[str]]] = []
+
+    def flush() -> None:
+        with con:
+            con.executemany(
+                "INSERT INTO consents (id, performer_id, production_id, current_version, "
+                "created_at) VALUES (?, ?, ?, 1, ?)",
+                ((f"cns_b{i:010d}", p, q, created) for i, p, q, _ in pending),
+            )
+            con.executemany(
+                "INSERT INTO consent_versions (id, consent_id, version, performer_id, "
+                "production_id, purposes, media, description, signed_by, signed_at, "
+                "evidence_sha256, guild_compliant, effective_from, expires_at, created_at) "
+                "VALUES (?, ?, 1, ?, ?, ?, '[\"likeness\", \"voice\"]', ?, 'performer', ?, ?, "
+                "1, ?, ?, ?)",
+                (
+                    (
+                        f"cnv_b{i:010d}",
+                        f"cns_b{i:010d}",
+                        p,
+                        q,
+                        json.dumps(purposes),
+                        f"Replica and alterations for scenes {i % 90}-{i % 90 + 3}",
+                        created,
+                        EVIDENCE,
+                        effective,
+                        expires,
+                        created,
+                    )
+                    for i, p, q, purposes in pending
+                ),
+            )
+            con.executemany(
+                "INSERT INTO consent_purposes (version_id, purpose, performer_id, production_id) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    (f"cnv_b{i:010d}", purpose, p, q)
+                    for i, p, q, purposes in pending
+                    for purpose in purposes
+                ),
+            )
+        pending.clear()
+
+    for row in rows():
+        pending.append(row)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("ANALYZE")
+    con.close()
+    return performers, productions
+
+
+# -- capturing SQL --------------------------------------------------------------------------------
+
+
+class Capture:
+    """Collects (statement, parameters) as they are sent to sqlite3: SQLAlchemy's statements
+    (a cursor event) and the facts bridge's compiled SELECTs (its ``TRACE`` hook)."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.statements: list[tuple[str, Any]] = []
+        self.on = False
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if self.on and not statement.lstrip().upper().startswith("BEGIN"):
+            self.statements.append((statement, params))  # the floor opens its own
+
+    def run(self, fn: Callable[[], Any]) -> list[tuple[str, Any]]:
+        from registry.requests import facts
+
+        self.statements, self.on = [], True
+        facts.TRACE = self.statements
+        try:
+            fn()
+        finally:
+            self.on = False
+            facts.TRACE = None
+        return self.statements
+
+
+def replay(con: sqlite3.Connection, statements: list[tuple[str, Any]]) -> None:
+    for statement, params in statements:
+        if isinstance(params, list):
+            con.executemany(statement, params).fetchall()
+        else:
+            con.execute(statement, params).fetchall()
+
+
+def raw_connection(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA busy_timeout=30000")
+    con.execute("PRAGMA synchronous=NORMAL")
+    return con
+
+
+def p50_us(samples: list[float]) -> float:
+    return percentile(samples, 50) * 1e6
+
+
+# -- service level --------------------------------------------------------------------------------
+
+
+def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from registry.accounts import services as accounts
+    from registry.core.clock import utcnow
+    from registry.extensions import db
+    from registry.models import services as models
+    from registry.requests import facts as bridge
+    from registry.requests import services
+    from registry.requests.models import UseRequest
+    from registry.rules import decide
+
+    iterations = 300 if quick else 2000
+    with app.app_context():
+        admin = accounts.create_user(
+            "bench-admin@example.test", "admin", "Bench", None, actor_id=None
+        )
+        token = accounts.issue_token(admin, actor_id=None)
+        db.session.commit()
+        step = max(1, len(performers) // 400)
+        targets = list(range(0, len(performers), step))[:200]
+        now = utcnow()
+        for n, index in enumerate(targets):
+            performer = performers[index]
+            prod_replica = f"prd_bench{(index * 7 + 0) % PRODUCTIONS:06d}"
+            prod_alter = f"prd_bench{(index * 7 + 1) % PRODUCTIONS:06d}"
+            prod_train = f"prd_bench{(index * 7 + 2) % PRODUCTIONS:06d}"
+            base = {"media": ["likeness"], "description": "bench", "replica_id": None}
+            services.submit_request(
+                {
+                    **base,
+                    "kind": "replica.create",
+                    "performer_id": performer,
+                    "production_id": prod_replica,
+                    "model_id": None,
+                    "facts": {},
+                },
+                user=admin,
+                now=now,
+            )
+            services.submit_request(
+                {
+                    **base,
+                    "kind": "alteration",
+                    "performer_id": performer,
+                    "production_id": prod_alter,
+                    "model_id": None,
+                    "facts": {"changes": ["other"]},
+                },
+                user=admin,
+                now=now,
+            )
+            if n < 50:
+                model = models.register_model(
+                    {
+                        "name": f"bench model {n}",
+                        "production_id": prod_train,
+                        "performer_ids": [performer],
+                        "training_sources": [{"description": "dailies", "clearance": "owned"}],
+                        "scope": "bench",
+                        "fingerprint_sha256": f"{n:064x}",
+                        "vendor": "bench",
+                    },
+                    user=admin,
+                    now=now,
+                )
+                services.submit_request(
+                    {
+                        **base,
+                        "kind": "model.use",
+                        "performer_id": None,
+                        "production_id": prod_train,
+                        "model_id": model.id,
+                        "facts": {},
+                    },
+                    user=admin,
+                    now=now,
+                )
+        db.session.commit()
+        reqs = list(db.session.execute(select(UseRequest).order_by(UseRequest.id)).scalars())
+        by_kind: dict[str, list[UseRequest]] = {}
+        for req in reqs:
+            by_kind.setdefault(req.kind, []).append(req)
+        outcomes = {
+            kind: services.current_decision(rows[0]).outcome for kind, rows in by_kind.items()
+        }
+        log(f"requests: {len(reqs)}; first outcomes {outcomes}")
+        capture = Capture(db.engine)
+
+        # 1. decide: the whole call plus the commit, the request row in hand (as the API has
+        # it after its access check); and, reported too, with re-reading that row first.
+        decided: list[float] = []
+        with_row: list[float] = []
+        order = [r for group in zip(*by_kind.values(), strict=False) for r in group]
+        for i in range(iterations + 50):
+            req = order[i % len(order)]
+            start = time.perf_counter()
+            db.session.refresh(req)
+            loaded_at = time.perf_counter()
+            services.decide_request(req, utcnow(), trigger="reevaluation", actor_id=admin.id)
+            db.session.commit()
+            if i >= 50:
+                done = time.perf_counter()
+                decided.append(done - loaded_at)
+                with_row.append(done - start)
+        sample = order[0]
+
+        db.session.refresh(sample)
+
+        def one() -> None:
+            services.decide_request(sample, utcnow(), trigger="reevaluation", actor_id=admin.id)
+            db.session.flush()
+
+        statements = capture.run(one)
+        db.session.rollback()
+        raw = raw_connection(db_path)
+        floor: list[float] = []
+        for i in range(iterations // 2 + 20):
+            start = time.perf_counter()
+            raw.execute("BEGIN IMMEDIATE")
+            replay(raw, statements)
+            raw.execute("ROLLBACK")
+            if i >= 20:
+                floor.append(time.perf_counter() - start)
+        engine_only: list[float] = []
+        loaded = bridge.load(db.session, sample, utcnow())
+        for _ in range(1000):
+            start = time.perf_counter()
+            decide(loaded.input)
+            engine_only.append(time.perf_counter() - start)
+        db.session.rollback()
+        figures: dict[str, Any] = {
+            "decide": (decided, floor, len(statements), engine_only, with_row),
+            "token": token,
+            "targets": [performers[i] for i in targets],
+        }
+
+        # 2. facts, per kind, inside one open transaction for both sides.
+        facts: dict[str, tuple[list[float], list[float], int]] = {}
+        for kind, rows in by_kind.items():
+            ours: list[float] = []
+            theirs: list[float] = []
+            now = utcnow()
+            db.session.execute(select(1))  # begin
+            stmts_by_req = {}
+            for req in rows[:20]:
+                bridge.load(db.session, req, now)  # the request row in hand, as when deciding
+
+                def read(req: UseRequest = req, now: datetime = now) -> None:
+                    bridge.load(db.session, req, now)
+
+                stmts_by_req[req.id] = capture.run(read)
+            for i in range(iterations + 50):
+                req = rows[i % min(20, len(rows))]
+                start = time.perf_counter()
+                bridge.load(db.session, req, now)
+                if i >= 50:
+                    ours.append(time.perf_counter() - start)
+            db.session.rollback()
+            raw.execute("BEGIN")
+            for i in range(iterations + 50):
+                req = rows[i % min(20, len(rows))]
+                start = time.perf_counter()
+                replay(raw, stmts_by_req[req.id])
+                if i >= 50:
+                    theirs.append(time.perf_counter() - start)
+            raw.execute("ROLLBACK")
+            facts[kind] = (ours, theirs, len(stmts_by_req[rows[0].id]))
+        figures["facts"] = facts
+        raw.close()
+    return figures
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def call(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def throughput(
+    port: int,
+    make: Callable[[int], tuple[str, str, bytes | None, dict[str, str]]],
+    total: int,
+    threads: int,
+    expect: int,
+) -> tuple[float, int]:
+    """Requests per second for ``total`` requests over ``threads`` client threads."""
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        nonlocal errors
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            status = call(port, *make(n))
+            if status != expect:
+                with lock:
+                    errors += 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return total / (time.perf_counter() - start), errors
+
+
+def http_level(folder: Path, db_path: Path, token: str, targets: list[str], quick: bool) -> Any:
+    port = free_port()
+    env = {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(folder),
+        "REGISTRY_DATABASE_URL": f"sqlite:///{db_path}",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(300):  # bounded: up to 30 s for the server to answer
+            try:
+                if call(port, "GET", "/healthz", None, {}) == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        total = 300 if quick else 2000
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        def health(_: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+            return "GET", "/healthz", None, {}
+
+        def post(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+            performer = targets[n % len(targets)]
+            index = int(performer.removeprefix("prf_bench"))
+            body = {
+                "kind": "replica.create",
+                "performer_id": performer,
+                "production_id": f"prd_bench{(index * 7) % PRODUCTIONS:06d}",
+                "media": ["likeness"],
+                "description": "Digital double for the pier fall, scene 31",
+            }
+            return "POST", "/api/v1/requests", json.dumps(body).encode(), auth
+
+        throughput(port, health, 50, 4, 200)  # warm up both workers
+        throughput(port, post, 20, 4, 201)
+        h1, herr1 = throughput(port, health, total, 4, 200)
+        p, perr = throughput(port, post, total, 4, 201)
+        h2, herr2 = throughput(port, health, total, 4, 200)
+        return (h1 + h2) / 2, p, herr1 + herr2 + perr, total
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 consents, fewer loops")
+    args = parser.parse_args()
+    consents = 100_000 if args.quick else 1_000_000
+    folder = Path(tempfile.mkdtemp(prefix="registry-bench-gate-"))
+    db_path = folder / "bench.db"
+    app = fresh_app(f"sqlite:///{db_path}", DATA_DIR=str(folder))
+    started = time.perf_counter()
+    performers, _ = build(db_path, consents)
+    log(f"built {consents:,} consents in {time.perf_counter() - started:.1f} s ({db_path})")
+
+    figures = service_level(app, db_path, performers, args.quick)
+    decided, floor, statements, engine_only, with_row = figures["decide"]
+    p50 = percentile(decided, 50) * 1000
+    floor50 = percentile(floor, 50) * 1000
+    print(
+        f"decide_request + commit, {consents:,} consents: p50 {p50:.3f} ms, "
+        f"p95 {percentile(decided, 95) * 1000:.3f} ms; floor (its {statements} SQL statements "
+        f"replayed in raw sqlite3) {floor50:.3f} ms; ratio {p50 / floor50:.2f}; "
+        f"engine alone p50 {p50_us(engine_only):.1f} us; with re-reading the request row "
+        f"p50 {percentile(with_row, 50) * 1000:.3f} ms"
+    )
+    result(
+        "gate_decide",
+        consents=consents,
+        p50_ms=p50,
+        p95_ms=percentile(decided, 95) * 1000,
+        floor_ms=floor50,
+        ratio=p50 / floor50,
+        statements=statements,
+        engine_p50_us=p50_us(engine_only),
+        goal_p50_ms=2,
+        ok=p50 <= 2,
+    )
+    worst = 0.0
+    for kind, (ours, theirs, count) in sorted(figures["facts"].items()):
+        ratio = p50_us(ours) / p50_us(theirs)
+        worst = max(worst, ratio)
+        print(
+            f"facts for {kind}: p50 {p50_us(ours):.1f} us; raw sqlite3, the same {count} "
+            f"queries: {p50_us(theirs):.1f} us; ratio {ratio:.2f}"
+        )
+        result(
+            f"gate_facts_{kind.replace('.', '_')}",
+            consents=consents,
+            p50_us=p50_us(ours),
+            raw_p50_us=p50_us(theirs),
+            queries=count,
+            ratio=ratio,
+            goal_ratio=3,
+            ok=ratio <= 3,
+        )
+
+    health, post, errors, total = http_level(
+        folder, db_path, figures["token"], figures["targets"], args.quick
+    )
+    ratio = post / health
+    print(
+        f"gunicorn (2 workers, 4 client threads, {total} requests each): POST /api/v1/requests "
+        f"{post:.0f}/s; GET /healthz {health:.0f}/s; ratio {ratio:.2f}; errors {errors}"
+    )
+    result(
+        "gate_http",
+        post_rps=post,
+        healthz_rps=health,
+        ratio=ratio,
+        errors=errors,
+        goal_ratio=0.2,
+        ok=ratio >= 0.2 and errors == 0,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

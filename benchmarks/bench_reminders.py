@@ -1,0 +1,264 @@
+"""Reminder scan benchmark: scan and enqueue with 1,000,000 consents of which 20,000 are due.
+
+Run: ``.venv/bin/python benchmarks/bench_reminders.py [--quick]``
+
+What is timed is the scheduler's scan job as it runs (``jobs.run_scan``: take the scan lease,
+find the live consent versions within the largest threshold, compare with the reminders already
+known, insert one reminder per due version and its deliveries - e-mail and in-app to the
+performer's representative, webhook for productions that have one - audit, commit, release).
+Goals: at most 1 s at 1,000,000 consents on SQLite; time at 1,000,000 / time at 100,000 (the
+same 20,000 due) at most 1.3, and the plan of the window query uses the expiry index.
+Floor, measured in the same run on the same database: the same window SELECT and inserts of
+the same rows into the same tables through raw sqlite3, committed.
+(``--quick``: 10,000 and 100,000 consents, 2,000 due.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import fresh_app, result  # noqa: E402
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+REPS = 1000
+PRODUCTIONS = 10
+RUNS = 5
+
+
+def stamp(moment: datetime) -> str:
+    """The registry's SQLite storage format for UTCDateTime (naive UTC, microseconds)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def log(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def seed_people(path: str, performers: int) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    now = stamp(NOW)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO users (id, email, name, role, password_hash, active, created_at) "
+        "VALUES (?, ?, ?, 'talent_rep', NULL, 1, ?)",
+        [(f"usr_bench{i:06d}", f"rep{i}@bench.test", f"Rep {i}", now) for i in range(REPS)],
+    )
+    conn.executemany(
+        "INSERT INTO productions (id, title, code, kind, phase, webhook_url, created_at) "
+        "VALUES (?, ?, ?, 'production', 'production', ?, ?)",
+        [
+            (f"prd_bench{i:03d}", f"Production {i}", f"B-{i}",
+             "http://127.0.0.1:9/hook" if i == 0 else None, now)
+            for i in range(PRODUCTIONS)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO performers (id, professional_name, guild, deceased, data_key_id, created_at) "
+        "VALUES (?, ?, NULL, 0, ?, ?)",
+        [(f"prf_bench{i:06d}", f"Performer {i}", f"dk_{i}", now) for i in range(performers)],
+    )
+    conn.executemany(
+        "INSERT INTO performer_representatives (performer_id, user_id, created_at) "
+        "VALUES (?, ?, ?)",
+        [(f"prf_bench{i:06d}", f"usr_bench{i % REPS:06d}", now) for i in range(performers)],
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def fill(path: str, start: int, count: int, due: set[int], performers: int) -> None:
+    """Consents ``start .. start+count``: due ones expire in 10-29 days, others far off."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    now = stamp(NOW)
+    purposes = json.dumps(["digital_replica"])
+    media = json.dumps(["likeness"])
+    batch_c: list[tuple[Any, ...]] = []
+    batch_v: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        conn.executemany("INSERT INTO consents VALUES (?, ?, ?, 1, ?)", batch_c)
+        conn.executemany(
+            "INSERT INTO consent_versions (id, consent_id, version, performer_id, production_id, "
+            "purposes, media, description, signed_by, signed_at, evidence_sha256, "
+            "guild_compliant, effective_from, expires_at, created_at) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, 'Benchmark consent', 'performer', ?, ?, 1, ?, ?, ?)",
+            batch_v,
+        )
+        batch_c.clear()
+        batch_v.clear()
+
+    conn.execute("BEGIN")
+    for i in range(start, start + count):
+        if i in due:
+            expires = NOW + timedelta(days=10 + (i % 19), hours=i % 24)
+        elif i % 2:
+            expires = NOW + timedelta(days=31 + i % 3600)
+        else:
+            expires = NOW - timedelta(days=1 + i % 3600)
+        performer = f"prf_bench{i % performers:06d}"
+        production = f"prd_bench{i % PRODUCTIONS:03d}"
+        batch_c.append((f"cns_bench{i:08d}", performer, production, now))
+        batch_v.append(
+            (f"cnv_bench{i:08d}", f"cns_bench{i:08d}", performer, production, purposes, media,
+             now, "ab" * 32, now, stamp(expires), now)
+        )
+        if len(batch_c) >= 20_000:
+            flush()
+    flush()
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def window_plan(path: str) -> str:
+    conn = sqlite3.connect(path)
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM consent_versions WHERE expires_at > ? AND "
+        "expires_at <= ? AND revoked_at IS NULL AND superseded_at IS NULL",
+        (stamp(NOW), stamp(NOW + timedelta(days=30))),
+    ).fetchall()
+    conn.close()
+    return " / ".join(str(row[-1]) for row in plan)
+
+
+def reset(path: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    for table in ("reminder_deliveries", "reminders", "webhook_secrets", "scheduler_leases"):
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def measure_scan(app: Any, path: str, due: int) -> list[float]:
+    from registry.extensions import db
+    from registry.reminders.jobs import run_scan
+
+    times: list[float] = []
+    for _ in range(RUNS):
+        with app.app_context():
+            start = time.perf_counter()
+            acquired, outcome = run_scan("bench")
+            times.append(time.perf_counter() - start)
+            assert acquired and outcome.queued == due, (acquired, outcome.queued, due)
+            assert outcome.deliveries >= 2 * due
+            db.session.remove()
+        reset(path)
+    return times
+
+
+def measure_floor(path: str, due: int) -> list[float]:
+    """The same window SELECT and the same rows inserted, through raw sqlite3, committed."""
+    times: list[float] = []
+    now = stamp(NOW)
+    for _ in range(RUNS):
+        conn = sqlite3.connect(path, isolation_level=None)
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute(
+            "SELECT id, consent_id, performer_id, production_id, expires_at FROM consent_versions "
+            "WHERE expires_at > ? AND expires_at <= ? AND revoked_at IS NULL "
+            "AND superseded_at IS NULL",
+            (now, stamp(NOW + timedelta(days=30))),
+        ).fetchall()
+        reminders = [
+            (f"rem_floor{i:08d}", "expiry", vid, cid, pid, prd, 30, "queued", exp, now)
+            for i, (vid, cid, pid, prd, exp) in enumerate(rows)
+        ]
+        deliveries: list[tuple[Any, ...]] = []
+        for i, (_vid, _cid, pid, prd, _exp) in enumerate(rows):
+            rep = f"usr_bench{int(pid.removeprefix('prf_bench')) % REPS:06d}"
+            targets = [("email", rep), ("inapp", rep)]
+            if prd == "prd_bench000":
+                targets.append(("webhook", prd))
+            deliveries.extend(
+                (f"dlv_floor{i:08d}{c}", f"rem_floor{i:08d}", c, r, "pending", 0, now, now)
+                for c, r in targets
+            )
+        conn.executemany(
+            "INSERT INTO reminders (id, kind, consent_version_id, consent_id, performer_id, "
+            "production_id, threshold_days, status, expires_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            reminders,
+        )
+        conn.executemany(
+            "INSERT INTO reminder_deliveries (id, reminder_id, channel, recipient, status, "
+            "attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            deliveries,
+        )
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+        assert len(reminders) == due
+        conn.close()
+        reset(path)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    small, large, due_count = (10_000, 100_000, 2_000) if args.quick else (100_000, 1_000_000, 20_000)
+    performers = due_count
+    app = fresh_app(SMTP_URL="smtp://127.0.0.1:9", REMINDER_DAYS="30,7,1")
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    seed_people(path, performers)
+    due = set(range(0, small, small // due_count))
+    assert len(due) == due_count
+    log(f"generating {small:,} consents ({due_count:,} due)")
+    fill(path, 0, small, due, performers)
+    plan = window_plan(path)
+    scan_small = measure_scan(app, path, due_count)
+    floor_small = measure_floor(path, due_count)
+    log(f"generating {large - small:,} more consents (none due)")
+    fill(path, small, large - small, set(), performers)
+    scan_large = measure_scan(app, path, due_count)
+    floor_large = measure_floor(path, due_count)
+
+    med = statistics.median
+    s_small, s_large = med(scan_small), med(scan_large)
+    f_small, f_large = med(floor_small), med(floor_large)
+    print(
+        f"scan and enqueue, {due_count:,} due (median of {RUNS}): {small:,} consents "
+        f"{s_small * 1000:.0f} ms (floor {f_small * 1000:.0f} ms), {large:,} consents "
+        f"{s_large * 1000:.0f} ms (floor {f_large * 1000:.0f} ms, ratio "
+        f"{s_large / f_large:.2f}); 1M/100k {s_large / s_small:.2f}; plan: {plan}"
+    )
+    goal = 1.0 if not args.quick else 0.1
+    result(
+        "reminders_scan_sqlite",
+        consents=large,
+        due=due_count,
+        seconds=s_large,
+        floor_seconds=f_large,
+        ratio=s_large / f_large,
+        goal_seconds=goal,
+        ok=s_large <= goal,
+    )
+    result(
+        "reminders_scan_scaling_sqlite",
+        small=small,
+        large=large,
+        due=due_count,
+        seconds_small=s_small,
+        seconds_large=s_large,
+        ratio=s_large / s_small,
+        floor_ratio=f_large / f_small,
+        index_driven="ix_consent_versions_expires_at" in plan,
+        goal_ratio=1.3,
+        ok=s_large / s_small <= 1.3 and "ix_consent_versions_expires_at" in plan,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The gate's demo seeder: a blocked and a clean model on NH-01 and requests with decisions."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.models import services as models
+from registry.models.models import EnhancementModel
+from registry.requests.demo import seed_gate
+from registry.requests.models import DecisionRecord, UseRequest
+from tests.factories import make_production
+from tests.gate.factories import api_user, make_consent, make_performer
+
+
+def test_seed_gate_registers_models_and_decided_requests(ctx: Flask, client: FlaskClient) -> None:
+    vfx, _ = api_user("vfx_lead")
+    legal, _ = api_user("legal")
+    nh = make_production("NH-01", members=(vfx,))
+    pitch = make_production("NH-PITCH", kind="pitch", members=(vfx,))
+    users = {"vfx_lead": vfx, "legal": legal}
+    seed_gate(users, {"NH-01": nh, "NH-PITCH": pitch})  # no performers yet: nothing
+    assert db.session.execute(select(EnhancementModel)).first() is None
+    a = make_performer("Ada Lowe")
+    b = make_performer("Bram Ostrov")
+    make_consent(a, nh, ["model_training", "digital_replica", "digital_alteration"])
+    make_consent(b, nh, ["model_training"])
+    seed_gate(users, {"NH-01": nh, "NH-PITCH": pitch})
+    db.session.commit()
+    now = utcnow()
+    status = {
+        m.name: models.status_of(m, now)[0]
+        for m in db.session.execute(select(EnhancementModel)).scalars()
+    }
+    assert status == {
+        "Night Harbour de-ageing v1": "blocked",
+        "Night Harbour voice clean-up": "active",
+    }
+    outcomes = [
+        (r.kind, d.outcome, [rule["id"] for rule in d.rules])
+        for r, d in db.session.execute(
+            select(UseRequest, DecisionRecord)
+            .join(DecisionRecord, DecisionRecord.id == UseRequest.current_decision_id)
+            .order_by(UseRequest.id)
+        )
+    ]
+    assert ("alteration", "allow", ["R6"]) in outcomes
+    assert ("replica.create", "escalate", ["R1", "R2"]) in outcomes
+    assert ("model.use", "deny", ["R9", "R11"]) in outcomes  # blocked
+    assert ("model.use", "allow", ["R9"]) in outcomes
+    assert ("model.use", "deny", ["R9"]) in outcomes  # the pitch

@@ -1,0 +1,83 @@
+"""The scheduler's job set-up, that web apps never run jobs, and the development mail catcher."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import Flask
+
+from registry.app import create_app
+from registry.reminders import jobs
+from registry.reminders.scheduler import build_scheduler
+from tests.reminders.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_jobs_are_module_functions_coalesced_one_at_a_time(app: Flask) -> None:
+    scheduler = build_scheduler(app)
+    try:
+        found = {job.id: job for job in scheduler.get_jobs()}
+        assert set(found) == {"scan", "cascade", "deliver"}
+        for job in found.values():
+            assert job.func_ref.startswith("registry.reminders.jobs:")
+            assert job.coalesce is True
+            assert job.max_instances == 1
+        assert found["scan"].trigger.interval.total_seconds() == 60
+        assert found["deliver"].trigger.interval.total_seconds() == 15
+        assert callable(jobs.scan_job) and callable(jobs.cascade_job) and callable(jobs.deliver_job)
+    finally:
+        jobs._bound.clear()
+
+
+def test_creating_the_web_app_starts_no_scheduler(tmp_path: Path) -> None:
+    before = {t.ident for t in threading.enumerate()}
+    create_app({"DATA_DIR": str(tmp_path), "TESTING": True})
+    started = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert started == []
+    assert jobs._bound == {}
+
+
+def test_mailcatcher_keeps_and_prints_each_message(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["REGISTRY_DATA_DIR"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "mailcatcher", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the mail catcher did not start"
+                time.sleep(0.2)
+        message = EmailMessage()
+        message["From"] = "registry@localhost"
+        message["To"] = "rep@demo.test"
+        message["Subject"] = "Consent for Mara Quill expires in 7 days"
+        message.set_content("hello")
+        with smtp:
+            smtp.send_message(message)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, output
+    assert "to rep@demo.test: Consent for Mara Quill expires in 7 days" in output
+    [kept] = list((tmp_path / "mail").glob("*.eml"))
+    assert b"Subject: Consent for Mara Quill expires in 7 days" in kept.read_bytes()
