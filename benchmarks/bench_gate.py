@@ -1,19 +1,23 @@
 """Gate benchmarks, each against a floor measured in the same run.
 
-Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick]``
+Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--workers N]``
 
 1. decide: ``requests.services.decide_request`` (load the facts, decide, store the decision and
    the consent versions it relied on, sign its receipt, audit it) and the commit, with
-   1,000,000 consents in SQLite: p50 (goal: <= 2 ms). Floor: the exact SQL statements that one
-   such call emits (captured from SQLAlchemy), replayed through raw sqlite3 (then rolled back).
+   1,000,000 consents in SQLite, in a fresh session with the request row in hand (as an API
+   call has it after its access check): p50 (goal: <= 2 ms). Floor: the exact SQL statements
+   that one such call sends (captured), replayed through raw sqlite3 (then rolled back).
 2. facts: ``requests.facts.load`` for each request kind: p50 against the same SQL statements
    (captured, then replayed with raw sqlite3 and fetched): goal ratio <= 3.
-3. http: POST /api/v1/requests throughput against GET /healthz on the same gunicorn server
-   (127.0.0.1, 2 workers, started here) in the same run: goal ratio >= 0.2.
+3. http: POST /api/v1/requests (a replica.create, as a vfx_lead member of the production)
+   throughput against GET /healthz on the same gunicorn server (127.0.0.1, sync workers,
+   started here; 2 x cores + 1 by default), the same run, bounded loops of 4 client threads:
+   goal ratio >= 0.2. On the 1M-consent SQLite file, and on PostgreSQL with 100,000
+   consents (skipped with ``--no-postgresql``).
 
 Consent rows are generated with raw inserts in the registry's storage formats (five consents
 per performer over 2,000 productions); receipts are left empty to keep the database small.
-``--quick``: 100,000 consents and fewer iterations.
+``--quick``: 100,000 consents in SQLite and fewer iterations.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,91 +68,115 @@ def stamp(moment: datetime) -> str:
 # -- data -----------------------------------------------------------------------------------------
 
 
-def build(path: Path, consents: int) -> tuple[list[str], list[str]]:
-    """Insert productions, performers and ``consents`` consents; returns their ids."""
+def build(con: Any, consents: int, mark: str = "?") -> list[str]:
+    """Insert productions, performers and ``consents`` consents through a DB-API connection
+    (``mark``: its parameter marker); returns the performers' ids."""
     performers = [f"prf_bench{i:09d}" for i in range(consents // PER_PERFORMER)]
     productions = [f"prd_bench{i:06d}" for i in range(PRODUCTIONS)]
-    created = stamp(NOW - timedelta(days=30))
-    effective = stamp(NOW - timedelta(days=20))
-    expires = stamp(NOW + timedelta(days=365))
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
-    with con:
-        con.executemany(
+    sqlite = mark == "?"
+
+    def when(moment: datetime) -> Any:
+        return stamp(moment) if sqlite else moment
+
+    created = when(NOW - timedelta(days=30))
+    effective = when(NOW - timedelta(days=20))
+    expires = when(NOW + timedelta(days=365))
+    no, yes = (0, 1) if sqlite else (False, True)
+
+    def sql(text: str) -> str:
+        return text.replace("?", mark)
+
+    cur = con.cursor()
+    cur.executemany(
+        sql(
             "INSERT INTO productions (id, title, code, kind, phase, created_at) "
-            "VALUES (?, ?, ?, 'production', 'production', ?)",
-            ((p, f"Production {p}", p.upper(), created) for p in productions),
-        )
-        con.executemany(
+            "VALUES (?, ?, ?, 'production', 'production', ?)"
+        ),
+        [(p, f"Production {p}", p.upper(), created) for p in productions],
+    )
+    cur.executemany(
+        sql(
             "INSERT INTO performers (id, professional_name, guild, deceased, data_key_id, "
-            "created_at) VALUES (?, ?, ?, 0, 'dk_bench', ?)",
-            (
-                (p, f"Performer {i}", "SAG-AFTRA" if i % 3 == 0 else None, created)
-                for i, p in enumerate(performers)
-            ),
-        )
-
-    def rows() -> Iterator[tuple[int, str, str, list[str]]]:
-        for i in range(consents):
-            performer = performers[i // PER_PERFORMER]
-            k = i % PER_PERFORMER
-            production = productions[(i // PER_PERFORMER * 7 + k) % PRODUCTIONS]
-            yield i, performer, production, PURPOSE_SETS[k]
-
+            "created_at) VALUES (?, ?, ?, ?, 'dk_bench', ?)"
+        ),
+        [
+            (p, f"Performer {i}", "SAG-AFTRA" if i % 3 == 0 else None, no, created)
+            for i, p in enumerate(performers)
+        ],
+    )
+    con.commit()
     batch = 50_000
-    pending: list[tuple[int, str, str, list[str]]] = []
-
-    def flush() -> None:
-        with con:
-            con.executemany(
-                "INSERT INTO consents (id, performer_id, production_id, current_version, "
-                "created_at) VALUES (?, ?, ?, 1, ?)",
-                ((f"cns_b{i:010d}", p, q, created) for i, p, q, _ in pending),
+    for first in range(0, consents, batch):
+        rows = []
+        for i in range(first, min(consents, first + batch)):
+            k = i % PER_PERFORMER
+            rows.append(
+                (
+                    i,
+                    performers[i // PER_PERFORMER],
+                    productions[(i // PER_PERFORMER * 7 + k) % PRODUCTIONS],
+                    PURPOSE_SETS[k],
+                )
             )
-            con.executemany(
+        cur.executemany(
+            sql(
+                "INSERT INTO consents (id, performer_id, production_id, current_version, "
+                "created_at) VALUES (?, ?, ?, 1, ?)"
+            ),
+            [(f"cns_b{i:010d}", p, q, created) for i, p, q, _ in rows],
+        )
+        cur.executemany(
+            sql(
                 "INSERT INTO consent_versions (id, consent_id, version, performer_id, "
                 "production_id, purposes, media, description, signed_by, signed_at, "
                 "evidence_sha256, guild_compliant, effective_from, expires_at, created_at) "
-                "VALUES (?, ?, 1, ?, ?, ?, '[\"likeness\", \"voice\"]', ?, 'performer', ?, ?, "
-                "1, ?, ?, ?)",
+                "VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'performer', ?, ?, ?, ?, ?, ?)"
+            ),
+            [
                 (
-                    (
-                        f"cnv_b{i:010d}",
-                        f"cns_b{i:010d}",
-                        p,
-                        q,
-                        json.dumps(purposes),
-                        f"Replica and alterations for scenes {i % 90}-{i % 90 + 3}",
-                        created,
-                        EVIDENCE,
-                        effective,
-                        expires,
-                        created,
-                    )
-                    for i, p, q, purposes in pending
-                ),
-            )
-            con.executemany(
-                "INSERT INTO consent_purposes (version_id, purpose, performer_id, production_id) "
-                "VALUES (?, ?, ?, ?)",
-                (
-                    (f"cnv_b{i:010d}", purpose, p, q)
-                    for i, p, q, purposes in pending
-                    for purpose in purposes
-                ),
-            )
-        pending.clear()
+                    f"cnv_b{i:010d}",
+                    f"cns_b{i:010d}",
+                    p,
+                    q,
+                    json.dumps(purposes),
+                    '["likeness", "voice"]',
+                    f"Replica and alterations for scenes {i % 90}-{i % 90 + 3}",
+                    created,
+                    EVIDENCE,
+                    yes,
+                    effective,
+                    expires,
+                    created,
+                )
+                for i, p, q, purposes in rows
+            ],
+        )
+        cur.executemany(
+            sql(
+                "INSERT INTO consent_purposes (version_id, purpose, performer_id, "
+                "production_id) VALUES (?, ?, ?, ?)"
+            ),
+            [(f"cnv_b{i:010d}", u, p, q) for i, p, q, purposes in rows for u in purposes],
+        )
+        con.commit()
+    cur.execute("ANALYZE")
+    con.commit()
+    return performers
 
-    for row in rows():
-        pending.append(row)
-        if len(pending) >= batch:
-            flush()
-    flush()
+
+def build_sqlite(path: Path, consents: int) -> list[str]:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    performers = build(con, consents)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("ANALYZE")
     con.close()
-    return performers, productions
+    return performers
+
+
+def target_production(performer: str) -> str:
+    """A production where the performer has a digital_replica consent."""
+    return f"prd_bench{(int(performer.removeprefix('prf_bench')) * 7) % PRODUCTIONS:06d}"
 
 
 # -- capturing SQL --------------------------------------------------------------------------------
@@ -170,15 +198,15 @@ class Capture:
             self.statements.append((statement, params))  # the floor opens its own
 
     def run(self, fn: Callable[[], Any]) -> list[tuple[str, Any]]:
-        from registry.requests import facts
+        from registry.requests import reads
 
         self.statements, self.on = [], True
-        facts.TRACE = self.statements
+        reads.TRACE = self.statements
         try:
             fn()
         finally:
             self.on = False
-            facts.TRACE = None
+            reads.TRACE = None
         return self.statements
 
 
@@ -222,14 +250,15 @@ def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -
         admin = accounts.create_user(
             "bench-admin@example.test", "admin", "Bench", None, actor_id=None
         )
-        token = accounts.issue_token(admin, actor_id=None)
+        accounts.issue_token(admin, actor_id=None)
         db.session.commit()
+        admin_id = admin.id
         step = max(1, len(performers) // 400)
         targets = list(range(0, len(performers), step))[:200]
         now = utcnow()
         for n, index in enumerate(targets):
             performer = performers[index]
-            prod_replica = f"prd_bench{(index * 7 + 0) % PRODUCTIONS:06d}"
+            prod_replica = target_production(performer)
             prod_alter = f"prd_bench{(index * 7 + 1) % PRODUCTIONS:06d}"
             prod_train = f"prd_bench{(index * 7 + 2) % PRODUCTIONS:06d}"
             base = {"media": ["likeness"], "description": "bench", "replica_id": None}
@@ -285,37 +314,41 @@ def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -
                 )
         db.session.commit()
         reqs = list(db.session.execute(select(UseRequest).order_by(UseRequest.id)).scalars())
-        by_kind: dict[str, list[UseRequest]] = {}
+        by_kind: dict[str, list[str]] = {}
         for req in reqs:
-            by_kind.setdefault(req.kind, []).append(req)
+            by_kind.setdefault(req.kind, []).append(req.id)
         outcomes = {
-            kind: services.current_decision(rows[0]).outcome for kind, rows in by_kind.items()
+            req.kind: services.current_decision(req).outcome
+            for req in reqs
+            if req.id in (ids[0] for ids in by_kind.values())
         }
         log(f"requests: {len(reqs)}; first outcomes {outcomes}")
         capture = Capture(db.engine)
 
-        # 1. decide: the whole call plus the commit, the request row in hand (as the API has
-        # it after its access check); and, reported too, with re-reading that row first.
+        # 1. decide: the whole call plus the commit, in a fresh session with the request row
+        # in hand (as an API call has them after its access check); also reported: with
+        # reading that row first.
         decided: list[float] = []
         with_row: list[float] = []
         order = [r for group in zip(*by_kind.values(), strict=False) for r in group]
+        db.session.remove()
         for i in range(iterations + 50):
-            req = order[i % len(order)]
             start = time.perf_counter()
-            db.session.refresh(req)
+            row = db.session.get(UseRequest, order[i % len(order)])
+            assert row is not None
             loaded_at = time.perf_counter()
-            services.decide_request(req, utcnow(), trigger="reevaluation", actor_id=admin.id)
+            services.decide_request(row, utcnow(), trigger="reevaluation", actor_id=admin_id)
             db.session.commit()
+            done = time.perf_counter()
+            db.session.remove()
             if i >= 50:
-                done = time.perf_counter()
                 decided.append(done - loaded_at)
                 with_row.append(done - start)
-        sample = order[0]
-
-        db.session.refresh(sample)
+        sample = db.session.get(UseRequest, order[0])
+        assert sample is not None
 
         def one() -> None:
-            services.decide_request(sample, utcnow(), trigger="reevaluation", actor_id=admin.id)
+            services.decide_request(sample, utcnow(), trigger="reevaluation", actor_id=admin_id)
             db.session.flush()
 
         statements = capture.run(one)
@@ -338,13 +371,13 @@ def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -
         db.session.rollback()
         figures: dict[str, Any] = {
             "decide": (decided, floor, len(statements), engine_only, with_row),
-            "token": token,
             "targets": [performers[i] for i in targets],
         }
 
         # 2. facts, per kind, inside one open transaction for both sides.
         facts: dict[str, tuple[list[float], list[float], int]] = {}
-        for kind, rows in by_kind.items():
+        for kind, ids in by_kind.items():
+            rows = [r for r in (db.session.get(UseRequest, i) for i in ids[:20]) if r]
             ours: list[float] = []
             theirs: list[float] = []
             now = utcnow()
@@ -431,20 +464,41 @@ def throughput(
     return total / (time.perf_counter() - start), errors
 
 
-def http_level(folder: Path, db_path: Path, token: str, targets: list[str], quick: bool) -> Any:
+def vfx_caller(app: Any, targets: list[str]) -> str:
+    """A vfx_lead who is a member of the target productions; returns an API token."""
+    from registry.accounts import services as accounts
+    from registry.extensions import db
+    from registry.productions.models import ProductionMember
+
+    with app.app_context():
+        user = accounts.create_user(
+            f"bench-vfx-{os.getpid()}-{time.time_ns()}@example.test",
+            "vfx_lead",
+            "",
+            None,
+            actor_id=None,
+        )
+        for production_id in sorted({target_production(t) for t in targets}):
+            db.session.add(ProductionMember(production_id=production_id, user_id=user.id))
+        token = accounts.issue_token(user, actor_id=None)
+        db.session.commit()
+        db.session.remove()
+    return token
+
+
+def http_level(
+    folder: Path, url: str, token: str, targets: list[str], quick: bool, workers: int
+) -> Any:
+    """(healthz req/s, POST req/s, errors, requests per figure, workers) on one gunicorn."""
     port = free_port()
-    env = {
-        **os.environ,
-        "REGISTRY_DATA_DIR": str(folder),
-        "REGISTRY_DATABASE_URL": f"sqlite:///{db_path}",
-    }
+    env = {**os.environ, "REGISTRY_DATA_DIR": str(folder), "REGISTRY_DATABASE_URL": url}
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
             "-w",
-            "2",
+            str(workers),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -471,11 +525,10 @@ def http_level(folder: Path, db_path: Path, token: str, targets: list[str], quic
 
         def post(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
             performer = targets[n % len(targets)]
-            index = int(performer.removeprefix("prf_bench"))
             body = {
                 "kind": "replica.create",
                 "performer_id": performer,
-                "production_id": f"prd_bench{(index * 7) % PRODUCTIONS:06d}",
+                "production_id": target_production(performer),
                 "media": ["likeness"],
                 "description": "Digital double for the pier fall, scene 31",
             }
@@ -486,7 +539,7 @@ def http_level(folder: Path, db_path: Path, token: str, targets: list[str], quic
         h1, herr1 = throughput(port, health, total, 4, 200)
         p, perr = throughput(port, post, total, 4, 201)
         h2, herr2 = throughput(port, health, total, 4, 200)
-        return (h1 + h2) / 2, p, herr1 + herr2 + perr, total
+        return (h1 + h2) / 2, p, herr1 + herr2 + perr, total, workers
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -496,22 +549,77 @@ def http_level(folder: Path, db_path: Path, token: str, targets: list[str], quic
             server.wait()
 
 
+def postgresql_copy(consents: int) -> tuple[str, Any, list[str], Callable[[], None]]:
+    """A PostgreSQL database of its own, migrated and filled: (url, app, performers, drop)."""
+    import psycopg
+
+    admin_url = os.environ.get(
+        "REGISTRY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"registry_bench_gate_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    app = fresh_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with psycopg.connect(url) as conn:
+        performers = build(conn, consents, "%s")
+
+    def drop() -> None:
+        with app.app_context():
+            from registry.extensions import db
+
+            db.engine.dispose()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url, app, performers, drop
+
+
+def report_http(kind: str, figures: Any) -> None:
+    health, post, errors, total, workers = figures
+    ratio = post / health
+    print(
+        f"gunicorn on {kind} ({workers} workers, 4 client threads, {total} requests each, as a "
+        f"vfx_lead): POST /api/v1/requests {post:.0f}/s; GET /healthz {health:.0f}/s; "
+        f"ratio {ratio:.2f}; errors {errors}"
+    )
+    result(
+        f"gate_http_{kind}",
+        workers=workers,
+        post_rps=post,
+        healthz_rps=health,
+        ratio=ratio,
+        errors=errors,
+        goal_ratio=0.2,
+        ok=ratio >= 0.2 and errors == 0,
+    )
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 consents, fewer loops")
+    parser.add_argument(
+        "--no-postgresql", action="store_true", help="skip the HTTP figure on PostgreSQL"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (default: 2 x cores + 1)"
+    )
     args = parser.parse_args()
     consents = 100_000 if args.quick else 1_000_000
     folder = Path(tempfile.mkdtemp(prefix="registry-bench-gate-"))
     db_path = folder / "bench.db"
     app = fresh_app(f"sqlite:///{db_path}", DATA_DIR=str(folder))
     started = time.perf_counter()
-    performers, _ = build(db_path, consents)
+    performers = build_sqlite(db_path, consents)
     log(f"built {consents:,} consents in {time.perf_counter() - started:.1f} s ({db_path})")
 
+    log(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with anything else)")
     figures = service_level(app, db_path, performers, args.quick)
+    log(f"load average after the service-level figures: {os.getloadavg()[0]:.2f}")
     decided, floor, statements, engine_only, with_row = figures["decide"]
     p50 = percentile(decided, 50) * 1000
     floor50 = percentile(floor, 50) * 1000
@@ -553,23 +661,28 @@ def main() -> int:
             ok=ratio <= 3,
         )
 
-    health, post, errors, total = http_level(
-        folder, db_path, figures["token"], figures["targets"], args.quick
-    )
-    ratio = post / health
-    print(
-        f"gunicorn (2 workers, 4 client threads, {total} requests each): POST /api/v1/requests "
-        f"{post:.0f}/s; GET /healthz {health:.0f}/s; ratio {ratio:.2f}; errors {errors}"
-    )
-    result(
-        "gate_http",
-        post_rps=post,
-        healthz_rps=health,
-        ratio=ratio,
-        errors=errors,
-        goal_ratio=0.2,
-        ok=ratio >= 0.2 and errors == 0,
-    )
+    targets = figures["targets"]
+    token = vfx_caller(app, targets)
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    sqlite_url = f"sqlite:///{db_path}"
+    report_http("sqlite", http_level(folder, sqlite_url, token, targets, args.quick, workers))
+    log(f"load average after the HTTP figure on SQLite: {os.getloadavg()[0]:.2f}")
+    if not args.no_postgresql:
+        pg_consents = 100_000
+        started = time.perf_counter()
+        url, pg_app, pg_performers, drop = postgresql_copy(pg_consents)
+        log(
+            f"built {pg_consents:,} consents in PostgreSQL in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            step = max(1, len(pg_performers) // 200)
+            pg_targets = pg_performers[::step][:200]
+            pg_token = vfx_caller(pg_app, pg_targets)
+            report_http(
+                "postgresql", http_level(folder, url, pg_token, pg_targets, args.quick, workers)
+            )
+        finally:
+            drop()
     return 0
 
 

@@ -99,3 +99,13 @@ def _gate_seeder(users: dict[str, User], prods: dict[str, Production]) -> None:
 
 
 DEMO_SEEDERS.append(_gate_seeder)
+
+
+def _consents_seeder(users: dict[str, User], prods: dict[str, Production]) -> None:
+    """The consent registry's performers and consents (before the gate's records use them)."""
+    from registry.consents.demo import seed_consents
+
+    seed_consents(users, prods)
+
+
+DEMO_SEEDERS.insert(0, _consents_seeder)

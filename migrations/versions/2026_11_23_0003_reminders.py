@@ -44,7 +44,7 @@ def upgrade():
     sa.UniqueConstraint('consent_version_id', 'kind', 'threshold_days', name='uq_reminders_version_kind_threshold')
     )
     with op.batch_alter_table('reminders', schema=None) as batch_op:
-        batch_op.create_index('ix_reminders_window', ['kind', 'expires_at'], unique=False)
+        batch_op.create_index('ix_reminders_status', ['status'], unique=False)
 
     op.create_table('reminder_deliveries',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -115,5 +115,5 @@ def downgrade():
         batch_op.drop_index('ix_reminder_deliveries_due')
     op.drop_table('reminder_deliveries')
     with op.batch_alter_table('reminders', schema=None) as batch_op:
-        batch_op.drop_index('ix_reminders_window')
+        batch_op.drop_index('ix_reminders_status')
     op.drop_table('reminders')

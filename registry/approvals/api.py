@@ -8,12 +8,34 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from registry.approvals import services
-from registry.approvals.schemas import ApprovalInSchema, ApprovalPageSchema, ApprovedRequestSchema
+from registry.approvals.models import Approval
+from registry.approvals.schemas import (
+    ApprovalInSchema,
+    ApprovalPageSchema,
+    ApprovedRequestSchema,
+)
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.requests import services as requests
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.schemas import PaginationSchema, paginate
+
+APPROVAL_FIELDS = (
+    "id",
+    "request_id",
+    "decision_id",
+    "note",
+    "evidence_sha256",
+    "clears_sources",
+    "approved_by",
+    "created_at",
+)
+
+
+def vars_of(approval: Approval) -> dict[str, Any]:
+    """The approval's fields, read before the commit expires them."""
+    return {name: getattr(approval, name) for name in APPROVAL_FIELDS}
+
 
 blp = Blueprint(
     "approvals_api",
@@ -46,6 +68,7 @@ class Approvals(MethodView):
         409 when the decision is a deny (R14: the error names what is missing), already an
         allow, no longer valid, or was approved meanwhile."""
         now = utcnow()
-        req, approval = services.approve(request_id, data, user=actor(), now=now)
+        req, approval, decided = services.approve(request_id, data, user=actor(), now=now)
+        body = {**requests.present_made(req, decided), "approval": vars_of(approval)}
         db.session.commit()
-        return {**requests.present_requests([req], now)[0], "approval": approval}
+        return body

@@ -65,7 +65,7 @@ def approve(request_id: str) -> Any:
     }
     back = request.form.get("next") or url_for("approvals_pages.queue")
     try:
-        req, _ = services.approve(
+        req, _, decided = services.approve(
             request_id, ApprovalInSchema().load(body), user=actor(), now=utcnow()
         )
     except ValidationError as exc:
@@ -79,6 +79,5 @@ def approve(request_id: str) -> Any:
         flash(exc.message, "error")
         return redirect(back)
     db.session.commit()
-    outcome = requests.current_decision(req).outcome
-    flash(f"Approval recorded; the request was decided again: {outcome}.", "success")
+    flash(f"Approval recorded; the request was decided again: {decided.outcome}.", "success")
     return redirect(url_for("requests_pages.detail", request_id=req.id))

@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from registry.accounts.models import User
 from registry.approvals.models import Approval
-from registry.audit.trail import record
+from registry.audit.services import AuditEntry
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
 from registry.extensions import db
-from registry.requests.models import UseRequest
+from registry.requests.models import DecisionRecord, UseRequest
 from registry.requests.services import current_decision, decide_request, visible_request
 from registry.requests.validity import validity
 
@@ -31,8 +31,9 @@ APPROVERS = ("legal", "admin")
 
 def approve(
     request_id: str, data: dict[str, Any], *, user: User, now: datetime | None = None
-) -> tuple[UseRequest, Approval]:
-    """Record a written approval of the request's current (escalate, valid) decision."""
+) -> tuple[UseRequest, Approval, DecisionRecord]:
+    """Record a written approval of the request's current (escalate, valid) decision; the
+    request is decided again at once (the new decision is returned, valid as made)."""
     now = now or utcnow()
     if not user.has_role(*APPROVERS):
         raise Forbidden("Only legal records written approvals.")
@@ -73,7 +74,7 @@ def approve(
         db.session.flush()
     except IntegrityError as exc:  # a concurrent approval of the same decision won the race
         raise Conflict("This decision has already been approved.") from exc
-    record(
+    recorded = AuditEntry(
         "approval.recorded",
         "approval",
         approval.id,
@@ -83,10 +84,10 @@ def approve(
             "evidence_sha256": approval.evidence_sha256,
             "clears_sources": approval.clears_sources,
         },
-        actor_id=user.id,
+        user.id,
     )
-    decide_request(req, now, trigger="approval", actor_id=user.id)
-    return req, approval
+    decided = decide_request(req, now, trigger="approval", actor_id=user.id, audit_first=[recorded])
+    return req, approval, decided
 
 
 def approvals_query(req: UseRequest) -> Select[Any]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from marshmallow import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
 
 from registry.accounts.models import User
 from registry.appctx import setting, signing_keys
@@ -64,7 +66,9 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _lines(binary: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
+def _lines(
+    binary: IO[bytes], progress: Callable[[int], object] | None
+) -> Iterator[tuple[int, str]]:
     pending = 0
     for number, raw in enumerate(binary, start=1):
         pending += len(raw)
@@ -81,7 +85,7 @@ Unit = tuple[int, "str | dict[str, Any] | None", "str | None"]
 
 
 def read_units(
-    binary: IO[bytes], fmt: str, progress: Callable[[int], None] | None = None
+    binary: IO[bytes], fmt: str, progress: Callable[[int], object] | None = None
 ) -> Iterator[Unit]:
     """The file's rows, streaming: JSON lines as text (parsed by whoever validates them), CSV
     rows as records (list cells split on ``;``, empty cells left out)."""
@@ -100,9 +104,9 @@ def read_units(
 
     reader = csv.DictReader(text_lines())
     for row in reader:
-        line = current[0]
+        at = current[0]
         if None in row:
-            yield line, None, "More cells than there are columns."
+            yield at, None, "More cells than there are columns."
             continue
         record: dict[str, Any] = {}
         for key, value in row.items():
@@ -113,7 +117,7 @@ def read_units(
                 record[key] = [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
             else:
                 record[key] = value
-        yield line, record, None
+        yield at, record, None
 
 
 @dataclass
@@ -125,23 +129,60 @@ class Job:
     issuer: str
     actor_id: str | None
     now: datetime
+    dialect: str
 
+
+Encoded = tuple[Any, Any, list[Any], AuditEntry]
+"""A consent's rows ready for ``executemany`` (consent, version, purposes) and its audit entry."""
 
 _JOB: Job | None = None
 _SCHEMA: ConsentInSchema | None = None
+_TABLES: list[_Table] = []
 
 
 def _start(job: Job) -> None:
-    global _JOB, _SCHEMA
+    global _JOB, _SCHEMA, _TABLES
     _JOB, _SCHEMA = job, ConsentInSchema(lookups=job.lookups)
+    _TABLES = _tables(job.dialect)
 
 
-def _work(units: list[Unit], build: bool) -> tuple[list[RowError], list[services.NewRows]]:
+def _tables(dialect_name: str) -> list[_Table]:
+    dialect: Dialect
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+        dialect = SQLiteDialect_pysqlite()
+    else:
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+    return [_Table(m.__table__, dialect) for m in (Consent, ConsentVersion, ConsentPurpose)]  # type: ignore[arg-type]
+
+
+def _encode(rows: services.NewRows) -> Encoded:
+    consents, versions, purposes = _TABLES
+    assert rows.consent is not None
+    audit = AuditEntry(
+        "consent.recorded",
+        "consent",
+        rows.version["consent_id"],
+        services.audit_content(rows.version),
+        rows.version["created_by"],
+    )
+    return (
+        consents.encode(rows.consent),
+        versions.encode(rows.version),
+        [purposes.encode(p) for p in rows.purposes],
+        audit,
+    )
+
+
+def _work(units: list[Unit], build: bool) -> tuple[list[RowError], list[Encoded]]:
     """Validate a chunk of rows; build (ids, receipts) the valid ones while ``build`` holds."""
     job, schema = _JOB, _SCHEMA
     assert job is not None and schema is not None
     errors: list[RowError] = []
-    built: list[services.NewRows] = []
+    built: list[Encoded] = []
     for line, raw, problem in units:
         if problem is not None:
             errors.append(RowError(line, "_line", problem))
@@ -165,19 +206,18 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], list[services
             continue
         performer = job.lookups.performer(data["performer_id"])
         production = job.lookups.production(data["production_id"])
-        built.append(
-            services.build_version(
-                data,
-                consent_id=new_id("cns"),
-                number=1,
-                performer=performer,
-                production=production,
-                actor_id=job.actor_id,
-                now=job.now,
-                signer=job.signer,
-                issuer=job.issuer,
-            )
+        rows = services.build_version(
+            data,
+            consent_id=new_id("cns"),
+            number=1,
+            performer=performer,
+            production=production,
+            actor_id=job.actor_id,
+            now=job.now,
+            signer=job.signer,
+            issuer=job.issuer,
         )
+        built.append(_encode(rows))
     return errors, built
 
 
@@ -212,7 +252,7 @@ def import_consents(
     *,
     actor: User | None,
     batch: int = 2000,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     workers: int = 0,
     chunk: int = 500,
 ) -> ImportResult:
@@ -229,24 +269,26 @@ def import_consents(
         str(setting("BASE_URL")),
         actor.id if actor else None,
         utcnow(),
+        db.session.get_bind().dialect.name,
     )
     pending = _Pending()
     chunks = _chunks(read_units(binary, fmt, progress), chunk)
 
-    def consume(errors: list[RowError], built: list[services.NewRows], rows: int) -> None:
+    def consume(errors: list[RowError], built: list[Encoded], rows: int) -> None:
         result.rows += rows
         result.errors.extend(errors)
         if result.errors:
             return
         for rows_ in built:
             pending.add(rows_)
-        if len(pending.versions) >= batch:
+        if len(pending) >= batch:
             result.imported += pending.flush()
 
     if workers <= 0:
         _start(job)
         for units in chunks:
-            consume(*_work(units, not result.errors), len(units))
+            errors, built = _work(units, not result.errors)
+            consume(errors, built, len(units))
     else:
         context = multiprocessing.get_context("spawn")
         with context.Pool(workers, initializer=_start, initargs=(job,)) as pool:
@@ -255,10 +297,10 @@ def import_consents(
                 window.append((len(units), pool.apply_async(_work, (units, not result.errors))))
                 if len(window) >= workers * 3:
                     count, waiting = window.popleft()
-                    consume(*waiting.get(), count)
+                    consume(*waiting.get(), count)  # type: ignore[call-arg]
             while window:
                 count, waiting = window.popleft()
-                consume(*waiting.get(), count)
+                consume(*waiting.get(), count)  # type: ignore[call-arg]
     if result.errors:
         db.session.rollback()
         result.imported = 0
@@ -269,45 +311,60 @@ def import_consents(
     return result
 
 
+class _Table:
+    """One table's INSERT compiled once for the session's dialect, with each column's bind
+    processor, so rows go to ``executemany`` without per-row statement machinery."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = table.insert().compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = bool(compiled.positional)
+        names = (
+            list(compiled.positiontup or []) if self.positional else [c.name for c in table.columns]
+        )
+        self.columns = [
+            (name, table.c[name].type._cached_bind_processor(dialect)) for name in names
+        ]
+
+    def encode(self, row: dict[str, Any]) -> Any:
+        values = [(process(row[name]) if process else row[name]) for name, process in self.columns]
+        if self.positional:
+            return tuple(values)
+        return dict(zip((name for name, _ in self.columns), values, strict=True))
+
+
 class _Pending:
-    """Rows waiting to be inserted together (one executemany per table, in this transaction)."""
+    """Encoded rows waiting to be inserted together (one executemany per table)."""
 
     def __init__(self) -> None:
-        self.consents: list[dict[str, Any]] = []
-        self.versions: list[dict[str, Any]] = []
-        self.purposes: list[dict[str, Any]] = []
+        self.tables = _tables(db.session.get_bind().dialect.name)
+        self.rows: list[list[Any]] = [[], [], []]
         self.audit: list[AuditEntry] = []
 
-    def add(self, rows: services.NewRows) -> None:
-        assert rows.consent is not None
-        self.consents.append(rows.consent)
-        self.versions.append(rows.version)
-        self.purposes.extend(rows.purposes)
-        self.audit.append(
-            AuditEntry(
-                "consent.recorded",
-                "consent",
-                rows.version["consent_id"],
-                services.audit_content(rows.version),
-                rows.version["created_by"],
-            )
-        )
+    def add(self, encoded: Encoded) -> None:
+        consent, version, purposes, audit = encoded
+        self.rows[0].append(consent)
+        self.rows[1].append(version)
+        self.rows[2].extend(purposes)
+        self.audit.append(audit)
+
+    def __len__(self) -> int:
+        return len(self.rows[1])
 
     def flush(self) -> int:
-        if not self.versions:
+        count = len(self)
+        if not count:
             return 0
         connection = db.session.connection()
-        connection.execute(Consent.__table__.insert(), self.consents)
-        connection.execute(ConsentVersion.__table__.insert(), self.versions)
-        connection.execute(ConsentPurpose.__table__.insert(), self.purposes)
+        for table, rows in zip(self.tables, self.rows, strict=True):
+            connection.exec_driver_sql(table.sql, rows)
         record_many(
             db.session,
             self.audit,
             signing=signing_keys(),
             checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
         )
-        count = len(self.versions)
-        self.consents, self.versions, self.purposes, self.audit = [], [], [], []
+        self.rows, self.audit = [[], [], []], []
         return count
 
 
@@ -363,7 +420,9 @@ def export_rows(
                 pid = view["performer_id"]
                 if pid not in personal_cache:
                     performer = db.session.get(Performer, pid)
-                    allowed = performer is not None and user is not None and may_see_personal(user, pid)
+                    allowed = (
+                        performer is not None and user is not None and may_see_personal(user, pid)
+                    )
                     shown = reveal(performer) if allowed and performer is not None else None
                     personal_cache[pid] = shown or dict.fromkeys(PERSONAL_FIELDS)
                 row.update(personal_cache[pid])
@@ -388,7 +447,9 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_export(rows: Iterable[dict[str, Any]], out: IO[str], fmt: str, *, with_personal: bool) -> int:
+def write_export(
+    rows: Iterable[dict[str, Any]], out: IO[str], fmt: str, *, with_personal: bool
+) -> int:
     columns = list(EXPORT_FIELDS) + (list(PERSONAL_FIELDS) if with_personal else [])
     count = 0
     if fmt == "csv":

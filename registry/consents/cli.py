@@ -39,14 +39,17 @@ def _user(email: str | None) -> User | None:
 
 @consents.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(bulk.FORMATS), help="Default: from the extension.")
+@click.option(
+    "--format", "fmt", type=click.Choice(bulk.FORMATS), help="Default: from the extension."
+)
 @click.option("--as", "as_email", help="Import with this user's rights (and as them in the audit).")
 @click.option("--batch", default=2000, show_default=True, help="Rows per insert batch.")
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
     default=None,
-    help="Processes validating and signing (default: one per CPU for files over 4 MB, else 0).",
+    help="Worker processes that validate and sign while this one writes (default: one per "
+    "CPU, at most 4, for files over 4 MB; 0 for smaller files).",
 )
 def import_command(
     file: Path, fmt: str | None, as_email: str | None, batch: int, workers: int | None
@@ -58,9 +61,12 @@ def import_command(
     if user is not None and user.role not in ("admin", "talent_rep"):
         raise click.ClickException(f"{user.email} ({user.role}) may not record consents.")
     fmt = bulk.guess_format(file, fmt)
-    with file.open("rb") as binary, tqdm(
-        total=file.stat().st_size, unit="B", unit_scale=True, desc="checking and importing"
-    ) as bar:
+    with (
+        file.open("rb") as binary,
+        tqdm(
+            total=file.stat().st_size, unit="B", unit_scale=True, desc="checking and importing"
+        ) as bar,
+    ):
         result = bulk.import_consents(
             binary, fmt, actor=user, batch=batch, progress=bar.update, workers=workers
         )
@@ -75,14 +81,20 @@ def import_command(
 
 
 @consents.command("export")
-@click.option("--format", "fmt", type=click.Choice(bulk.FORMATS), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(bulk.FORMATS), default="jsonl", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout."
+)
 @click.option("--performer-id")
 @click.option("--production-id")
 @click.option("--purpose", type=click.Choice(PURPOSES))
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--expiring-within-days", type=click.IntRange(0, 3650))
-@click.option("--with-personal", is_flag=True, help="Add legal name, e-mail, phone (admin, own rep).")
+@click.option(
+    "--with-personal", is_flag=True, help="Add legal name, e-mail, phone (admin, own rep)."
+)
 @click.option("--as", "as_email", help="Export with this user's rights.")
 def export_command(
     fmt: str,

@@ -103,18 +103,27 @@ def store(performer: Performer, upload: Upload, *, actor_id: str | None) -> Evid
     return doc
 
 
-def attach(consent: Consent, upload: Upload, *, actor_id: str | None) -> tuple[EvidenceDocument, ConsentVersion]:
+def attach(
+    consent: Consent, upload: Upload, *, actor_id: str | None
+) -> tuple[EvidenceDocument, ConsentVersion]:
     """Store the document of a consent: its hash must be one a version recorded."""
     version = db.session.execute(
         select(ConsentVersion)
-        .where(ConsentVersion.consent_id == consent.id, ConsentVersion.evidence_sha256 == upload.sha256)
+        .where(
+            ConsentVersion.consent_id == consent.id, ConsentVersion.evidence_sha256 == upload.sha256
+        )
         .order_by(ConsentVersion.version.desc())
         .limit(1)
     ).scalar_one_or_none()
     if version is None:
         raise Invalid(
             "Some fields are invalid.",
-            {"file": ["This document's SHA-256 is not the evidence hash of any version of this consent."]},
+            {
+                "file": [
+                    "This document's SHA-256 is not the evidence hash of any version "
+                    "of this consent."
+                ]
+            },
         )
     performer = db.session.get(Performer, consent.performer_id)
     assert performer is not None
@@ -123,10 +132,12 @@ def attach(consent: Consent, upload: Upload, *, actor_id: str | None) -> tuple[E
 
 def document_for(version: ConsentVersion) -> EvidenceDocument:
     doc = db.session.execute(
-        select(EvidenceDocument).where(
+        select(EvidenceDocument)
+        .where(
             EvidenceDocument.performer_id == version.performer_id,
             EvidenceDocument.sha256 == (version.evidence_sha256 or ""),
-        ).order_by(EvidenceDocument.created_at)
+        )
+        .order_by(EvidenceDocument.created_at)
         .limit(1)
     ).scalar_one_or_none()
     if doc is None:

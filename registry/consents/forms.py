@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional
 
 from registry.consents.models import MEDIA, PURPOSES, SIGNERS
@@ -39,11 +39,15 @@ class ConsentFieldsForm(FlaskForm):
     restrictions = TextAreaField("Restrictions", validators=[Optional()])
     guild_compliant = BooleanField("Complies with guild requirements")
     signed_by = SelectField("Signed by", choices=_labels(SIGNERS), validate_choice=False)
-    signed_at = DateTimeLocalField("Signed at (UTC)", format=DATETIME_FORMATS, validators=[Optional()])
+    signed_at = DateTimeLocalField(
+        "Signed at (UTC)", format=DATETIME_FORMATS, validators=[Optional()]
+    )
     effective_from = DateTimeLocalField(
         "Effective from (UTC; empty: when signed)", format=DATETIME_FORMATS, validators=[Optional()]
     )
-    expires_at = DateTimeLocalField("Expires at (UTC)", format=DATETIME_FORMATS, validators=[Optional()])
+    expires_at = DateTimeLocalField(
+        "Expires at (UTC)", format=DATETIME_FORMATS, validators=[Optional()]
+    )
     evidence = FileField("Signed document (PDF, PNG, JPEG or WebP)")
     evidence_sha256 = StringField(
         "…or the SHA-256 of the signed document, if it is kept elsewhere", validators=[Optional()]

@@ -11,10 +11,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from registry.consents import evidence, services
-from registry.consents.forms import AmendForm, ConsentFieldsForm, ConsentForm, EvidenceForm, RevokeForm
+from registry.consents.forms import (
+    AmendForm,
+    ConsentFieldsForm,
+    ConsentForm,
+    EvidenceForm,
+    RevokeForm,
+)
 from registry.consents.models import Consent, ConsentVersion
 from registry.consents.schemas import AmendSchema, ConsentInSchema
 from registry.core.clock import utcnow
@@ -116,7 +122,9 @@ def new(performer_id: str) -> Any:
             **_fields(form),
             "performer_id": performer.id,
             "production_id": form.production_id.data or "",
-            "evidence_sha256": checked.sha256 if checked else (form.evidence_sha256.data or "").strip(),
+            "evidence_sha256": checked.sha256
+            if checked
+            else (form.evidence_sha256.data or "").strip(),
         }
         loaded: dict[str, Any] = {}
         try:
@@ -161,7 +169,14 @@ def amend(consent_id: str) -> Any:
     form = AmendForm()
     errors: Errors = {}
     if request.method == "GET":
-        for name in ("purposes", "media", "description", "restrictions", "guild_compliant", "signed_by"):
+        for name in (
+            "purposes",
+            "media",
+            "description",
+            "restrictions",
+            "guild_compliant",
+            "signed_by",
+        ):
             getattr(form, name).data = getattr(current, name)
         form.effective_from.data = current.effective_from.replace(tzinfo=None)
         form.expires_at.data = current.expires_at.replace(tzinfo=None)
@@ -171,7 +186,9 @@ def amend(consent_id: str) -> Any:
         checked = _evidence(form, errors)
         data = {
             **_fields(form),
-            "evidence_sha256": checked.sha256 if checked else (form.evidence_sha256.data or "").strip(),
+            "evidence_sha256": checked.sha256
+            if checked
+            else (form.evidence_sha256.data or "").strip(),
         }
         loaded: dict[str, Any] = {}
         try:
@@ -225,9 +242,9 @@ def revoke(consent_id: str) -> Any:
                 "success",
             )
             return redirect(url_for("consents_pages.detail", consent_id=consent_id))
-    return render_template(
-        "consents/revoke.html", form=form, consent=shown, errors=errors
-    ), (422 if errors else 200)
+    return render_template("consents/revoke.html", form=form, consent=shown, errors=errors), (
+        422 if errors else 200
+    )
 
 
 @bp.route("/consents/<consent_id>/evidence", methods=["POST"])
@@ -265,7 +282,9 @@ def receipt(consent_id: str, version: str) -> Any:
     token = row.termination_receipt if termination else row.receipt
     if not token:
         abort(404)
-    name = f"consent-{row.consent_id}-v{row.version}-{'termination' if termination else 'receipt'}.jws"
+    name = (
+        f"consent-{row.consent_id}-v{row.version}-{'termination' if termination else 'receipt'}.jws"
+    )
     response = Response(token, mimetype="application/jose")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

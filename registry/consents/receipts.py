@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry.appctx import setting, signing_keys
 from registry.core.hashing import canonical_json
 
+
 class Signer:
     """Signs receipts with one Ed25519 key (picklable: bulk-import workers carry one)."""
 
@@ -34,7 +35,9 @@ class Signer:
     def current(cls) -> Signer:
         keys = signing_keys()
         raw = keys.private[keys.current_kid].private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
         )
         return cls(keys.current_kid, raw)
 

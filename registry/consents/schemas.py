@@ -10,7 +10,15 @@ from typing import Any
 
 from flask import g
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from registry.consents.models import MEDIA, PURPOSES, SIGNERS
 from registry.consents.status import STATUSES
@@ -21,13 +29,21 @@ SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal cha
 DESCRIPTION = validate.Length(
     min=20, max=5000, error="Describe the specific intended use in 20 to 5000 characters."
 )
-_TEXT_FIELDS = ("description", "restrictions", "reason", "evidence_sha256", "performer_id", "production_id")
+_TEXT_FIELDS = (
+    "description",
+    "restrictions",
+    "reason",
+    "evidence_sha256",
+    "performer_id",
+    "production_id",
+)
 
 
 def _strip(data: Any) -> Any:
     if isinstance(data, dict):
         return {
-            k: (v.strip() if isinstance(v, str) and k in _TEXT_FIELDS else v) for k, v in data.items()
+            k: (v.strip() if isinstance(v, str) and k in _TEXT_FIELDS else v)
+            for k, v in data.items()
         }
     return data
 
@@ -38,7 +54,7 @@ def _lower_hash(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _purposes(**kwargs: Any) -> fields.List:
+def _purposes(**kwargs: Any) -> fields.List[Any]:
     return fields.List(
         fields.String(validate=validate.OneOf(PURPOSES)),
         validate=validate.Length(min=1, max=len(PURPOSES)),
@@ -46,7 +62,7 @@ def _purposes(**kwargs: Any) -> fields.List:
     )
 
 
-def _media(**kwargs: Any) -> fields.List:
+def _media(**kwargs: Any) -> fields.List[Any]:
     return fields.List(
         fields.String(validate=validate.OneOf(MEDIA)),
         validate=validate.Length(min=1, max=len(MEDIA)),
@@ -64,7 +80,9 @@ class ConsentInSchema(Schema):
     signed_at = fields.AwareDateTime(required=True)
     evidence_sha256 = fields.String(required=True, validate=SHA256)
     guild_compliant = fields.Boolean(required=True)
-    restrictions = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    restrictions = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=5000)
+    )
     effective_from = fields.AwareDateTime(
         load_default=None, allow_none=True, metadata={"description": "default: signed_at"}
     )
@@ -84,7 +102,7 @@ class ConsentInSchema(Schema):
         lookups = self.lookups or DbLookups(g.get("actor"))
         errors = new_consent_errors(data, lookups)
         if errors:
-            raise ValidationError(errors)  # type: ignore[arg-type]
+            raise ValidationError(errors)
 
     @post_load
     def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -183,7 +201,9 @@ class ReceiptSchema(Schema):
 
 
 class EvidenceUploadSchema(Schema):
-    file = Upload(required=True, metadata={"description": "the signed document (PDF, PNG, JPEG, WebP)"})
+    file = Upload(
+        required=True, metadata={"description": "the signed document (PDF, PNG, JPEG, WebP)"}
+    )
 
 
 class EvidenceSchema(Schema):

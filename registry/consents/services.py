@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Row, Select, bindparam, exists, select
 
 from registry.accounts.models import User
 from registry.audit.trail import record
@@ -28,7 +28,7 @@ from registry.consents.status import expiring_condition, status_condition, statu
 from registry.consents.validation import DbLookups, content_errors, new_consent_errors
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
-from registry.core.hashing import content_hash
+from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -196,29 +196,10 @@ class _RowView:
 
 
 def audit_content(row: dict[str, Any]) -> dict[str, Any]:
-    """What the audit event of a new version commits to: the version id and the SHA-256 of its
-    content (no personal data). The same for recording, amending and importing."""
-    return {"version_id": row["id"], "content_sha256": content_hash(_content(row))}
-
-
-def _content(row: dict[str, Any]) -> dict[str, Any]:
-    keep = (
-        "consent_id",
-        "version",
-        "performer_id",
-        "production_id",
-        "purposes",
-        "media",
-        "description",
-        "signed_by",
-        "signed_at",
-        "evidence_sha256",
-        "guild_compliant",
-        "restrictions",
-        "effective_from",
-        "expires_at",
-    )
-    return {k: row[k] for k in keep}
+    """What the audit event of a new version commits to: its id and the SHA-256 of its signed
+    receipt (which carries the whole content; no personal data). The same for recording,
+    amending and importing."""
+    return {"version_id": row["id"], "receipt_sha256": sha256_hex(str(row["receipt"]).encode())}
 
 
 def _write(rows: NewRows) -> ConsentVersion:
@@ -253,11 +234,19 @@ def record_consent(data: dict[str, Any], *, actor: User | None) -> ConsentVersio
         now=now,
     )
     version = _write(rows)
-    record("consent.recorded", "consent", version.consent_id, audit_content(rows.version), actor_id=actor_id)
+    record(
+        "consent.recorded",
+        "consent",
+        version.consent_id,
+        audit_content(rows.version),
+        actor_id=actor_id,
+    )
     return version
 
 
-def amend_consent(consent: Consent, data: dict[str, Any], *, actor_id: str | None) -> ConsentVersion:
+def amend_consent(
+    consent: Consent, data: dict[str, Any], *, actor_id: str | None
+) -> ConsentVersion:
     """A new version (same id, version + 1) that supersedes the current one; 409 if it ended."""
     now = utcnow()
     old = current_version(consent)
@@ -381,22 +370,55 @@ def consent_query(
     return stmt.order_by(cv.id.desc())
 
 
-def active_versions_for(
-    performer_id: str, production_id: str, purpose: str, now: datetime | None = None
-) -> list[ConsentVersion]:
-    """The versions active now for (performer, production, purpose): the gate's look-up."""
-    now = now or utcnow()
-    stmt = (
-        select(ConsentVersion)
-        .join(ConsentPurpose, ConsentPurpose.version_id == ConsentVersion.id)
+LOOKUP_COLUMNS = (
+    "id",
+    "consent_id",
+    "version",
+    "performer_id",
+    "production_id",
+    "purposes",
+    "media",
+    "description",
+    "signed_by",
+    "evidence_sha256",
+    "guild_compliant",
+    "effective_from",
+    "expires_at",
+)
+"""What the gate reads of an active consent version (the C1-C5 facts); not the receipts."""
+
+
+def _lookup_statement() -> Select[Any]:
+    cv, cp = ConsentVersion.__table__, ConsentPurpose.__table__
+    return (
+        select(*(cv.c[name] for name in LOOKUP_COLUMNS))
+        .join_from(cv, cp, cp.c.version_id == cv.c.id)
         .where(
-            ConsentPurpose.performer_id == performer_id,
-            ConsentPurpose.production_id == production_id,
-            ConsentPurpose.purpose == purpose,
-            status_condition("active", now),
+            cp.c.performer_id == bindparam("performer_id"),
+            cp.c.production_id == bindparam("production_id"),
+            cp.c.purpose == bindparam("purpose"),
+            status_condition("active", bindparam("now")),
         )
     )
-    return list(db.session.execute(stmt).scalars())
+
+
+_LOOKUP = _lookup_statement()  # built once: this runs on every decision
+
+
+def active_versions_for(
+    performer_id: str, production_id: str, purpose: str, now: datetime | None = None
+) -> list[Row[Any]]:
+    """The versions active now for (performer, production, purpose): the gate's look-up.
+
+    Rows (``LOOKUP_COLUMNS`` as attributes) from one prepared statement through the session's
+    connection, without ORM objects, so it stays close to the raw query's cost."""
+    params = {
+        "performer_id": performer_id,
+        "production_id": production_id,
+        "purpose": purpose,
+        "now": now or utcnow(),
+    }
+    return list(db.session.connection().execute(_LOOKUP, params))
 
 
 def evidence_present(pairs: Iterable[tuple[str, str | None]]) -> set[tuple[str, str]]:
@@ -418,16 +440,24 @@ def views(versions_: Sequence[ConsentVersion], now: datetime | None = None) -> l
     now = now or utcnow()
     performer_ids = {v.performer_id for v in versions_}
     production_ids = {v.production_id for v in versions_}
-    names = dict(
-        db.session.execute(
-            select(Performer.id, Performer.professional_name).where(Performer.id.in_(performer_ids))
-        ).all()
-    ) if performer_ids else {}
-    codes = dict(
-        db.session.execute(
-            select(Production.id, Production.code).where(Production.id.in_(production_ids))
-        ).all()
-    ) if production_ids else {}
+    names: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    if performer_ids:
+        names = {
+            pid: name
+            for pid, name in db.session.execute(
+                select(Performer.id, Performer.professional_name).where(
+                    Performer.id.in_(performer_ids)
+                )
+            )
+        }
+    if production_ids:
+        codes = {
+            qid: code
+            for qid, code in db.session.execute(
+                select(Production.id, Production.code).where(Production.id.in_(production_ids))
+            )
+        }
     docs = evidence_present((v.performer_id, v.evidence_sha256) for v in versions_)
     out = []
     for v in versions_:

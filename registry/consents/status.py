@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import BindParameter, ColumnElement, and_
 
 from registry.consents.models import ConsentVersion
 from registry.core.clock import as_utc, utcnow
@@ -32,9 +32,12 @@ def status_of(version: Any, now: datetime | None = None) -> str:
     return "active"
 
 
-def status_condition(status: str, now: datetime | None = None) -> ColumnElement[bool]:
-    """A SQL condition on ``consent_versions`` true exactly when ``status_of`` gives ``status``."""
-    now = now or utcnow()
+def status_condition(
+    status: str, now: datetime | BindParameter[Any] | None = None
+) -> ColumnElement[bool]:
+    """A SQL condition on ``consent_versions`` true exactly when ``status_of`` gives ``status``
+    (``now`` may be a bound parameter, for statements prepared once)."""
+    now = utcnow() if now is None else now
     cv = ConsentVersion
     live = and_(cv.revoked_at.is_(None), cv.superseded_at.is_(None))
     if status == "revoked":

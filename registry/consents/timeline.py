@@ -16,7 +16,7 @@ from registry.core.clock import utcnow
 WIDTH = 960
 LABEL = 230
 ROW = 30
-TOP = 34
+TOP = 46
 BAR = 16
 COLOURS = {
     "active": "#17693a",
@@ -60,19 +60,29 @@ def _bars(
         )
         for purpose in v.purposes:
             bars.append(
-                Bar((code, purpose), v.effective_from, end, faded_end, status, label, links.get(v.consent_id))
+                Bar(
+                    (code, purpose),
+                    v.effective_from,
+                    end,
+                    faded_end,
+                    status,
+                    label,
+                    links.get(v.consent_id),
+                )
             )
     return bars
 
 
-def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, str, str]]:
+    """(moment, label, year label or "") for grid lines: months (or quarters, or years)."""
     span = (end - start).days
-    ticks = []
     if span > 3 * 365:
-        for year in range(start.year + 1, end.year + 1):
-            ticks.append((datetime(year, 1, 1, tzinfo=UTC), str(year)))
-        return ticks
+        return [
+            (datetime(year, 1, 1, tzinfo=UTC), str(year), "")
+            for year in range(start.year + 1, end.year + 1)
+        ]
     step = 1 if span <= 400 else 3
+    ticks: list[tuple[datetime, str, str]] = []
     year, month = start.year, start.month
     while True:
         month += 1
@@ -82,7 +92,8 @@ def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, str]]:
         if moment >= end:
             return ticks
         if (month - 1) % step == 0:
-            ticks.append((moment, moment.strftime("%b %Y") if month == 1 or not ticks else moment.strftime("%b")))
+            year_label = str(year) if month == 1 or not ticks else ""
+            ticks.append((moment, moment.strftime("%b"), year_label))
 
 
 def render(
@@ -112,25 +123,28 @@ def render(
         '<title id="tl-title">Consent timeline</title>',
         f'<desc id="tl-desc">Validity of each consent by production and purpose; today is '
         f"{now:%Y-%m-%d}.</desc>",
-        '<style>text{font:12px system-ui,sans-serif;fill:#1d2430}.tick{fill:#5b6577}'
-        ".grid{stroke:#e3e7ee}.today{stroke:#1f5fbf;stroke-width:2}</style>",
+        "<style>text{font:12px system-ui,sans-serif;fill:#1d2430}.tick{fill:#5b6577}"
+        ".grid{stroke:#e3e7ee}.year{font-weight:600}.today{stroke:#1f5fbf;stroke-width:2}</style>",
     ]
-    for moment, text in _ticks(start, end):
+    for moment, text, year in _ticks(start, end):
         px = x(moment)
         parts.append(f'<line class="grid" x1="{px}" y1="{TOP - 8}" x2="{px}" y2="{height - 6}"/>')
-        parts.append(f'<text class="tick" x="{px + 2}" y="{TOP - 12}">{escape(text)}</text>')
+        if px < WIDTH - 30:
+            parts.append(f'<text class="tick" x="{px + 2}" y="{TOP - 12}">{escape(text)}</text>')
+        if year and px < WIDTH - 30:
+            parts.append(f'<text class="tick year" x="{px + 2}" y="{TOP - 26}">{year}</text>')
     for index, (code, purpose) in enumerate(rows):
         y = TOP + index * ROW
-        parts.append(
-            f'<text x="6" y="{y + BAR - 3}">{escape(code)} · {escape(purpose.replace("_", " "))}</text>'
-        )
+        label = f"{code} · {purpose.replace('_', ' ')}"
+        parts.append(f'<text x="6" y="{y + BAR - 3}">{escape(label)}</text>')
     for bar in bars:
         y = TOP + rows.index(bar.row) * ROW
         colour = COLOURS[bar.status]
         x1, x2 = x(bar.start), x(bar.end)
+        opacity = 0.45 if bar.status == "superseded" else 0.85
         shape = (
             f'<rect class="bar {bar.status}" x="{x1}" y="{y}" width="{max(x2 - x1, 2)}" '
-            f'height="{BAR}" rx="3" fill="{colour}" fill-opacity="{0.45 if bar.status == "superseded" else 0.85}">'
+            f'height="{BAR}" rx="3" fill="{colour}" fill-opacity="{opacity}">'
             f"<title>{escape(bar.label)}</title></rect>"
         )
         if bar.faded_end is not None:
@@ -143,7 +157,9 @@ def render(
             shape = f'<a href="{escape(bar.href)}">{shape}</a>'
         parts.append(shape)
     today = x(now)
-    parts.append(f'<line class="today" x1="{today}" y1="{TOP - 8}" x2="{today}" y2="{height - 6}"/>')
+    parts.append(
+        f'<line class="today" x1="{today}" y1="{TOP - 8}" x2="{today}" y2="{height - 6}"/>'
+    )
     parts.append(f'<text x="{today + 3}" y="{height - 8}" fill="#1f5fbf">today</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -81,7 +81,9 @@ class SnapshotLookups:
 
     @classmethod
     def load(cls, user: User | None) -> SnapshotLookups:
-        stmt = select(Performer.id, Performer.professional_name, Performer.deceased, Performer.erased_at)
+        stmt = select(
+            Performer.id, Performer.professional_name, Performer.deceased, Performer.erased_at
+        )
         if user is not None and user.role != "admin":
             stmt = stmt.where(Performer.id.in_(represented_ids(user)))
         performers = {
@@ -120,13 +122,17 @@ def content_errors(data: Mapping[str, Any], performer: Any, now: datetime | None
     if "synthetic_voice" in purposes and media and "voice" not in media:
         _add(errors, "media", "A synthetic_voice consent must cover the voice medium.")
     description = data.get("description")
-    if isinstance(description, str):
-        if " ".join(description.lower().split()) in BLANKET_DESCRIPTIONS:
-            _add(errors, "description", "Describe the specific intended use (C2).")
+    blanket = isinstance(description, str) and (
+        " ".join(description.lower().split()) in BLANKET_DESCRIPTIONS
+    )
+    if blanket:
+        _add(errors, "description", "Describe the specific intended use (C2).")
     signed_by = data.get("signed_by")
     if performer is not None and signed_by:
         if performer.deceased and signed_by != "estate":
-            _add(errors, "signed_by", "A deceased performer's consent is signed by the estate (C5).")
+            _add(
+                errors, "signed_by", "A deceased performer's consent is signed by the estate (C5)."
+            )
         if not performer.deceased and signed_by == "estate":
             _add(errors, "signed_by", "Only a deceased performer's estate signs for them.")
     signed_at = data.get("signed_at")

@@ -180,7 +180,10 @@ class DataKeyStore:
 
     def exists(self, key_id: str) -> bool:
         with self._connect() as conn:
-            return conn.execute("SELECT 1 FROM data_keys WHERE id = ?", (key_id,)).fetchone() is not None
+            return (
+                conn.execute("SELECT 1 FROM data_keys WHERE id = ?", (key_id,)).fetchone()
+                is not None
+            )
 
     def destroy(self, key_id: str) -> bool:
         """Delete the key for good (crypto-shredding); True if it existed."""

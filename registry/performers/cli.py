@@ -54,6 +54,8 @@ def rotate_master_command(retire_old: bool, batch: int) -> None:
 
         result = rotate_master(retire_old=retire_old, batch=batch, progress=progress)
     verb = "Resumed the interrupted rotation to" if result.resumed else "New master key"
-    click.echo(f"{verb} {result.master_kid}: {result.rewrapped} data key(s) re-wrapped in {store_path()}.")
+    click.echo(
+        f"{verb} {result.master_kid}: {result.rewrapped} data key(s) re-wrapped in {store_path()}."
+    )
     if result.retired:
         click.echo(f"Retired master key(s): {', '.join(result.retired)}")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from registry.consents import services as consents
 from registry.consents import timeline
@@ -20,7 +21,6 @@ from registry.productions.models import Production
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
-from sqlalchemy import select
 
 bp = Blueprint("performers_pages", __name__, url_prefix="/performers")
 bp.before_request(authenticate_page)
@@ -89,13 +89,14 @@ def detail(performer_id: str) -> Any:
             .order_by(ConsentVersion.consent_id, ConsentVersion.version)
         ).scalars()
     )
-    codes = dict(
-        db.session.execute(
+    codes: dict[str, str] = {
+        qid: code
+        for qid, code in db.session.execute(
             select(Production.id, Production.code).where(
                 Production.id.in_({v.production_id for v in every})
             )
-        ).all()
-    )
+        )
+    }
     links = {v.consent_id: url_for("consents_pages.detail", consent_id=v.consent_id) for v in every}
     return render_template(
         "performers/detail.html",

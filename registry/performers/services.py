@@ -48,13 +48,21 @@ def create_performer(data: dict[str, Any], *, actor: User | None) -> Performer:
     db.session.add(performer)
     db.session.flush()
     actor_id = actor.id if actor else None
-    record("performer.created", "performer", performer.id, _public_content(performer), actor_id=actor_id)
+    record(
+        "performer.created",
+        "performer",
+        performer.id,
+        _public_content(performer),
+        actor_id=actor_id,
+    )
     if actor is not None and actor.role == "talent_rep":
         _link(performer, actor.id, actor_id)
     return performer
 
 
-def update_performer(performer: Performer, data: dict[str, Any], *, actor_id: str | None) -> Performer:
+def update_performer(
+    performer: Performer, data: dict[str, Any], *, actor_id: str | None
+) -> Performer:
     if performer.erased_at is not None:
         raise Conflict("This performer was erased; their record cannot change.")
     personal = {k: (data[k] or None) for k in PERSONAL_FIELDS if k in data}
@@ -96,9 +104,7 @@ def add_representative(
 ) -> PerformerRepresentative:
     user = db.session.get(User, user_id)
     if user is None or user.role != "talent_rep":
-        raise Invalid(
-            "Some fields are invalid.", {"user_id": ["No talent_rep user with this id."]}
-        )
+        raise Invalid("Some fields are invalid.", {"user_id": ["No talent_rep user with this id."]})
     if db.session.get(PerformerRepresentative, (performer.id, user_id)) is not None:
         raise Conflict("Already a representative.", {"user_id": ["Already represents them."]})
     return _link(performer, user_id, actor_id)
@@ -157,7 +163,8 @@ def view(user: User, performer: Performer) -> dict[str, Any]:
         personal = reveal(performer) or dict.fromkeys(PERSONAL_FIELDS)
         out.update(personal)
         out["representatives"] = [
-            {"user_id": u.id, "email": u.email, "name": u.name} for u in representatives(performer.id)
+            {"user_id": u.id, "email": u.email, "name": u.name}
+            for u in representatives(performer.id)
         ]
     return out
 

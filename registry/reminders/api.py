@@ -107,9 +107,7 @@ class Deliveries(MethodView):
     @blp.response(200, DeliveryPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Every delivery (admin), newest first; filter by ``status`` and ``channel``."""
-        stmt = queries.deliveries_query(
-            actor(), (args["status"],) if args.get("status") else None
-        )
+        stmt = queries.deliveries_query(actor(), (args["status"],) if args.get("status") else None)
         if args.get("channel"):
             stmt = stmt.where(ReminderDelivery.channel == args["channel"])
         stmt = stmt.order_by(ReminderDelivery.created_at.desc(), ReminderDelivery.id.desc())

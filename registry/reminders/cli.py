@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from registry.appctx import setting
 from registry.reminders import jobs, mailcatcher
 from registry.reminders import scheduler as scheduler_process
+from registry.reminders.mail import parse_smtp_url
 
 reminders = AppGroup("reminders", help="Expiry reminders and notifications.")
 scheduler = AppGroup("scheduler", help="The scheduler process.")
@@ -32,8 +33,12 @@ def run_command() -> None:
     """Run the scheduler in this process (the web server never runs jobs) until stopped."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = setting("SMTP_URL")
-    # never echo credentials: only what follows the last "@" (host, port, options)
-    email = f"via smtp {str(url).rsplit('@', 1)[-1]}" if url else "off (in-app only)"
+    email = "off (in-app only)"
+    if url:  # never echo the credentials
+        smtp = parse_smtp_url(str(url))
+        security = "TLS" if smtp.tls else "STARTTLS" if smtp.starttls else "plain"
+        login = ", with login" if smtp.username else ""
+        email = f"to {smtp.host}:{smtp.port} ({security}{login})"
     click.echo(
         f"Scheduler: scan every {setting('REMINDER_INTERVAL_SECONDS')} s, deliver every "
         f"{setting('REMINDER_DELIVERY_INTERVAL_SECONDS')} s; e-mail {email}."

@@ -33,10 +33,11 @@ from registry.appctx import setting
 from registry.audit.trail import record
 from registry.consents.models import ConsentVersion
 from registry.core.clock import utcnow
+from registry.core.ids import new_id
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
-from registry.reminders import mail, messages, webhooks
+from registry.reminders import mail, messages, outbox, webhooks
 from registry.reminders.messages import Notice
 from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
 
@@ -45,7 +46,7 @@ log = logging.getLogger("registry.reminders")
 LEASE = timedelta(minutes=10)
 LEASE_MARGIN = timedelta(minutes=2)
 """Stop sending from a batch when less than this is left of its lease (longer than a timeout)."""
-BATCH = 50
+BATCH = 200
 MAX_BATCHES = 40
 
 
@@ -421,10 +422,41 @@ def _deliver_inapp(notices: list[Notice], holder: str, result: DeliveryResult) -
     db.session.commit()
 
 
+def fan_out_queued(max_batches: int = MAX_BATCHES) -> int:
+    """Make the deliveries of every queued reminder (one transaction per batch)."""
+    total = 0
+    for _ in range(max_batches):
+        db.session.rollback()
+        now = utcnow()
+        made = outbox.fan_out(now)
+        if made.reminders or made.cancelled:
+            record(
+                "reminders.fanned_out",
+                "reminder_fan_out",
+                new_id("rfo"),
+                {
+                    "at": now.isoformat(),
+                    "reminders": made.reminders,
+                    "deliveries": made.deliveries,
+                    "cancelled": made.cancelled,
+                },
+            )
+        db.session.commit()
+        total += made.deliveries
+        if made.reminders + made.cancelled < outbox.FAN_OUT_BATCH:
+            break
+    return total
+
+
 def deliver_due(holder: str | None = None, *, max_batches: int = MAX_BATCHES) -> DeliveryResult:
-    """Deliver everything due now (up to ``max_batches`` batches)."""
+    """Fan out queued reminders, then deliver everything due now (up to ``max_batches``)."""
     holder = holder or new_holder()
     total = DeliveryResult()
+    try:
+        fan_out_queued(max_batches)
+    except BaseException:
+        db.session.rollback()
+        raise
     sender = Sender()
     try:
         for _ in range(max_batches):

@@ -19,7 +19,8 @@ from registry.extensions import db
 from registry.reminders.models import SchedulerLease
 
 ADVISORY_KEYS = {"scan": 0x5EC0_0001, "cascade": 0x5EC0_0002}
-DEFAULT_TTL = timedelta(minutes=10)
+DEFAULT_TTL = timedelta(minutes=2)
+"""Far longer than a scan or cascade batch takes; a crashed holder delays the next one this long."""
 
 
 def dialect() -> str:

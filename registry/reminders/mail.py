@@ -7,6 +7,7 @@ URL forms: ``smtp://host:port`` (plain), ``smtp://host:port?starttls=1`` (STARTT
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -82,6 +83,18 @@ def build_message(
     return message
 
 
+def login(conn: smtplib.SMTP, username: str, password: str) -> None:
+    """AUTH PLAIN with UTF-8 credentials when offered (one round trip; smtplib's own ``auth``
+    only encodes ASCII), else smtplib's negotiation (CRAM-MD5, PLAIN, LOGIN)."""
+    if "plain" in conn.esmtp_features.get("auth", "").lower().split():
+        token = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode())
+        code, answer = conn.docmd("AUTH", "PLAIN " + token.decode("ascii"))
+        if code not in (235, 503):  # 503: already authenticated
+            raise smtplib.SMTPAuthenticationError(code, answer)
+        return
+    conn.login(username, password)
+
+
 class SmtpSender:
     """Opens the connection on first use; reconnects after any failed message."""
 
@@ -105,7 +118,7 @@ class SmtpSender:
                 conn.starttls(context=self._context())
                 conn.ehlo()
             if s.username:
-                conn.login(s.username, s.password or "")
+                login(conn, s.username, s.password or "")
         except BaseException:
             conn.close()
             raise

@@ -57,12 +57,18 @@ def days_left(notice: Notice, now: datetime) -> int:
     return max(0, math.ceil((notice.expires_at - now) / timedelta(days=1)))
 
 
+def time_left(notice: Notice, now: datetime) -> str:
+    """``in 5 days``, ``in 1 day``, or ``within a day`` (less than 24 hours left)."""
+    if notice.expires_at - now < timedelta(days=1):
+        return "within a day"
+    left = days_left(notice, now)
+    return f"in {left} day{'' if left == 1 else 's'}"
+
+
 def subject(notice: Notice, now: datetime) -> str:
     who = f"{notice.professional_name} in {notice.production_title} ({notice.production_code})"
     if notice.kind == "expiry":
-        left = days_left(notice, now)
-        plural = "" if left == 1 else "s"
-        return f"Consent for {who} expires in {left} day{plural}, on {when(notice.expires_at)}"
+        return f"Consent for {who} expires {time_left(notice, now)}, on {when(notice.expires_at)}"
     if notice.kind == "expired":
         return f"Consent expired: {who}"
     return f"Consent revoked: {who}"
@@ -77,6 +83,7 @@ def _template_context(notice: Notice, now: datetime) -> dict[str, Any]:
         "n": notice,
         "subject": subject(notice, now),
         "days_left": days_left(notice, now),
+        "time_left": time_left(notice, now),
         "expires": when(notice.expires_at),
         "ended": when(notice.ended_at),
         "purposes": ", ".join(p.replace("_", " ") for p in notice.purposes),

@@ -20,8 +20,12 @@ from registry.core.db import ID_LENGTH, Base
 KINDS = ("expiry", "expired", "revoked")
 """``expiry``: a reminder before expires_at (to representatives); the other two: notices that a
 consent ended (to production members)."""
-REMINDER_STATUSES = ("queued", "skipped")
-"""``skipped``: a less urgent threshold passed over because a more urgent one was already due."""
+REMINDER_STATUSES = ("queued", "ready", "skipped", "carried", "superseded", "cancelled")
+"""``queued``: enqueued, its deliveries not made yet; ``ready``: its deliveries exist (fan-out
+done); ``skipped``: a less urgent threshold passed over because a more urgent one was already due
+(downtime); ``carried``: known from an earlier version with the same expiry; ``superseded``: a more
+urgent threshold came before its fan-out; ``cancelled``: the consent ended before its fan-out."""
+SENT_STATUSES = ("queued", "ready")
 CHANNELS = ("email", "webhook", "inapp")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "cancelled", "superseded")
 
@@ -35,8 +39,8 @@ class Reminder(Base):
             "threshold_days",
             name="uq_reminders_version_kind_threshold",
         ),
-        # the scan's look-up of reminders already known within its window of expiry dates
-        Index("ix_reminders_window", "kind", "expires_at"),
+        # the delivery pass's look-up of reminders still to fan out (status "queued")
+        Index("ix_reminders_status", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

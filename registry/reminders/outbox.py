@@ -1,11 +1,16 @@
-"""Putting messages into the outbox: reminder rows and their delivery rows, in bulk.
+"""The outbox: reminder rows (what to tell, once), then their delivery rows (to whom, how).
 
-Who receives what: an expiry reminder goes to each of the performer's representatives (e-mail
-when SMTP is configured, and in-app); a notice that a consent ended goes to each member of the
-consent's production (e-mail and in-app). Either goes to the production's webhook when it has
-one. Rows are inserted with Core ``insert`` in one statement per table, and ids are made in
-batches (same format as ``core.ids.new_id``), so that a scan enqueueing tens of thousands of
-reminders stays well under a second.
+Enqueueing writes one ``reminders`` row per message, unique per (consent version, kind,
+threshold). Fanning out - the first step of the delivery pass - claims queued reminders (``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` transaction) and writes one
+``reminder_deliveries`` row per (reminder, channel, recipient), unique too: an expiry reminder to
+each of the performer's representatives (e-mail when SMTP is configured, and in-app); a notice
+that a consent ended to each member of the consent's production (e-mail and in-app); either to
+the production's webhook when it has one. Recipients are resolved at fan-out, and a reminder whose
+consent has ended by then is cancelled instead.
+
+Rows go in through the driver's executemany and ids are made in batches (same format as
+``core.ids.new_id``), so that a scan enqueueing tens of thousands stays well under a second.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, String, Table, select, type_coerce, update
 
 from registry.accounts.models import User
 from registry.appctx import setting
@@ -46,36 +51,47 @@ def batch_ids(prefix: str, count: int) -> list[str]:
 
 
 def bulk_insert(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT`` many rows (dicts with the same keys) through the driver's executemany."""
+    if rows:
+        names = list(rows[0])
+        bulk_insert_tuples(table, names, [tuple(row[n] for n in names) for row in rows])
+
+
+def bulk_insert_tuples(
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    stored: Sequence[str] = (),
+) -> None:
     """``INSERT`` many rows through the driver's executemany, values converted by column type.
 
     The ORM's bulk path processes every value of every row through SQLAlchemy; here each column
-    type's bind processor runs once per distinct value (most times repeat within a batch).
+    type's bind processor runs once per distinct value (most values repeat within a batch).
+    Columns named in ``stored`` carry values already in the database's storage form (read with
+    ``stored_value``) and are passed through as they are.
     """
     if not rows:
         return
     db.session.flush()
     connection = db.session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
-    converters: list[Any] = []
-    for name in names:
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for index, name in enumerate(names):
         processor = table.c[name].type._cached_bind_processor(dialect)
-        converters.append(_memoised(processor) if processor else None)
+        if processor is not None and name not in stored:
+            convert = _memoised(processor)
+            columns[index] = [None if v is None else convert(v) for v in columns[index]]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "
-        f"VALUES ({', '.join(marker for _ in names)})"
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(marker for _ in names)})"
     )
-    params = [
-        tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(
-                (row[n] for n in names), converters, strict=True
-            )
-        )
-        for row in rows
-    ]
-    connection.exec_driver_sql(sql, params)
+    connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def stored_value(column: Any) -> Any:
+    """Select a column's value as the database stores it (no result conversion), for copying."""
+    return type_coerce(column, String)
 
 
 def table_of(model: type[Base]) -> Table:
@@ -186,78 +202,37 @@ def new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-@dataclass
-class NewReminder:
-    """A reminder to insert; ``recipients`` are user ids (reps or members)."""
-
-    kind: str
-    version_id: str
-    consent_id: str
-    performer_id: str
-    production_id: str
-    threshold_days: int
-    status: str
-    expires_at: datetime
-    ended_at: datetime | None = None
-    recipients: Sequence[str] = ()
-    webhook: bool = False
+REMINDER_COLUMNS = (
+    "id",
+    "kind",
+    "consent_version_id",
+    "consent_id",
+    "performer_id",
+    "production_id",
+    "threshold_days",
+    "status",
+    "expires_at",
+    "ended_at",
+    "created_at",
+)
 
 
-def insert_reminders(items: Sequence[NewReminder], now: datetime) -> tuple[list[str], int]:
-    """Insert reminders and, for queued ones, their deliveries; returns (reminder ids, count)."""
-    if not items:
-        return [], 0
-    ids = batch_ids("rem", len(items))
-    with_email = email_enabled()
-    reminder_rows: list[dict[str, Any]] = []
-    targets: list[tuple[str, str, str]] = []
-    hooks: set[str] = set()
-    for rid, item in zip(ids, items, strict=True):
-        reminder_rows.append(
-            {
-                "id": rid,
-                "kind": item.kind,
-                "consent_version_id": item.version_id,
-                "consent_id": item.consent_id,
-                "performer_id": item.performer_id,
-                "production_id": item.production_id,
-                "threshold_days": item.threshold_days,
-                "status": item.status,
-                "expires_at": item.expires_at,
-                "ended_at": item.ended_at,
-                "created_at": now,
-            }
-        )
-        if item.status != "queued":
-            continue
-        for user_id in item.recipients:
-            if with_email:
-                targets.append((rid, "email", user_id))
-            targets.append((rid, "inapp", user_id))
-        if item.webhook:
-            targets.append((rid, "webhook", item.production_id))
-            hooks.add(item.production_id)
-    bulk_insert(table_of(Reminder), reminder_rows)
-    if targets:
-        delivery_ids = batch_ids("dlv", len(targets))
-        bulk_insert(
-            table_of(ReminderDelivery),
-            [
-                {
-                    "id": did,
-                    "reminder_id": rid,
-                    "channel": channel,
-                    "recipient": recipient,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for did, (rid, channel, recipient) in zip(delivery_ids, targets, strict=True)
-            ],
-        )
-    ensure_webhook_secrets(hooks, now)
-    return ids, len(targets)
+def insert_reminders(
+    rows: Sequence[tuple[Any, ...]], now: datetime, *, stored_expiry: bool = False
+) -> list[str]:
+    """Insert reminders: tuples of ``REMINDER_COLUMNS`` without the first (``id``) and last
+    (``created_at``); ``stored_expiry`` when ``expires_at`` was read with ``stored_value``.
+    Returns the new ids, in order."""
+    if not rows:
+        return []
+    ids = batch_ids("rem", len(rows))
+    bulk_insert_tuples(
+        table_of(Reminder),
+        REMINDER_COLUMNS,
+        [(rid, *row, now) for rid, row in zip(ids, rows, strict=True)],
+        stored=("expires_at",) if stored_expiry else (),
+    )
+    return ids
 
 
 def enqueue_ended(version_ids: Sequence[str], kind: str, at: datetime, now: datetime) -> list[str]:
@@ -286,26 +261,107 @@ def enqueue_ended(version_ids: Sequence[str], kind: str, at: datetime, now: date
     # Only the version that was current when the consent ended: a revocation names every
     # version of the consent, and superseded ones had already stopped counting.
     versions = [v for v in versions if v.id not in known and v.superseded_at is None]
-    if not versions:
-        return []
-    productions = sorted({v.production_id for v in versions})
-    people = members(productions)
-    hooked = webhook_productions(productions)
-    items = [
-        NewReminder(
-            kind=kind,
-            version_id=v.id,
-            consent_id=v.consent_id,
-            performer_id=v.performer_id,
-            production_id=v.production_id,
-            threshold_days=0,
-            status="queued",
-            expires_at=v.expires_at,
-            ended_at=at if kind == "revoked" else v.expires_at,
-            recipients=people.get(v.production_id, []),
-            webhook=v.production_id in hooked,
+    rows = [
+        (
+            kind,
+            v.id,
+            v.consent_id,
+            v.performer_id,
+            v.production_id,
+            0,
+            "queued",
+            v.expires_at,
+            at if kind == "revoked" else v.expires_at,
         )
         for v in sorted(versions, key=lambda v: v.id)
     ]
-    ids, _ = insert_reminders(items, now)
-    return ids
+    return insert_reminders(rows, now)
+
+
+FAN_OUT_BATCH = 1000  # reminders per transaction: keeps write-lock holds short on SQLite
+
+
+@dataclass
+class FanOut:
+    reminders: int = 0
+    deliveries: int = 0
+    cancelled: int = 0
+
+
+def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
+    """Make the deliveries of up to ``limit`` queued reminders; flushes, the caller commits."""
+    result = FanOut()
+    rows = db.session.execute(
+        select(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.performer_id,
+            Reminder.production_id,
+            ConsentVersion.revoked_at,
+            ConsentVersion.superseded_at,
+            ConsentVersion.expires_at,
+        )
+        .join(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
+        .where(Reminder.status == "queued")
+        .order_by(Reminder.created_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Reminder)
+    ).all()
+    if not rows:
+        return result
+    live: list[Any] = []
+    ended: list[str] = []
+    for row in rows:
+        if row.kind == "expiry" and (
+            row.revoked_at is not None or row.superseded_at is not None or row.expires_at <= now
+        ):
+            ended.append(row.id)
+        else:
+            live.append(row)
+    reps = representatives(sorted({r.performer_id for r in live if r.kind == "expiry"}))
+    people = members(sorted({r.production_id for r in live if r.kind != "expiry"}))
+    hooked = webhook_productions({r.production_id for r in live})
+    with_email = email_enabled()
+    targets: list[tuple[str, str, str]] = []
+    for row in live:
+        recipients = (
+            reps.get(row.performer_id, [])
+            if row.kind == "expiry"
+            else people.get(row.production_id, [])
+        )
+        for user_id in recipients:
+            if with_email:
+                targets.append((row.id, "email", user_id))
+            targets.append((row.id, "inapp", user_id))
+        if row.production_id in hooked:
+            targets.append((row.id, "webhook", row.production_id))
+    if targets:
+        bulk_insert(
+            table_of(ReminderDelivery),
+            [
+                {
+                    "id": did,
+                    "reminder_id": rid,
+                    "channel": channel,
+                    "recipient": recipient,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for did, (rid, channel, recipient) in zip(
+                    batch_ids("dlv", len(targets)), targets, strict=True
+                )
+            ],
+        )
+    ensure_webhook_secrets({r.production_id for r in live if r.production_id in hooked}, now)
+    for status, ids in (("ready", [r.id for r in live]), ("cancelled", ended)):
+        for group in chunks(ids):
+            db.session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(group), Reminder.status == "queued")
+                .values(status=status)
+                .execution_options(synchronize_session=False)
+            )
+    result.reminders, result.deliveries, result.cancelled = len(live), len(targets), len(ended)
+    return result

@@ -19,7 +19,7 @@ from registry.consents.models import ConsentVersion
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
-from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
+from registry.reminders.models import SENT_STATUSES, Reminder, ReminderDelivery, WebhookSecret
 
 
 def consent_scope(user: User) -> Any:
@@ -53,9 +53,7 @@ class Expiry:
     production_code: str
 
 
-def live_expiries(
-    user: User, since: datetime, until: datetime | None, limit: int
-) -> list[Expiry]:
+def live_expiries(user: User, since: datetime, until: datetime | None, limit: int) -> list[Expiry]:
     """Current, unrevoked consent versions ``user`` may see, expiring in [since, until)."""
     window = [ConsentVersion.expires_at >= since]
     if until is not None:
@@ -100,7 +98,7 @@ def sent_thresholds(version_ids: list[str]) -> dict[str, list[int]]:
         .where(
             Reminder.consent_version_id.in_(version_ids),
             Reminder.kind == "expiry",
-            Reminder.status == "queued",
+            Reminder.status.in_(SENT_STATUSES),
         )
         .order_by(Reminder.threshold_days.desc())
     ):

@@ -3,9 +3,9 @@
 Connected when this module is imported (``registry.app`` imports it). For a revocation the
 notices are enqueued in the revoking transaction, so that when the revoke call has answered the
 outbox already holds them; for an expiry the cascade job sends the signal in its own transaction.
-Pending expiry reminders of the ended versions are cancelled at once (the delivery job would
-cancel them anyway when it re-checks the consent before sending); one already claimed by a
-delivery process is left to its claimer, which re-checks before sending.
+Expiry reminders of the ended versions not yet fanned out, and their pending deliveries, are
+cancelled at once (the delivery job would cancel them anyway when it re-checks the consent);
+a delivery already claimed by a delivery process is left to its claimer, which re-checks it.
 """
 
 from __future__ import annotations
@@ -41,6 +41,16 @@ def on_consent_ended(
     now = utcnow()
     created = outbox.enqueue_ended(list(version_ids), reason, at, now)
     for group in outbox.chunks(sorted(set(version_ids))):
+        db.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.kind == "expiry",
+                Reminder.status == "queued",
+                Reminder.consent_version_id.in_(group),
+            )
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
         db.session.execute(
             update(ReminderDelivery)
             .where(

@@ -4,11 +4,12 @@ Scan: for every live consent version (not revoked, superseded or expired) expiri
 largest threshold, the most urgent threshold already crossed gets one ``queued`` reminder, unless
 that threshold or a more urgent one is already known for the version; less urgent crossed
 thresholds that were never sent (downtime) are recorded ``skipped`` so they are never sent later,
-and pending deliveries of a less urgent reminder are ``superseded`` (unless a delivery process
-has already claimed one: that one is in flight and its claimer records what happened). An
-amendment is a new version and starts its own thresholds, except that thresholds already known
-for an earlier version of the same consent with the same ``expires_at`` carry over (an amendment that does not move the
-date repeats nothing).
+and a less urgent reminder still waiting is ``superseded`` (one whose delivery a delivery process
+already holds is in flight: its claimer records what happened). An amendment is a new version
+and starts its own thresholds, except that thresholds already known for an earlier version of
+the same consent with the same ``expires_at`` carry over (an amendment that does not move the
+date repeats nothing). The scan only enqueues reminders; the delivery pass fans them out to
+their recipients (see ``outbox``).
 
 Cascade: every current version whose ``expires_at`` has passed is processed once
 (``expiry_cascades``): ``consent_ended`` is sent with reason ``expired`` in this transaction (the
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 
 from registry.appctx import setting
 from registry.audit.trail import record
@@ -47,7 +48,6 @@ class ScanResult:
     queued: int = 0
     skipped: int = 0
     carried: int = 0
-    deliveries: int = 0
     superseded: int = 0
     reminder_ids: list[str] = field(default_factory=list)
 
@@ -71,66 +71,73 @@ def scan_expiries(now: datetime) -> ScanResult:
     days = reminder_days()
     if not days:
         return result
-    horizon = now + timedelta(days=days[0])
-    versions = db.session.execute(
-        select(
-            ConsentVersion.id,
-            ConsentVersion.consent_id,
-            ConsentVersion.performer_id,
-            ConsentVersion.production_id,
-            ConsentVersion.expires_at,
-        ).where(*_live_window(now, horizon))
-    ).all()
+    # Core rows, the most urgent crossed threshold computed by the database, and expires_at
+    # copied in its stored form: no per-row ORM loading or datetime parsing for 10^4+ rows.
+    urgent = case(
+        *[(ConsentVersion.expires_at <= now + timedelta(days=d), d) for d in reversed(days)]
+    )
+    versions = (
+        db.session.connection()
+        .execute(
+            select(
+                ConsentVersion.id,
+                ConsentVersion.consent_id,
+                ConsentVersion.version,
+                ConsentVersion.performer_id,
+                ConsentVersion.production_id,
+                outbox.stored_value(ConsentVersion.expires_at).label("expires"),
+                urgent.label("urgent"),
+            ).where(*_live_window(now, now + timedelta(days=days[0])))
+        )
+        .all()
+    )
     if not versions:
         return result
-    own, carried = _known_thresholds(now, horizon)
+    own = _own_thresholds([v.id for v in versions])
+    carried = _carried_thresholds([v for v in versions if v.version > 1])
+    crossing = {d: [t for t in days if t >= d] for d in days}  # most distant first
 
-    items: list[outbox.NewReminder] = []
+    items: list[tuple[Any, ...]] = []
     superseded: list[str] = []
-    for row in versions:
-        version_id, expires_at = row.id, row.expires_at
-        crossed = [d for d in days if expires_at - now <= timedelta(days=d)]
-        mine = own.get(version_id, {})
-        inherited = carried.get((row.consent_id, expires_at), set()) - set(mine)
+    for vid, cid, _number, performer, production, expires, urgent in versions:
+        crossed = crossing[urgent]
+        mine = own.get(vid)
+        inherited = carried.get(vid)
+        if mine is None and inherited is None:  # the common case: nothing known yet
+            items.append(
+                ("expiry", vid, cid, performer, production, urgent, "queued", expires, None)
+            )
+            result.queued += 1
+            for threshold in crossed[:-1]:
+                items.append(
+                    ("expiry", vid, cid, performer, production, threshold, "skipped", expires, None)
+                )
+                result.skipped += 1
+            continue
+        row = (vid, cid, performer, production, expires)
+        mine = mine or {}
+        inherited = (inherited or set()) - set(mine)
         for threshold in sorted(inherited):
             items.append(_expiry_item(row, threshold, "carried"))
             result.carried += 1
-        if not crossed:
-            continue
-        urgent = min(crossed)
         known = set(mine) | inherited
         if any(k <= urgent for k in known):
             continue
         items.append(_expiry_item(row, urgent, "queued"))
         result.queued += 1
-        for threshold in crossed:
-            if threshold > urgent and threshold not in known:
+        for threshold in crossed[:-1]:
+            if threshold not in known:
                 items.append(_expiry_item(row, threshold, "skipped"))
                 result.skipped += 1
         superseded.extend(rid for t, rid in mine.items() if t > urgent)
 
     if not items:
         return result
-    queued = [i for i in items if i.status == "queued"]
-    reps = outbox.representatives(sorted({i.performer_id for i in queued}))
-    hooked = outbox.webhook_productions({i.production_id for i in queued})
-    for entry in queued:
-        entry.recipients = reps.get(entry.performer_id, [])
-        entry.webhook = entry.production_id in hooked
-    ids, result.deliveries = outbox.insert_reminders(items, now)
-    result.reminder_ids = [rid for rid, i in zip(ids, items, strict=True) if i.status == "queued"]
-    for group in outbox.chunks(superseded):
-        outcome = db.session.execute(
-            update(ReminderDelivery)
-            .where(
-                ReminderDelivery.reminder_id.in_(group),
-                ReminderDelivery.status == "pending",
-                unclaimed(now),
-            )
-            .values(status="superseded", claimed_until=None, claimed_by=None)
-            .execution_options(synchronize_session=False)
-        )
-        result.superseded += int(getattr(outcome, "rowcount", 0) or 0)
+    ids = outbox.insert_reminders(items, now, stored_expiry=True)
+    result.reminder_ids = [
+        rid for rid, item in zip(ids, items, strict=True) if item[STATUS] == "queued"
+    ]
+    result.superseded = _supersede(superseded, now)
     record(
         "reminders.enqueued",
         "reminder_scan",
@@ -146,48 +153,86 @@ def scan_expiries(now: datetime) -> ScanResult:
     return result
 
 
-def _expiry_item(row: Any, threshold: int, status: str) -> outbox.NewReminder:
-    return outbox.NewReminder(
-        kind="expiry",
-        version_id=row.id,
-        consent_id=row.consent_id,
-        performer_id=row.performer_id,
-        production_id=row.production_id,
-        threshold_days=threshold,
-        status=status,
-        expires_at=row.expires_at,
-    )
+def _supersede(reminder_ids: list[str], now: datetime) -> int:
+    """Less urgent reminders of a version that just got a more urgent one: not sent any more.
 
-
-Known = dict[str, dict[int, str]]
-Carried = dict[tuple[str, datetime], set[int]]
-
-
-def _known_thresholds(now: datetime, horizon: datetime) -> tuple[Known, Carried]:
-    """Expiry reminders already recorded in the window, by version and by (consent, date).
-
-    A reminder keeps its version's ``expires_at``, so one index range on ``reminders`` finds
-    them all, without joining the consent versions again. The second map is what an amendment
-    inherits: thresholds known for any version of the same consent with the same date.
+    One still queued is marked ``superseded``; one already fanned out has its pending
+    deliveries marked ``superseded``, except those a delivery process holds (in flight).
     """
-    own: Known = {}
-    carried: Carried = {}
-    for version_id, consent_id, expires_at, threshold, reminder_id in db.session.execute(
-        select(
-            Reminder.consent_version_id,
-            Reminder.consent_id,
-            Reminder.expires_at,
-            Reminder.threshold_days,
-            Reminder.id,
-        ).where(
-            Reminder.kind == "expiry",
-            Reminder.expires_at > now,
-            Reminder.expires_at <= horizon,
-        )
-    ):
-        own.setdefault(version_id, {})[threshold] = reminder_id
-        carried.setdefault((consent_id, expires_at), set()).add(threshold)
-    return own, carried
+    count = 0
+    for group in outbox.chunks(reminder_ids):
+        for stmt in (
+            update(Reminder)
+            .where(Reminder.id.in_(group), Reminder.status == "queued")
+            .values(status="superseded"),
+            update(ReminderDelivery)
+            .where(
+                ReminderDelivery.reminder_id.in_(group),
+                ReminderDelivery.status == "pending",
+                unclaimed(now),
+            )
+            .values(status="superseded", claimed_until=None, claimed_by=None),
+        ):
+            outcome = db.session.execute(stmt.execution_options(synchronize_session=False))
+            count += int(getattr(outcome, "rowcount", 0) or 0)
+    return count
+
+
+STATUS = outbox.REMINDER_COLUMNS.index("status") - 1  # position in an item (no id)
+
+
+def _expiry_item(row: tuple[Any, ...], threshold: int, status: str) -> tuple[Any, ...]:
+    """A reminder in ``outbox.REMINDER_COLUMNS`` order without id and created_at, from
+    (version id, consent id, performer id, production id, stored expires_at)."""
+    vid, cid, performer, production, expires = row
+    return ("expiry", vid, cid, performer, production, threshold, status, expires, None)
+
+
+LOOKUP_CHUNK = 5000  # bound parameters per statement (SQLite >= 3.32 allows 32766)
+
+
+def _own_thresholds(version_ids: list[str]) -> dict[str, dict[int, str]]:
+    """Expiry reminders already recorded for these versions: threshold -> reminder id."""
+    own: dict[str, dict[int, str]] = {}
+    for group in outbox.chunks(version_ids, LOOKUP_CHUNK):
+        for version_id, threshold, reminder_id in db.session.connection().execute(
+            select(Reminder.consent_version_id, Reminder.threshold_days, Reminder.id).where(
+                Reminder.consent_version_id.in_(group), Reminder.kind == "expiry"
+            )
+        ):
+            own.setdefault(version_id, {})[threshold] = reminder_id
+    return own
+
+
+def _carried_thresholds(amended: list[Any]) -> dict[str, set[int]]:
+    """For amended versions: thresholds known for an earlier version with the same date."""
+    if not amended:
+        return {}
+    by_consent = {row.consent_id: row for row in amended}
+    earlier: dict[str, str] = {}  # earlier version id -> current version id
+    for group in outbox.chunks(sorted(by_consent), LOOKUP_CHUNK):
+        for version_id, consent_id, expires in db.session.connection().execute(
+            select(
+                ConsentVersion.id,
+                ConsentVersion.consent_id,
+                outbox.stored_value(ConsentVersion.expires_at),
+            ).where(
+                ConsentVersion.consent_id.in_(group),
+                ConsentVersion.superseded_at.is_not(None),
+            )
+        ):
+            current = by_consent[consent_id]
+            if expires == current.expires:
+                earlier[version_id] = current.id
+    out: dict[str, set[int]] = {}
+    for group in outbox.chunks(sorted(earlier), LOOKUP_CHUNK):
+        for version_id, threshold in db.session.connection().execute(
+            select(Reminder.consent_version_id, Reminder.threshold_days).where(
+                Reminder.consent_version_id.in_(group), Reminder.kind == "expiry"
+            )
+        ):
+            out.setdefault(earlier[version_id], set()).add(threshold)
+    return out
 
 
 @dataclass

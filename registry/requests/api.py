@@ -48,9 +48,9 @@ class Requests(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Ask "may I use this?": the request is stored and decided at once (a deny is 201 too)."""
         now = utcnow()
-        req = services.submit_request(data, user=actor(), now=now)
+        body = services.present_made(*services.submit_request(data, user=actor(), now=now))
         db.session.commit()
-        return services.present_requests([req], now)[0]
+        return body
 
 
 @blp.route("/<request_id>")
@@ -86,6 +86,6 @@ class Reevaluate(MethodView):
     def post(self, request_id: str) -> Any:
         """Decide the request again on the current facts; the new decision becomes current."""
         now = utcnow()
-        req = services.reevaluate(request_id, user=actor(), now=now)
+        body = services.present_made(*services.reevaluate(request_id, user=actor(), now=now))
         db.session.commit()
-        return services.present_requests([req], now)[0]
+        return body

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from registry.accounts.models import User
-from registry.consents.models import ConsentVersion
+from registry.consents.models import ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
 from registry.core.hashing import sha256_hex
 from registry.extensions import db
@@ -20,13 +20,18 @@ from registry.productions.models import Production
 from registry.requests import services as requests
 
 
-def _performers_on(production_id: str) -> list[Performer]:
-    """Performers with a current, unrevoked consent on the production, by name."""
+def _with(production_id: str, *purposes: str) -> list[Performer]:
+    """Performers with a current, unrevoked consent on the production (for these purposes, if
+    any are given), by name."""
     ids = select(ConsentVersion.performer_id).where(
         ConsentVersion.production_id == production_id,
         ConsentVersion.superseded_at.is_(None),
         ConsentVersion.revoked_at.is_(None),
     )
+    if purposes:
+        ids = ids.join(ConsentPurpose, ConsentPurpose.version_id == ConsentVersion.id).where(
+            ConsentPurpose.purpose.in_(purposes)
+        )
     return list(
         db.session.execute(
             select(Performer).where(Performer.id.in_(ids)).order_by(Performer.professional_name)
@@ -39,17 +44,18 @@ def seed_gate(users: dict[str, User], prods: dict[str, Production]) -> None:
     vfx = users.get("vfx_lead")
     if nh is None or vfx is None:
         return
-    performers = _performers_on(nh.id)
-    if not performers:
+    anyone = _with(nh.id)
+    if not anyone:
         return  # the consent registry's demo performers are not there: nothing to show
     now = utcnow()
-    lead = performers[0]
-    second = performers[1] if len(performers) > 1 else lead
+    replica_people = _with(nh.id, "digital_replica") or anyone
+    altered_people = _with(nh.id, "visual_adr", "digital_alteration") or anyone
+    trained_people = _with(nh.id, "model_training") or anyone
     blocked = models.register_model(
         {
             "name": "Night Harbour de-ageing v1",
             "production_id": nh.id,
-            "performer_ids": [lead.id],
+            "performer_ids": [replica_people[0].id],
             "training_sources": [
                 {"description": "Principal photography dailies", "clearance": "owned"},
                 {"description": "Archive interviews, licence pending", "clearance": "uncleared"},
@@ -65,7 +71,7 @@ def seed_gate(users: dict[str, User], prods: dict[str, Production]) -> None:
         {
             "name": "Night Harbour voice clean-up",
             "production_id": nh.id,
-            "performer_ids": [second.id],
+            "performer_ids": [trained_people[0].id],
             "training_sources": [{"description": "ADR session recordings", "clearance": "owned"}],
             "scope": "Voice clean-up of ADR lines, this production only",
             "fingerprint_sha256": sha256_hex(b"demo: night harbour voice clean-up"),
@@ -77,14 +83,21 @@ def seed_gate(users: dict[str, User], prods: dict[str, Production]) -> None:
     asks: list[dict[str, object]] = [
         {
             "kind": "alteration",
-            "performer_id": lead.id,
+            "performer_id": anyone[0].id,
             "media": ["voice"],
             "description": "Noise reduction on the harbour dialogue, scene 7",
             "facts": {"changes": ["noise_reduction"]},
         },
         {
+            "kind": "alteration",
+            "performer_id": altered_people[0].id,
+            "media": ["likeness"],
+            "description": "Visual ADR: new line in the pier argument, scene 12",
+            "facts": {"new_dialogue": True},
+        },
+        {
             "kind": "replica.create",
-            "performer_id": lead.id,
+            "performer_id": replica_people[0].id,
             "media": ["likeness"],
             "description": "Digital double for the pier fall, scene 31",
             "facts": {},
@@ -94,13 +107,6 @@ def seed_gate(users: dict[str, User], prods: dict[str, Production]) -> None:
             "model_id": blocked.id,
             "media": ["likeness"],
             "description": "Flashback, episode 2",
-            "facts": {},
-        },
-        {
-            "kind": "model.use",
-            "model_id": clean.id,
-            "media": ["voice"],
-            "description": "Clean-up of ADR lines, episode 3",
             "facts": {},
         },
     ]

@@ -1,9 +1,9 @@
 """The bridge: turns rows into the rules engine's facts (``registry.rules``), with few queries.
 
-Each read is a fixed SELECT, written with SQLAlchemy against the models and compiled once per
-dialect, run on the session's own connection (see ``Query``): a decision reads its facts at
-little more than the cost of the raw queries, even with millions of consents (the performer's
-current consent versions come from ``ix_consent_versions_scope``). Candidate
+Each read is a fixed SELECT run through ``reads`` (compiled once per dialect, on the session's
+own connection): a decision reads its facts at little more than the cost of the raw queries,
+even with millions of consents (the performer's current consent versions come from
+``ix_consent_versions_scope``). Candidate
 consents are the current versions of the performer's consents in ANY production (the engine
 applies C1-C5 itself). Recorded consents (a model's training, a replica's creation) are given
 as the current version of each recorded consent, as the engine expects.
@@ -15,9 +15,9 @@ read from, so that a decision can record exactly which versions it relied on.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +25,6 @@ from sqlalchemy import Select, bindparam, select
 
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion as CV
-from registry.core.clock import as_utc
 from registry.core.db import DbSession
 from registry.models.models import (
     EnhancementModel,
@@ -37,6 +36,7 @@ from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.replicas.models import Replica
 from registry.requests.models import DecisionConsent, UseRequest
+from registry.requests.reads import Query, Reader, set_of, utc
 from registry.rules import (
     ApprovalFact,
     ConsentFact,
@@ -75,105 +75,6 @@ class Loaded:
 
     input: DecisionInput
     version_ids: dict[str, str] = field(default_factory=dict)
-
-
-# -- the fast path: fixed SELECTs, compiled once per dialect ------------------------------------
-
-TRACE: list[tuple[str, Any]] | None = None
-"""When a list, every statement run here is appended to it (the benchmark's raw floor)."""
-
-
-@lru_cache(maxsize=65536)
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _utc(value: Any) -> datetime:
-    """SQLite keeps naive UTC text (parsed once per distinct value); others give datetimes."""
-    return _parse_time(value) if isinstance(value, str) else as_utc(value)
-
-
-@lru_cache(maxsize=4096)
-def _parse_set(value: str | bytes) -> frozenset[str]:
-    return frozenset(json.loads(value))
-
-
-def _set(value: Any) -> frozenset[str]:
-    """A JSON array of strings as a frozenset (purposes, media: few distinct values)."""
-    return _parse_set(value) if isinstance(value, str | bytes) else frozenset(value)
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-_CONVERT: dict[str, Callable[[Any], Any] | None] = {
-    "s": None,
-    "i": None,
-    "b": bool,
-    "j": _json,
-    "f": _set,
-    "d": _utc,
-}
-
-
-class Query:
-    """A fixed SELECT (scalar bind parameters only), compiled once per dialect by SQLAlchemy and
-    run on the session's own DBAPI connection, in its transaction.
-
-    The ORM's per-statement work (cache keys, result set-up) costs far more than these small
-    indexed look-ups themselves; here each costs little more than the raw query. ``kinds`` says
-    how to read each column: s(tring), i(nt), b(ool), j(son), f (JSON array as a frozenset),
-    d(atetime, aware UTC). NULL stays None.
-    """
-
-    def __init__(self, stmt: Select[Any], kinds: str) -> None:
-        self.stmt = stmt
-        self.convert = tuple(
-            (i, fn) for i, fn in enumerate(_CONVERT[k] for k in kinds) if fn is not None
-        )
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-
-    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
-        compiled = self.stmt.compile(dialect=dialect)
-        order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        self._compiled[dialect.name] = (compiled.string, order)
-        return self._compiled[dialect.name]
-
-    def rows(self, cursor: Any, dialect: Any, **params: Any) -> list[Any]:
-        sql, order = self._compiled.get(dialect.name) or self._compile(dialect)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
-        if TRACE is not None:
-            TRACE.append((sql, args))
-        cursor.execute(sql, args)
-        fetched = cursor.fetchall()
-        if not self.convert:
-            return list(fetched)
-        out = []
-        for raw in fetched:
-            row = list(raw)
-            for i, fn in self.convert:
-                if row[i] is not None:
-                    row[i] = fn(row[i])
-            out.append(row)
-        return out
-
-
-class Reader:
-    """One DBAPI cursor of the session's connection (pending ORM changes flushed first)."""
-
-    def __init__(self, session: DbSession) -> None:
-        if session.new or session.dirty or session.deleted:
-            session.flush()
-        connection = session.connection()
-        self.dialect = connection.dialect
-        self.cursor = connection.connection.cursor()
-
-    def rows(self, query: Query, **params: Any) -> list[tuple[Any, ...]]:
-        return query.rows(self.cursor, self.dialect, **params)
-
-    def close(self) -> None:
-        self.cursor.close()
 
 
 _current = CV.superseded_at.is_(None)
@@ -249,6 +150,46 @@ APPROVALS = Query(
 )
 
 
+_FACT_CACHE: dict[tuple[Any, Any, Any], ConsentFact] = {}
+_FACT_CACHE_SIZE = 50_000
+
+
+def _consent_from_raw(r: Any) -> ConsentFact:
+    """A ConsentFact from a driver row of ``_CV_COLUMNS`` (the hot path).
+
+    A consent version is immutable except for ``revoked_at`` and ``superseded_at`` (see
+    ``registry.consents.models``), so facts are kept per (version id, revoked_at,
+    superseded_at): building a frozen dataclass costs more than reading its row.
+    """
+    key = (r[0], r[13], r[14])
+    fact = _FACT_CACHE.get(key)
+    if fact is None:
+        fact = _build_consent(r)
+        if len(_FACT_CACHE) >= _FACT_CACHE_SIZE:
+            _FACT_CACHE.clear()
+        _FACT_CACHE[key] = fact
+    return fact
+
+
+def _build_consent(r: Any) -> ConsentFact:
+    return ConsentFact(
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        set_of(r[5]),
+        set_of(r[6]),
+        r[7] or "",
+        r[8],
+        bool(r[9]),
+        r[10],
+        utc(r[11]),
+        utc(r[12]),
+        None if r[13] is None else utc(r[13]),
+        r[14] is not None,
+    )
+
+
 def consent_fact(row: Any) -> ConsentFact:
     """A ConsentFact from a row of ``_CV_COLUMNS`` (aware datetimes)."""
     return ConsentFact(
@@ -273,8 +214,8 @@ def _consents(
     reader: Reader, query: Query, version_ids: dict[str, str], **params: Any
 ) -> tuple[ConsentFact, ...]:
     out = []
-    for row in reader.rows(query, **params):
-        out.append(consent_fact(row))
+    for row in reader.raw(query, **params):
+        out.append(_consent_from_raw(row))
         version_ids[row[1]] = row[0]
     return tuple(out)
 
@@ -328,18 +269,36 @@ def effective_sources(
     )
 
 
+@lru_cache(maxsize=4096)
+def _performer(performer_id: str, guild: str | None, deceased: Any) -> PerformerFact:
+    return PerformerFact(performer_id, guild, bool(deceased))
+
+
+def _sources(raw: Any, cleared: tuple[int, ...]) -> tuple[SourceFact, ...]:
+    """The model's sources as facts; a model's source list is never edited, so the facts are
+    kept per (stored JSON, cleared indexes) when the driver gives the JSON as text."""
+    if isinstance(raw, str | bytes):
+        return _sources_of_text(raw, cleared)
+    return effective_sources(raw or [], cleared)
+
+
+@lru_cache(maxsize=4096)
+def _sources_of_text(raw: str | bytes, cleared: tuple[int, ...]) -> tuple[SourceFact, ...]:
+    return effective_sources(json.loads(raw) or [], cleared)
+
+
 def _model(
     reader: Reader,
     model_id: str,
     target: ProductionFact | None,
     version_ids: dict[str, str],
 ) -> ModelFact | None:
-    rows = reader.rows(MODEL, model_id=model_id)
+    rows = reader.raw(MODEL, model_id=model_id)
     if not rows:
         return None
     _, production_id, sources, retired_at = rows[0]
-    performers = tuple(PerformerFact(*p) for p in reader.rows(MODEL_PERFORMERS, model_id=model_id))
-    cleared = [r[0] for r in reader.rows(MODEL_CLEARANCES, model_id=model_id)]
+    performers = tuple(_performer(*p) for p in reader.raw(MODEL_PERFORMERS, model_id=model_id))
+    cleared = tuple(sorted(r[0] for r in reader.raw(MODEL_CLEARANCES, model_id=model_id)))
     training = _consents(reader, MODEL_TRAINING, version_ids, model_id=model_id)
     reuse: tuple[ConsentFact, ...] = ()
     if target is not None and (target.id != production_id or target.kind != "production"):
@@ -350,7 +309,7 @@ def _model(
         id=model_id,
         production_id=production_id,
         performer_ids=tuple(p.id for p in performers),
-        sources=effective_sources(sources or [], cleared),
+        sources=_sources(sources, cleared),
         retired=retired_at is not None,
         training_consents=training,
         reuse_consents=reuse,

@@ -184,7 +184,7 @@ def ask(kind: str) -> Any:
     if form.validate_on_submit():
         try:
             data = RequestInSchema().load(_body(kind, form))
-            req = services.submit_request(data, user=actor(), now=utcnow())
+            req, _ = services.submit_request(data, user=actor(), now=utcnow())
         except ValidationError as exc:
             errors = flatten_errors(exc.messages)
         except ServiceError as exc:
@@ -253,7 +253,7 @@ def detail(request_id: str) -> Any:
 def reevaluate(request_id: str) -> Any:
     if not ReevaluateForm().validate_on_submit():
         abort(400)
-    req = services.reevaluate(request_id, user=actor(), now=utcnow())
+    req, _ = services.reevaluate(request_id, user=actor(), now=utcnow())
     db.session.commit()
     flash("Decided again on the current facts.", "success")
     return redirect(url_for("requests_pages.detail", request_id=req.id))

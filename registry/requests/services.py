@@ -12,24 +12,23 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.accounts.models import User
-from registry.audit.trail import record
+from registry.appctx import setting, signing_keys
+from registry.audit.services import AuditEntry, record_many
 from registry.core.clock import utcnow
 from registry.core.errors import Forbidden, Invalid, NotFound
 from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.extensions import db
-from registry.models.models import EnhancementModel
-from registry.performers.models import Performer
 from registry.productions.access import can_see_production, member_production_ids
-from registry.productions.models import Production
 from registry.receipts import sign_receipt
-from registry.replicas.models import Replica
 from registry.requests import facts as bridge
 from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
-from registry.requests.validity import present, valid_clause, validities
+from registry.requests.reads import Reader
+from registry.requests.validity import VALID, present, valid_clause, validities
 from registry.rules import decide
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
@@ -115,13 +114,16 @@ def decide_request(
     trigger: str = "request",
     actor_id: str | None = None,
     new: bool = False,
-) -> str:
-    """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited);
-    returns the new decision's id. Earlier decisions are kept unchanged.
+    audit_first: list[AuditEntry] | None = None,
+) -> DecisionRecord:
+    """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited).
 
-    ``new``: the request was created in this transaction. The rows are written with three Core
-    statements (the decision, the consent versions it relied on, the request's pointer to it)
-    rather than ORM flushes, which cost more than everything else here together.
+    Earlier decisions are kept unchanged. Returns the stored decision (a copy not attached to
+    the session: it is valid as made). ``new``: the request was created in this transaction.
+    ``audit_first``: events to append just before ``decision.made``, in the same call.
+    The rows are written with three Core statements (the decision, the consent versions it
+    relied on, the request's pointer to it) rather than ORM flushes, which would cost more
+    than loading the facts and deciding together.
     """
     loaded = bridge.load(db.session, req, now, new=new)
     decision = decide(loaded.input)
@@ -144,32 +146,30 @@ def decide_request(
         "ruleset_version": decision.ruleset_version,
     }
     receipt = sign_receipt(payload)
-    db.session.execute(
-        insert(DECISIONS),
-        {
-            "id": decision_id,
-            "request_id": req.id,
-            "sequence": sequence,
-            "trigger": trigger,
-            "outcome": decision.outcome,
-            "basis": decision.basis,
-            "rules": [
-                {"id": r.id, "section": r.section, "reason": r.reason, "outcome": r.outcome}
-                for r in decision.rules
-            ],
-            "consent_ids": list(decision.consent_ids),
-            "missing": list(decision.missing),
-            "approval_ids": list(decision.approval_ids),
-            "exception": decision.exception,
-            "valid_until": decision.valid_until,
-            "decided_at": now,
-            "decided_by": actor_id,
-            "ruleset_version": decision.ruleset_version,
-            "receipt": receipt,
-            "invalidated_at": None,
-            "invalidated_reason": None,
-        },
-    )
+    values = {
+        "id": decision_id,
+        "request_id": req.id,
+        "sequence": sequence,
+        "trigger": trigger,
+        "outcome": decision.outcome,
+        "basis": decision.basis,
+        "rules": [
+            {"id": r.id, "section": r.section, "reason": r.reason, "outcome": r.outcome}
+            for r in decision.rules
+        ],
+        "consent_ids": list(decision.consent_ids),
+        "missing": list(decision.missing),
+        "approval_ids": list(decision.approval_ids),
+        "exception": decision.exception,
+        "valid_until": decision.valid_until,
+        "decided_at": now,
+        "decided_by": actor_id,
+        "ruleset_version": decision.ruleset_version,
+        "receipt": receipt,
+        "invalidated_at": None,
+        "invalidated_reason": None,
+    }
+    db.session.execute(insert(DECISIONS), values)
     if decision.consent_ids:
         db.session.execute(
             insert(DECISION_CONSENTS),
@@ -189,14 +189,20 @@ def decide_request(
     )
     set_committed_value(req, "current_decision_id", decision_id)
     set_committed_value(req, "decision_count", sequence)
-    record(
+    made = AuditEntry(
         "decision.made",
         "decision",
         decision_id,
         {**payload, "receipt_sha256": sha256_hex(receipt.encode())},
-        actor_id=actor_id,
+        actor_id,
     )
-    return decision_id
+    record_many(
+        db.session,
+        [*(audit_first or ()), made],
+        signing=signing_keys(),
+        checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
+    )
+    return DecisionRecord(**values)
 
 
 # -- submitting -----------------------------------------------------------------------------------
@@ -212,69 +218,82 @@ def _stored_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_references(
-    user: User, data: dict[str, Any]
-) -> tuple[Replica | None, EnhancementModel | None]:
-    """Every refusal before anything is written: 422 for bad fields, 404 for hidden objects."""
+def _check_references(user: User, data: dict[str, Any]) -> str | None:
+    """Every refusal before anything is written: 422 for bad fields, 404 for hidden objects.
+
+    Returns the performer the request is about (for replica.use: the replica's by default)."""
     kind = data["kind"]
     errors: dict[str, list[str]] = {}
     performer_id = data.get("performer_id")
-    if kind not in ("model.use", "replica.use") and not performer_id:
-        errors["performer_id"] = [f"Required for a {kind} request."]
-    if performer_id and db.session.get(Performer, performer_id) is None:
-        errors["performer_id"] = ["No performer with this id."]
-    if kind == "replica.use" and not data.get("replica_id"):
-        errors["replica_id"] = ["Required for a replica.use request."]
-    if kind != "replica.use" and data.get("replica_id"):
-        errors["replica_id"] = ["Only for a replica.use request."]
-    if kind == "model.use" and not data.get("model_id"):
-        errors["model_id"] = ["Required for a model.use request."]
-    if kind != "model.use" and data.get("model_id"):
-        errors["model_id"] = ["Only for a model.use request."]
-    if errors:
-        raise Invalid("Some fields are invalid.", errors)
-    production_id = data["production_id"]
-    if not db.session.get(Production, production_id) or not can_see_production(user, production_id):
+    reader = Reader(db.session)
+    try:
+        if kind not in ("model.use", "replica.use") and not performer_id:
+            errors["performer_id"] = [f"Required for a {kind} request."]
+        if performer_id and not reader.rows(bridge.PERFORMER, performer_id=performer_id):
+            errors["performer_id"] = ["No performer with this id."]
+        if kind == "replica.use" and not data.get("replica_id"):
+            errors["replica_id"] = ["Required for a replica.use request."]
+        if kind != "replica.use" and data.get("replica_id"):
+            errors["replica_id"] = ["Only for a replica.use request."]
+        if kind == "model.use" and not data.get("model_id"):
+            errors["model_id"] = ["Required for a model.use request."]
+        if kind != "model.use" and data.get("model_id"):
+            errors["model_id"] = ["Only for a model.use request."]
+        if errors:
+            raise Invalid("Some fields are invalid.", errors)
+        production_id = data["production_id"]
+        if not reader.rows(bridge.PRODUCTION, production_id=production_id):
+            raise NotFound("No such production.", {"production_id": ["No such production."]})
+        replica = model = None
+        if data.get("replica_id"):
+            replica = reader.rows(bridge.REPLICA, replica_id=data["replica_id"])
+        if data.get("model_id"):
+            model = reader.rows(bridge.MODEL, model_id=data["model_id"])
+    finally:
+        reader.close()
+    if not can_see_production(user, production_id):
         raise NotFound("No such production.", {"production_id": ["No such production."]})
-    replica = None
-    if data.get("replica_id"):
-        replica = db.session.get(Replica, data["replica_id"])
-        if replica is None or not can_see_production(user, replica.production_id):
-            raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
-    model = None
-    if data.get("model_id"):
-        model = db.session.get(EnhancementModel, data["model_id"])
-        if model is None or not can_see_production(user, model.production_id):
-            raise NotFound("No such model.", {"model_id": ["No such model."]})
-    return replica, model
+    if replica is not None and (not replica or not can_see_production(user, replica[0][2])):
+        raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
+    if model is not None and (not model or not can_see_production(user, model[0][1])):
+        raise NotFound("No such model.", {"model_id": ["No such model."]})
+    if replica and not performer_id:
+        return str(replica[0][1])
+    return performer_id
 
 
-def submit_request(data: dict[str, Any], *, user: User, now: datetime | None = None) -> UseRequest:
-    """Store a use request and decide it at once (a deny is stored too: it is not an error)."""
+def submit_request(
+    data: dict[str, Any], *, user: User, now: datetime | None = None
+) -> tuple[UseRequest, DecisionRecord]:
+    """Store a use request and decide it at once (a deny is stored too: it is not an error).
+
+    Returns the request and its first decision (valid as made)."""
     now = now or utcnow()
     if not user.has_role(*REQUESTERS):
         raise Forbidden("Your role may not submit use requests.")
-    replica, _ = _check_references(user, data)
-    performer_id = data.get("performer_id")
-    if replica is not None and not performer_id:
-        performer_id = replica.performer_id
-    req = UseRequest(
-        id=new_id("req"),
-        kind=data["kind"],
-        performer_id=performer_id,
-        production_id=data["production_id"],
-        replica_id=data.get("replica_id"),
-        model_id=data.get("model_id"),
-        media=sorted(set(data["media"])),
-        description=data["description"],
-        facts=_stored_facts(data.get("facts") or {}),
-        requested_by=user.id,
-        created_at=now,
-        decision_count=0,
-    )
+    performer_id = _check_references(user, data)
+    values: dict[str, Any] = {
+        "id": new_id("req"),
+        "kind": data["kind"],
+        "performer_id": performer_id,
+        "production_id": data["production_id"],
+        "replica_id": data.get("replica_id"),
+        "model_id": data.get("model_id"),
+        "media": sorted(set(data["media"])),
+        "description": data["description"],
+        "facts": _stored_facts(data.get("facts") or {}),
+        "requested_by": user.id,
+        "created_at": now,
+        "current_decision_id": None,
+        "decision_count": 0,
+    }
+    # One Core INSERT, then the object joins the session as the persistent row it is (the
+    # documented pattern for rows already in the database): cheaper than a unit-of-work flush.
+    db.session.execute(insert(REQUESTS), values)
+    req = UseRequest(**values)
+    make_transient_to_detached(req)
     db.session.add(req)
-    db.session.flush()
-    record(
+    created = AuditEntry(
         "request.created",
         "use_request",
         req.id,
@@ -287,18 +306,21 @@ def submit_request(data: dict[str, Any], *, user: User, now: datetime | None = N
             "media": req.media,
             "facts": req.facts,
         },
-        actor_id=user.id,
+        user.id,
     )
-    decide_request(req, now, trigger="request", actor_id=user.id, new=True)
-    return req
+    decided = decide_request(
+        req, now, trigger="request", actor_id=user.id, new=True, audit_first=[created]
+    )
+    return req, decided
 
 
-def reevaluate(request_id: str, *, user: User, now: datetime | None = None) -> UseRequest:
+def reevaluate(
+    request_id: str, *, user: User, now: datetime | None = None
+) -> tuple[UseRequest, DecisionRecord]:
     """Decide the request again on the current facts (a new decision; the old ones stay)."""
     now = now or utcnow()
     req = visible_request(user, request_id, lock=True)
-    decide_request(req, now, trigger="reevaluation", actor_id=user.id)
-    return req
+    return req, decide_request(req, now, trigger="reevaluation", actor_id=user.id)
 
 
 def decisions_query(req: UseRequest) -> Select[Any]:
@@ -343,3 +365,8 @@ def present_requests(reqs: list[UseRequest], now: datetime) -> list[dict[str, An
     )
     by_id = {d["id"]: d for d in present_decisions(rows, now)}
     return [present_request(r, by_id[str(r.current_decision_id)]) for r in reqs]
+
+
+def present_made(req: UseRequest, decided: DecisionRecord) -> dict[str, Any]:
+    """A request with the decision just made, without reading it back (it is valid as made)."""
+    return present_request(req, present(decided, VALID))

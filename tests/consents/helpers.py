@@ -98,7 +98,9 @@ def make_consent(
 
 
 def api_create_performer(client: FlaskClient, token: str, **overrides: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/performers", json=performer_body(**overrides), headers=bearer(token))
+    response = client.post(
+        "/api/v1/performers", json=performer_body(**overrides), headers=bearer(token)
+    )
     assert response.status_code == 201, response.json
     assert response.json is not None
     return dict(response.json)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,8 +40,13 @@ LIST_ALL = ("200+", "200+", "200-")
 LIST_MINE = ("200+", "200-", "200-")
 
 
-def _rows(admin: tuple[str, ...], rep: tuple[str, ...], vfx: tuple[str, ...], legal: tuple[str, ...],
-          auditor: tuple[str, ...] = F403) -> dict[str, tuple[str, ...]]:
+def _rows(
+    admin: tuple[str, ...],
+    rep: tuple[str, ...],
+    vfx: tuple[str, ...],
+    legal: tuple[str, ...],
+    auditor: tuple[str, ...] = F403,
+) -> dict[str, tuple[str, ...]]:
     return {A: admin, R: rep, V: vfx, L: legal, AU: auditor}
 
 
@@ -57,7 +61,9 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "POST /api/v1/performers": _rows(("201",) * 3, ("201",) * 3, F403, F403),
     "GET /api/v1/performers/{performer}": _rows(READ, MINE, READ, READ),
     "PATCH /api/v1/performers/{performer}": _rows(READ, MINE, F403, F403),
-    "POST /api/v1/performers/{performer}/representatives": _rows(("201", "201", "404"), F403, F403, F403),
+    "POST /api/v1/performers/{performer}/representatives": _rows(
+        ("201", "201", "404"), F403, F403, F403
+    ),
     # --- API: consents
     "GET /api/v1/consents?performer_id={performer}": _rows(LIST_ALL, LIST_MINE, F403, LIST_ALL),
     "POST /api/v1/consents": _rows(("201", "201", "422"), ("201", "422", "422"), F403, F403),
@@ -65,16 +71,22 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /api/v1/consents/{consent}/versions": _rows(READ, MINE, F403, READ),
     "GET /api/v1/consents/{consent}/receipt": _rows(READ, MINE, F403, READ),
     "GET /api/v1/consents/{consent}/evidence": _rows(READ, MINE, F403, READ),
-    "POST /api/v1/consents/{consent}/amend": _rows(_sub(READ, "201"), _sub(MINE, "201"), F403, F403),
+    "POST /api/v1/consents/{consent}/amend": _rows(
+        _sub(READ, "201"), _sub(MINE, "201"), F403, F403
+    ),
     "POST /api/v1/consents/{consent}/revoke": _rows(READ, MINE, F403, F403),
-    "POST /api/v1/consents/{consent}/evidence": _rows(_sub(READ, "201"), _sub(MINE, "201"), F403, F403),
+    "POST /api/v1/consents/{consent}/evidence": _rows(
+        _sub(READ, "201"), _sub(MINE, "201"), F403, F403
+    ),
     # --- pages
     "GET /performers?q={name}": _rows(LIST_ALL, LIST_MINE, F403, F403),
     "GET /performers/new": _rows(("200",) * 3, ("200",) * 3, F403, F403),
     "POST /performers/new": _rows(("302",) * 3, ("302",) * 3, F403, F403),
     "GET /performers/{performer}": _rows(READ, MINE, F403, F403),
     "GET /performers/{performer}/consents/new": _rows(READ, MINE, F403, F403),
-    "POST /performers/{performer}/consents/new": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
+    "POST /performers/{performer}/consents/new": _rows(
+        _sub(READ, "302"), _sub(MINE, "302"), F403, F403
+    ),
     "GET /consents/{consent}": _rows(READ, MINE, F403, F403),
     "GET /consents/{consent}/amend": _rows(READ, MINE, F403, F403),
     "POST /consents/{consent}/amend": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
@@ -115,14 +127,27 @@ def _target(rep: User, production: str) -> Target:
     )
     document = unique_pdf()
     version = make_consent(
-        rep, performer.id, production, evidence_sha256=sha(document),
+        rep,
+        performer.id,
+        production,
+        evidence_sha256=sha(document),
         expires_at=utcnow() + timedelta(days=20),
     )
-    evidence.store(performer, evidence.Upload(document, "application/pdf", sha(document), "s.pdf"), actor_id=None)
+    evidence.store(
+        performer,
+        evidence.Upload(document, "application/pdf", sha(document), "s.pdf"),
+        actor_id=None,
+    )
     db.session.commit()
     personal = (f"Legal {tag}", f"p{tag}@example.test", str(performer.id) + "-never")
     phone = f"+1 555 {int(tag, 16) % 10_000_000:07d}"
-    return Target(performer.id, performer.professional_name, version.consent_id, document, (*personal[:2], phone))
+    return Target(
+        performer.id,
+        performer.professional_name,
+        version.consent_id,
+        document,
+        (*personal[:2], phone),
+    )
 
 
 def _world(reps: dict[str, User]) -> World:
@@ -130,7 +155,9 @@ def _world(reps: dict[str, User]) -> World:
     return World(production, reps, _target(reps["a"], production), _target(reps["b"], production))
 
 
-MISSING = Target("prf_missing0000000000000000000", "Nobody At All", "cns_missing0000000000000000000", b"", ())
+MISSING = Target(
+    "prf_missing0000000000000000000", "Nobody At All", "cns_missing0000000000000000000", b"", ()
+)
 
 
 def _page_consent_form(client: FlaskClient, production: str, document: bytes) -> dict[str, Any]:
@@ -150,7 +177,9 @@ def _page_consent_form(client: FlaskClient, production: str, document: bytes) ->
 
 def _call(route: str, client: FlaskClient, token: str, world: World, target: Target) -> Any:
     method, template = route.split(" ", 1)
-    path = template.format(performer=target.performer, consent=target.consent, name=target.name.replace(" ", "+"))
+    path = template.format(
+        performer=target.performer, consent=target.consent, name=target.name.replace(" ", "+")
+    )
     api = path.startswith("/api/")
     kwargs: dict[str, Any] = {"headers": bearer(token)} if api else {}
     if method in ("POST", "PATCH"):
@@ -183,13 +212,24 @@ def _api_body(route: str, world: World, target: Target) -> dict[str, Any]:
 
 def _page_body(route: str, client: FlaskClient, world: World, target: Target) -> dict[str, Any]:
     if route == "POST /performers/new":
-        return {"csrf_token": csrf_token(client), "legal_name": "Page Person", "professional_name": "Page Stage"}
+        return {
+            "csrf_token": csrf_token(client),
+            "legal_name": "Page Person",
+            "professional_name": "Page Stage",
+        }
     if route.endswith("/consents/new") or route.endswith("/amend"):
         return _page_consent_form(client, world.production, unique_pdf())
     if route.endswith("/revoke"):
-        return {"csrf_token": csrf_token(client), "reason": "Withdrawn in writing.", "confirm": "yes"}
+        return {
+            "csrf_token": csrf_token(client),
+            "reason": "Withdrawn in writing.",
+            "confirm": "yes",
+        }
     if route.endswith("/evidence"):
-        return {"csrf_token": csrf_token(client), "evidence": (io.BytesIO(target.document or b"%PDF-1.4"), "s.pdf")}
+        return {
+            "csrf_token": csrf_token(client),
+            "evidence": (io.BytesIO(target.document or b"%PDF-1.4"), "s.pdf"),
+        }
     raise AssertionError(route)
 
 
@@ -234,7 +274,9 @@ def test_access_table(ctx: Flask, app: Flask, role: str) -> None:
     assert not failures, "\n" + "\n".join(failures)
 
 
-def _check_no_personal_leak(role: str, relation: str, route: str, response: Any, world: World) -> None:
+def _check_no_personal_leak(
+    role: str, relation: str, route: str, response: Any, world: World
+) -> None:
     """Personal fields reach only admins and the performer's own representative."""
     if response.status_code >= 300 and response.status_code < 400:
         return
@@ -244,7 +286,9 @@ def _check_no_personal_leak(role: str, relation: str, route: str, response: Any,
         if allowed:
             continue
         for secret in target.personal:
-            assert secret.encode() not in data, f"{role} {route} ({relation}) leaked a personal field"
+            assert secret.encode() not in data, (
+                f"{role} {route} ({relation}) leaked a personal field"
+            )
 
 
 def test_fields_a_caller_may_not_set_are_refused(ctx: Flask, client: FlaskClient) -> None:
@@ -253,20 +297,56 @@ def test_fields_a_caller_may_not_set_are_refused(ctx: Flask, client: FlaskClient
     performer = make_performer(rep)
     consent = make_consent(rep, performer.id, production)
     cases: list[tuple[str, str, dict[str, Any], set[str]]] = [
-        ("POST", "/api/v1/performers", {"legal_name": "X", "professional_name": "Y", "id": "prf_mine",
-                                        "data_key_id": "dk", "erased_at": iso(), "created_by": rep.id},
-         {"id", "data_key_id", "erased_at", "created_by"}),
-        ("PATCH", f"/api/v1/performers/{performer.id}", {"representatives": [], "erased": True, "legal_name_ct": "x"},
-         {"representatives", "erased", "legal_name_ct"}),
-        ("POST", "/api/v1/consents", {**consent_body(performer.id, production), "id": "cns_x", "version": 3,
-                                      "status": "active", "receipt": "x", "revoked_at": None},
-         {"id", "version", "status", "receipt", "revoked_at"}),
-        ("POST", f"/api/v1/consents/{consent.consent_id}/amend",
-         {"evidence_sha256": sha(b"a"), "signed_at": iso(), "performer_id": "prf_x", "production_id": "prd_x",
-          "superseded_at": iso()},
-         {"performer_id", "production_id", "superseded_at"}),
-        ("POST", f"/api/v1/consents/{consent.consent_id}/revoke", {"reason": "x", "revoked_at": iso()},
-         {"revoked_at"}),
+        (
+            "POST",
+            "/api/v1/performers",
+            {
+                "legal_name": "X",
+                "professional_name": "Y",
+                "id": "prf_mine",
+                "data_key_id": "dk",
+                "erased_at": iso(),
+                "created_by": rep.id,
+            },
+            {"id", "data_key_id", "erased_at", "created_by"},
+        ),
+        (
+            "PATCH",
+            f"/api/v1/performers/{performer.id}",
+            {"representatives": [], "erased": True, "legal_name_ct": "x"},
+            {"representatives", "erased", "legal_name_ct"},
+        ),
+        (
+            "POST",
+            "/api/v1/consents",
+            {
+                **consent_body(performer.id, production),
+                "id": "cns_x",
+                "version": 3,
+                "status": "active",
+                "receipt": "x",
+                "revoked_at": None,
+            },
+            {"id", "version", "status", "receipt", "revoked_at"},
+        ),
+        (
+            "POST",
+            f"/api/v1/consents/{consent.consent_id}/amend",
+            {
+                "evidence_sha256": sha(b"a"),
+                "signed_at": iso(),
+                "performer_id": "prf_x",
+                "production_id": "prd_x",
+                "superseded_at": iso(),
+            },
+            {"performer_id", "production_id", "superseded_at"},
+        ),
+        (
+            "POST",
+            f"/api/v1/consents/{consent.consent_id}/revoke",
+            {"reason": "x", "revoked_at": iso()},
+            {"revoked_at"},
+        ),
     ]
     for method, path, body, fields in cases:
         response = client.open(path, method=method, json=body, headers=bearer(token))

@@ -46,7 +46,14 @@ def test_recording_answers_the_consent_with_a_verifiable_receipt(
     got = response.json
     assert got is not None
     assert got["version"] == 1 and got["status"] == "active"
-    for field in ("purposes", "media", "description", "signed_by", "evidence_sha256", "restrictions"):
+    for field in (
+        "purposes",
+        "media",
+        "description",
+        "signed_by",
+        "evidence_sha256",
+        "restrictions",
+    ):
         assert got[field] == body[field]
     assert got["effective_from"] == got["signed_at"]  # effective from signature by default
     # Anyone holding the published JWKS can check the receipt offline.
@@ -60,7 +67,10 @@ def test_recording_answers_the_consent_with_a_verifiable_receipt(
     assert payload["production"]["id"] == production_id
     assert payload["purposes"] == ["digital_replica", "re_ageing"]
     assert payload["media"] == body["media"] and payload["description"] == body["description"]
-    assert payload["valid_until"] == got["expires_at"] and payload["valid_from"] == got["effective_from"]
+    assert (
+        payload["valid_until"] == got["expires_at"]
+        and payload["valid_from"] == got["effective_from"]
+    )
     assert payload["evidence_sha256"] == body["evidence_sha256"] and payload["status"] == "active"
     assert "Never In Receipts" not in json.dumps(payload)
     tampered = got["receipt"][:-4] + ("AAAA" if not got["receipt"].endswith("AAAA") else "BBBB")
@@ -140,7 +150,9 @@ def test_status_follows_the_clock_in_every_read_and_filter(ctx: Flask, client: F
     assert later["status"] == "pending"
 
     def ids(query: str) -> set[str]:
-        page = client.get(f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)).json
+        page = client.get(
+            f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)
+        ).json
         assert page is not None
         return {c["id"] for c in page["items"]}
 
@@ -181,7 +193,9 @@ def test_amending_makes_a_new_version_and_keeps_the_old(ctx: Flask, client: Flas
         "restrictions": None,
         "expires_at": iso(timedelta(days=30)),
     }
-    response = client.post(f"/api/v1/consents/{first['id']}/amend", json=amendment, headers=bearer(token))
+    response = client.post(
+        f"/api/v1/consents/{first['id']}/amend", json=amendment, headers=bearer(token)
+    )
     assert response.status_code == 201, response.json
     second = response.json
     assert second is not None
@@ -191,7 +205,10 @@ def test_amending_makes_a_new_version_and_keeps_the_old(ctx: Flask, client: Flas
     assert second["performer_id"] == performer_id and second["production_id"] == production_id
     history = client.get(f"/api/v1/consents/{first['id']}/versions", headers=bearer(token)).json
     assert history is not None
-    assert [(v["version"], v["status"]) for v in history["items"]] == [(1, "superseded"), (2, "active")]
+    assert [(v["version"], v["status"]) for v in history["items"]] == [
+        (1, "superseded"),
+        (2, "active"),
+    ]
     assert history["items"][0]["purposes"] == ["digital_replica"]  # never edited in place
     current = client.get(f"/api/v1/consents/{first['id']}", headers=bearer(token)).json
     assert current is not None and current["version"] == 2
@@ -204,7 +221,9 @@ def test_amending_makes_a_new_version_and_keeps_the_old(ctx: Flask, client: Flas
     jwks = client.get("/.well-known/jwks.json").json
     payload = json.loads(verify_jws(receipt["receipt"], jwks))  # type: ignore[arg-type]
     assert payload["supersedes"] == first["version_id"] and payload["version"] == 2
-    old = client.get(f"/api/v1/consents/{first['id']}/receipt?version=1", headers=bearer(token)).json
+    old = client.get(
+        f"/api/v1/consents/{first['id']}/receipt?version=1", headers=bearer(token)
+    ).json
     assert old is not None and old["receipt"] == first["receipt"]
 
 
@@ -216,7 +235,12 @@ def test_an_amendment_cannot_move_a_consent_or_skip_its_evidence(
     before = _counts()
     response = client.post(
         f"/api/v1/consents/{first['id']}/amend",
-        json={"performer_id": "prf_other", "production_id": "prd_other", "version": 7, "media": ["smell"]},
+        json={
+            "performer_id": "prf_other",
+            "production_id": "prd_other",
+            "version": 7,
+            "media": ["smell"],
+        },
         headers=bearer(token),
     )
     assert response.status_code == 422 and response.json is not None
@@ -230,7 +254,11 @@ def test_an_amendment_cannot_move_a_consent_or_skip_its_evidence(
     }
     merged = client.post(
         f"/api/v1/consents/{first['id']}/amend",
-        json={"evidence_sha256": sha(b"y"), "signed_at": iso(), "expires_at": iso(-timedelta(days=30))},
+        json={
+            "evidence_sha256": sha(b"y"),
+            "signed_at": iso(),
+            "expires_at": iso(-timedelta(days=30)),
+        },
         headers=bearer(token),
     )
     assert merged.status_code == 422 and merged.json is not None
@@ -253,7 +281,9 @@ def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
     def receiver(sender: Any, **kwargs: Any) -> None:
         # Inside the revoking transaction: the revocation is visible, not yet committed.
         current = db.session.execute(
-            select(ConsentVersion).where(ConsentVersion.consent_id == first["id"], ConsentVersion.version == 2)
+            select(ConsentVersion).where(
+                ConsentVersion.consent_id == first["id"], ConsentVersion.version == 2
+            )
         ).scalar_one()
         seen.append({**kwargs, "revoked_seen": current.revoked_at is not None})
 
@@ -276,7 +306,9 @@ def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
     history = client.get(f"/api/v1/consents/{first['id']}/versions", headers=bearer(token)).json
     assert history is not None
     assert [v["status"] for v in history["items"]] == ["superseded", "revoked"]
-    again = client.post(f"/api/v1/consents/{first['id']}/revoke", json={"reason": "x"}, headers=bearer(token))
+    again = client.post(
+        f"/api/v1/consents/{first['id']}/revoke", json={"reason": "x"}, headers=bearer(token)
+    )
     assert again.status_code == 409
     amend = client.post(
         f"/api/v1/consents/{first['id']}/amend",
@@ -284,7 +316,9 @@ def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
         headers=bearer(token),
     )
     assert amend.status_code == 409
-    blank = client.post(f"/api/v1/consents/{first['id']}/revoke", json={"reason": "  "}, headers=bearer(token))
+    blank = client.post(
+        f"/api/v1/consents/{first['id']}/revoke", json={"reason": "  "}, headers=bearer(token)
+    )
     assert blank.status_code in (409, 422)
 
 
@@ -296,7 +330,9 @@ def test_list_filters_and_pagination(ctx: Flask, client: FlaskClient) -> None:
     c = api_record(client, token, performer_id, production_id, expires_at=iso(timedelta(days=20)))
 
     def ids(query: str) -> list[str]:
-        page = client.get(f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)).json
+        page = client.get(
+            f"/api/v1/consents?performer_id={performer_id}&{query}", headers=bearer(token)
+        ).json
         assert page is not None
         return [x["id"] for x in page["items"]]
 
@@ -304,10 +340,18 @@ def test_list_filters_and_pagination(ctx: Flask, client: FlaskClient) -> None:
     assert set(ids(f"production_id={production_id}")) == {a["id"], c["id"]}
     assert ids("purpose=model_training") == [a["id"]]
     assert ids("expiring_within_days=30") == [c["id"]]
-    page1 = client.get(f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=1", headers=bearer(token)).json
-    page2 = client.get(f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=2", headers=bearer(token)).json
+    page1 = client.get(
+        f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=1", headers=bearer(token)
+    ).json
+    page2 = client.get(
+        f"/api/v1/consents?performer_id={performer_id}&per_page=2&page=2", headers=bearer(token)
+    ).json
     assert page1 is not None and page2 is not None
-    assert page1["total"] == page2["total"] == 3 and len(page1["items"]) == 2 and len(page2["items"]) == 1
+    assert (
+        page1["total"] == page2["total"] == 3
+        and len(page1["items"]) == 2
+        and len(page2["items"]) == 1
+    )
     bad = client.get("/api/v1/consents?per_page=501&status=gone&purpose=x", headers=bearer(token))
     assert bad.status_code == 422 and bad.json is not None
     assert set(bad.json["errors"]) == {"per_page", "status", "purpose"}

@@ -11,9 +11,8 @@ import pytest
 from flask import Flask
 
 from registry.app import create_app
-from registry.appctx import master_keys
+from registry.appctx import master_keys, signing_keys
 from registry.audit.services import verify
-from registry.appctx import signing_keys
 from registry.consents.models import EvidenceDocument
 from registry.core.crypto import KeyDestroyed, RewrapProgress
 from registry.extensions import db
@@ -22,7 +21,7 @@ from registry.performers.models import Performer
 from registry.performers.personal import open_bytes, reveal
 from registry.receipts import verify_receipt
 from tests.consents.backups import backup_copy
-from tests.consents.helpers import PDF, make_performer, api_record
+from tests.consents.helpers import PDF, api_record, make_performer
 from tests.factories import bearer, make_production, make_user
 
 
@@ -135,7 +134,9 @@ def test_erasure_makes_personal_data_unreadable_everywhere_even_in_an_earlier_ba
             current = client.get(f"/api/v1/consents/{consent['id']}", headers=bearer(token)).json
             assert current is not None and current["status"] == "active"
             assert verify_receipt(current["receipt"])["consent_id"] == consent["id"]
-            evidence = client.get(f"/api/v1/consents/{consent['id']}/evidence", headers=bearer(token))
+            evidence = client.get(
+                f"/api/v1/consents/{consent['id']}/evidence", headers=bearer(token)
+            )
             assert evidence.status_code == 404
             assert verify(db.session, signing=signing_keys()).ok
             assert readable([kept_id])[kept_id]["legal_name"] == "Kept Person"
@@ -146,11 +147,19 @@ def test_erasure_makes_personal_data_unreadable_everywhere_even_in_an_earlier_ba
             assert old is not None and old.erased_at is None and old.legal_name_ct is not None
             assert reveal(old) is None
             with pytest.raises(KeyDestroyed):
-                open_bytes(key_id, "performers", "legal_name_ct", erased_id, bytes(old.legal_name_ct))
+                open_bytes(
+                    key_id, "performers", "legal_name_ct", erased_id, bytes(old.legal_name_ct)
+                )
             old_doc = db.session.query(EvidenceDocument).filter_by(performer_id=erased_id).one()
             assert old_doc.content_ct is not None
             with pytest.raises(KeyDestroyed):
-                open_bytes(key_id, "evidence_documents", "content_ct", old_doc.id, bytes(old_doc.content_ct))
+                open_bytes(
+                    key_id,
+                    "evidence_documents",
+                    "content_ct",
+                    old_doc.id,
+                    bytes(old_doc.content_ct),
+                )
             assert readable([kept_id])[kept_id]["legal_name"] == "Kept Person"
 
     # Running it again is harmless (and would finish a destruction that failed half-way).
@@ -159,7 +168,9 @@ def test_erasure_makes_personal_data_unreadable_everywhere_even_in_an_earlier_ba
 
 
 def test_erasing_an_unknown_performer_says_so(isolated_app: Flask) -> None:
-    result = isolated_app.test_cli_runner().invoke(args=["performers", "erase", "prf_nope", "--yes"])
+    result = isolated_app.test_cli_runner().invoke(
+        args=["performers", "erase", "prf_nope", "--yes"]
+    )
     assert result.exit_code != 0
     assert "No such performer" in result.output
 

@@ -18,7 +18,9 @@ from tests.consents.helpers import PNG, make_consent, make_performer, sha, uniqu
 from tests.factories import bearer, make_production, make_user
 
 
-def _upload(client: FlaskClient, token: str, consent_id: str, data: bytes, name: str = "signed.pdf") -> object:
+def _upload(
+    client: FlaskClient, token: str, consent_id: str, data: bytes, name: str = "signed.pdf"
+) -> object:
     return client.post(
         f"/api/v1/consents/{consent_id}/evidence",
         data={"file": (io.BytesIO(data), name)},
@@ -61,12 +63,27 @@ def test_upload_then_download_the_signed_document(ctx: Flask, client: FlaskClien
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "Maria" not in disposition
     _, legal = make_user("legal")
-    assert client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(legal)).data == document
+    assert (
+        client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(legal)).data
+        == document
+    )
     _, other_rep = make_user("talent_rep")
-    assert client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(other_rep)).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(other_rep)
+        ).status_code
+        == 404
+    )
     _, vfx = make_user("vfx_lead")
-    assert client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(vfx)).status_code == 403
-    again = client.get(f"/api/v1/consents/{consent.consent_id}/evidence?version=2", headers=bearer(token))
+    assert (
+        client.get(
+            f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(vfx)
+        ).status_code
+        == 403
+    )
+    again = client.get(
+        f"/api/v1/consents/{consent.consent_id}/evidence?version=2", headers=bearer(token)
+    )
     assert again.status_code == 404
 
 
@@ -99,6 +116,8 @@ def test_refused_uploads_say_why_and_store_nothing(
         response = _upload(client, token, consent.consent_id, data)
         assert response.status_code == 422, label  # type: ignore[attr-defined]
         assert message in " ".join(response.json["errors"]["file"]), label  # type: ignore[attr-defined]
-    missing = client.post(f"/api/v1/consents/{consent.consent_id}/evidence", data={}, headers=bearer(token))
+    missing = client.post(
+        f"/api/v1/consents/{consent.consent_id}/evidence", data={}, headers=bearer(token)
+    )
     assert missing.status_code == 422 and "file" in missing.json["errors"]  # type: ignore[index]
     assert _counts() == before

@@ -39,7 +39,14 @@ def test_import_json_lines_records_every_consent_with_receipt_and_audit(
     rep, _ = make_user("talent_rep")
     production = make_production().id
     performer = make_performer(rep)
-    rows = [consent_body(performer.id, production, description=f"Replica for scene {i} of the finale, night exterior") for i in range(3)]
+    rows = [
+        consent_body(
+            performer.id,
+            production,
+            description=f"Replica for scene {i} of the finale, night exterior",
+        )
+        for i in range(3)
+    ]
     before = _counts()
     result = app.test_cli_runner().invoke(
         args=["consents", "import", str(_jsonl(tmp_path / "in.jsonl", rows)), "--as", rep.email]
@@ -49,9 +56,13 @@ def test_import_json_lines_records_every_consent_with_receipt_and_audit(
     after = _counts()
     assert after[0] - before[0] == 3 and after[1] - before[1] == 3
     assert after[3] - before[3] == 4  # one event per consent and one for the import
-    versions = db.session.execute(
-        select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
-    ).scalars().all()
+    versions = (
+        db.session.execute(
+            select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
+        )
+        .scalars()
+        .all()
+    )
     assert {v.description for v in versions} == {r["description"] for r in rows}
     for version in versions:
         payload = verify_receipt(version.receipt or "")
@@ -59,7 +70,9 @@ def test_import_json_lines_records_every_consent_with_receipt_and_audit(
         assert version.created_by == rep.id
 
 
-def test_import_csv_with_lists_separated_by_semicolons(ctx: Flask, app: Flask, tmp_path: Path) -> None:
+def test_import_csv_with_lists_separated_by_semicolons(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production().id
     performer = make_performer(rep)
@@ -68,13 +81,21 @@ def test_import_csv_with_lists_separated_by_semicolons(ctx: Flask, app: Flask, t
     with file.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(body))
         writer.writeheader()
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else ("true" if v is True else v) for k, v in body.items()})
+        writer.writerow(
+            {
+                k: ";".join(v) if isinstance(v, list) else ("true" if v is True else v)
+                for k, v in body.items()
+            }
+        )
     result = app.test_cli_runner().invoke(args=["consents", "import", str(file)])
     assert result.exit_code == 0, result.output
     version = db.session.execute(
         select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
     ).scalar_one()
-    assert version.purposes == ["digital_replica", "model_training"] and version.guild_compliant is True
+    assert (
+        version.purposes == ["digital_replica", "model_training"]
+        and version.guild_compliant is True
+    )
 
 
 def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
@@ -96,7 +117,15 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
     ]
     before = _counts()
     result = app.test_cli_runner().invoke(
-        args=["consents", "import", str(_jsonl(tmp_path / "in.jsonl", rows)), "--as", rep.email, "--batch", "1"]
+        args=[
+            "consents",
+            "import",
+            str(_jsonl(tmp_path / "in.jsonl", rows)),
+            "--as",
+            rep.email,
+            "--batch",
+            "1",
+        ]
     )
     assert result.exit_code == 1
     out = result.output
@@ -117,7 +146,9 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
 def test_only_reps_and_admins_import(ctx: Flask, app: Flask, tmp_path: Path) -> None:
     legal, _ = make_user("legal")
     file = _jsonl(tmp_path / "in.jsonl", [])
-    result = app.test_cli_runner().invoke(args=["consents", "import", str(file), "--as", legal.email])
+    result = app.test_cli_runner().invoke(
+        args=["consents", "import", str(file), "--as", legal.email]
+    )
     assert result.exit_code == 1 and "may not record consents" in result.output
 
 
@@ -145,7 +176,9 @@ def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
     rows = export("--as", rep.email)
     assert {r["performer_id"] for r in rows} == {mine.id}
     assert all("legal_name" not in r for r in rows)
-    assert [r["id"] for r in export("--as", rep.email, "--expiring-within-days", "30")] == [soon.consent_id]
+    assert [r["id"] for r in export("--as", rep.email, "--expiring-within-days", "30")] == [
+        soon.consent_id
+    ]
     assert len(export("--as", rep.email, "--purpose", "model_training")) == 1
     assert {r["status"] for r in export("--performer-id", mine.id)} == {"active"}
     personal = export("--as", rep.email, "--with-personal")
@@ -156,7 +189,18 @@ def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
         refused = runner.invoke(args=["consents", "export", *args])
         assert refused.exit_code == 1 and "personal fields" in refused.output
         assert "Legal" not in refused.output
-    csv_out = runner.invoke(args=["consents", "export", "--format", "csv", "--as", legal.email, "--performer-id", mine.id])
+    csv_out = runner.invoke(
+        args=[
+            "consents",
+            "export",
+            "--format",
+            "csv",
+            "--as",
+            legal.email,
+            "--performer-id",
+            mine.id,
+        ]
+    )
     assert csv_out.exit_code == 0
     table = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     assert len(table) == 2 and "Exported Legal" not in csv_out.output
@@ -165,3 +209,51 @@ def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consents.exported")
     ).scalar_one()
     assert exported >= 7
+
+
+def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path: Path) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production().id
+    performer = make_performer(rep)
+    good = [consent_body(performer.id, production) for _ in range(30)]
+    bad = [*good[:10], consent_body(performer.id, production, media=["smell"]), *good[10:]]
+    before = _counts()
+    refused = app.test_cli_runner().invoke(
+        args=[
+            "consents",
+            "import",
+            str(_jsonl(tmp_path / "bad.jsonl", bad)),
+            "--as",
+            rep.email,
+            "--workers",
+            "2",
+            "--batch",
+            "5",
+        ]
+    )
+    assert refused.exit_code == 1 and "line 11: media.0:" in refused.output
+    assert _counts() == before
+    done = app.test_cli_runner().invoke(
+        args=[
+            "consents",
+            "import",
+            str(_jsonl(tmp_path / "good.jsonl", good)),
+            "--as",
+            rep.email,
+            "--workers",
+            "2",
+            "--batch",
+            "7",
+        ]
+    )
+    assert done.exit_code == 0, done.output
+    versions = (
+        db.session.execute(
+            select(ConsentVersion).where(ConsentVersion.performer_id == performer.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert len(versions) == 30
+    assert all(verify_receipt(v.receipt or "")["performer"]["id"] == performer.id for v in versions)
+    assert all(v.expires_at.tzinfo is not None and v.created_by == rep.id for v in versions)

@@ -24,7 +24,9 @@ def _local(delta: timedelta) -> str:
     return (utcnow() + delta).strftime("%Y-%m-%dT%H:%M")
 
 
-def _consent_form(client: FlaskClient, path: str, production_id: str, document: bytes, **over: object) -> dict[str, object]:
+def _consent_form(
+    client: FlaskClient, path: str, production_id: str, document: bytes, **over: object
+) -> dict[str, object]:
     data: dict[str, object] = {
         "csrf_token": csrf_token(client, path),
         "production_id": production_id,
@@ -78,13 +80,21 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     login(client, rep)
     path = f"/performers/{performer.id}/consents/new"
     document = unique_pdf()
-    response = client.post(path, data=_consent_form(client, path, production.id, document), content_type="multipart/form-data")
+    response = client.post(
+        path,
+        data=_consent_form(client, path, production.id, document),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     consent_path = response.headers["Location"]
     consent_id = consent_path.rsplit("/", 1)[1]
-    version = db.session.execute(select(ConsentVersion).where(ConsentVersion.consent_id == consent_id)).scalar_one()
+    version = db.session.execute(
+        select(ConsentVersion).where(ConsentVersion.consent_id == consent_id)
+    ).scalar_one()
     assert version.evidence_sha256 == sha(document)  # hashed on the server
-    stored = db.session.execute(select(EvidenceDocument).where(EvidenceDocument.sha256 == sha(document))).scalar_one()
+    stored = db.session.execute(
+        select(EvidenceDocument).where(EvidenceDocument.sha256 == sha(document))
+    ).scalar_one()
     assert stored.content_ct is not None and document not in bytes(stored.content_ct)
 
     detail = client.get(consent_path).get_data(as_text=True)
@@ -107,7 +117,9 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     new_doc = unique_pdf()
     amended = client.post(
         amend_path,
-        data=_consent_form(client, amend_path, production.id, new_doc, purposes=["digital_replica"]),
+        data=_consent_form(
+            client, amend_path, production.id, new_doc, purposes=["digital_replica"]
+        ),
         content_type="multipart/form-data",
     )
     assert amended.status_code == 302, amended.get_data(as_text=True)
@@ -115,13 +127,27 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     assert "v2" in history and "badge superseded" in history
 
     revoke_path = f"/consents/{consent_id}/revoke"
-    asked = client.post(revoke_path, data={"csrf_token": csrf_token(client, revoke_path), "reason": "Withdrawn by the performer"})
+    asked = client.post(
+        revoke_path,
+        data={
+            "csrf_token": csrf_token(client, revoke_path),
+            "reason": "Withdrawn by the performer",
+        },
+    )
     assert asked.status_code == 200 and "Yes, revoke this consent" in asked.get_data(as_text=True)
-    still = db.session.execute(select(ConsentVersion).where(ConsentVersion.consent_id == consent_id, ConsentVersion.version == 2)).scalar_one()
+    still = db.session.execute(
+        select(ConsentVersion).where(
+            ConsentVersion.consent_id == consent_id, ConsentVersion.version == 2
+        )
+    ).scalar_one()
     assert still.revoked_at is None  # nothing happens before confirmation
     done = client.post(
         revoke_path,
-        data={"csrf_token": csrf_token(client, revoke_path), "reason": "Withdrawn by the performer", "confirm": "yes"},
+        data={
+            "csrf_token": csrf_token(client, revoke_path),
+            "reason": "Withdrawn by the performer",
+            "confirm": "yes",
+        },
     )
     assert done.status_code == 302
     after = client.get(consent_path).get_data(as_text=True)
@@ -130,12 +156,16 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     assert verify_receipt(termination.get_data(as_text=True))["typ"] == "consent-termination"
     assert client.get(amend_path).status_code == 200
     refused = client.post(
-        amend_path, data=_consent_form(client, amend_path, production.id, unique_pdf()), content_type="multipart/form-data"
+        amend_path,
+        data=_consent_form(client, amend_path, production.id, unique_pdf()),
+        content_type="multipart/form-data",
     )
     assert refused.status_code == 409
 
 
-def test_invalid_consent_form_names_the_fields_and_saves_nothing(ctx: Flask, client: FlaskClient) -> None:
+def test_invalid_consent_form_names_the_fields_and_saves_nothing(
+    ctx: Flask, client: FlaskClient
+) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production()
     performer = make_performer(rep, deceased=True)
@@ -161,10 +191,14 @@ def test_invalid_consent_form_names_the_fields_and_saves_nothing(ctx: Flask, cli
     for name in ("evidence", "description", "purposes", "signed_by", "expires_at"):
         assert f'id="{name}-error"' in text, name
     assert db.session.execute(select(func.count()).select_from(Consent)).scalar_one() == before
-    assert db.session.execute(select(func.count()).select_from(EvidenceDocument)).scalar_one() == docs
+    assert (
+        db.session.execute(select(func.count()).select_from(EvidenceDocument)).scalar_one() == docs
+    )
 
 
-def test_expiring_page_lists_only_active_consents_in_the_window(ctx: Flask, client: FlaskClient) -> None:
+def test_expiring_page_lists_only_active_consents_in_the_window(
+    ctx: Flask, client: FlaskClient
+) -> None:
     rep, _ = make_user("talent_rep")
     other_rep, _ = make_user("talent_rep")
     production = make_production()

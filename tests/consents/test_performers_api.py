@@ -38,14 +38,18 @@ def test_a_rep_creates_a_performer_and_represents_them(ctx: Flask, client: Flask
     assert db.session.get(PerformerRepresentative, (created["id"], rep.id)) is not None
 
 
-def test_personal_fields_are_only_ciphertext_in_the_database(ctx: Flask, client: FlaskClient) -> None:
+def test_personal_fields_are_only_ciphertext_in_the_database(
+    ctx: Flask, client: FlaskClient
+) -> None:
     _, token = make_user("talent_rep")
     created = api_create_performer(
         client, token, legal_name="Quentin Plaintext", email="qp@example.test", phone="+1 555 0100"
     )
-    row = db.session.execute(
-        text("SELECT * FROM performers WHERE id = :id"), {"id": created["id"]}
-    ).mappings().one()
+    row = (
+        db.session.execute(text("SELECT * FROM performers WHERE id = :id"), {"id": created["id"]})
+        .mappings()
+        .one()
+    )
     dumped = b" ".join(
         bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode() for v in row.values()
     )
@@ -94,7 +98,9 @@ def test_list_shows_a_rep_only_their_performers_and_searches_names(
 ) -> None:
     _, mine = make_user("talent_rep")
     _, theirs = make_user("talent_rep")
-    a = api_create_performer(client, mine, professional_name="Ava Moonlight", legal_name="Ava Smith")
+    a = api_create_performer(
+        client, mine, professional_name="Ava Moonlight", legal_name="Ava Smith"
+    )
     b = api_create_performer(client, mine, professional_name="Bruno Star", legal_name="Bruno Jones")
     c = api_create_performer(client, theirs, professional_name="Ava Elsewhere")
     listed = client.get("/api/v1/performers?per_page=500", headers=bearer(mine)).json
@@ -142,7 +148,10 @@ def test_representatives_are_added_by_an_admin_only(ctx: Flask, client: FlaskCli
     created = api_create_performer(client, rep)
     path = f"/api/v1/performers/{created['id']}/representatives"
     assert client.post(path, json={"user_id": rep2.id}, headers=bearer(rep)).status_code == 403
-    assert client.get(f"/api/v1/performers/{created['id']}", headers=bearer(rep2_token)).status_code == 404
+    assert (
+        client.get(f"/api/v1/performers/{created['id']}", headers=bearer(rep2_token)).status_code
+        == 404
+    )
     added = client.post(path, json={"user_id": rep2.id}, headers=bearer(admin))
     assert added.status_code == 201
     got = client.get(f"/api/v1/performers/{created['id']}", headers=bearer(rep2_token))
@@ -165,7 +174,9 @@ def test_a_rep_corrects_details(ctx: Flask, client: FlaskClient) -> None:
     assert changed.json["email"] == "new@example.test" and changed.json["deceased"] is True
     assert changed.json["legal_name"] == created["legal_name"]
     refused = client.patch(
-        f"/api/v1/performers/{created['id']}", json={"legal_name": None, "id": "x"}, headers=bearer(rep)
+        f"/api/v1/performers/{created['id']}",
+        json={"legal_name": None, "id": "x"},
+        headers=bearer(rep),
     )
     assert refused.status_code == 422 and refused.json is not None
     assert set(refused.json["errors"]) == {"legal_name", "id"}

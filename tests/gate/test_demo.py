@@ -47,8 +47,12 @@ def test_seed_gate_registers_models_and_decided_requests(ctx: Flask, client: Fla
             .order_by(UseRequest.id)
         )
     ]
-    assert ("alteration", "allow", ["R6"]) in outcomes
-    assert ("replica.create", "escalate", ["R1", "R2"]) in outcomes
-    assert ("model.use", "deny", ["R9", "R11"]) in outcomes  # blocked
-    assert ("model.use", "allow", ["R9"]) in outcomes
-    assert ("model.use", "deny", ["R9"]) in outcomes  # the pitch
+    assert sorted(outcomes) == sorted(
+        [
+            ("alteration", "allow", ["R6"]),
+            ("alteration", "escalate", ["R7"]),
+            ("replica.create", "escalate", ["R1", "R2"]),
+            ("model.use", "deny", ["R9", "R11"]),  # the blocked model, in its production
+            ("model.use", "deny", ["R9"]),  # the clean model, in the pitch
+        ]
+    )

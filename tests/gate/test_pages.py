@@ -314,3 +314,68 @@ def test_pages_hide_other_productions_and_check_roles(ctx: Flask, app: Flask) ->
     assert link
     body = people.vfx_client.get(link.group(1))
     assert body.status_code == 200 and body.get_data(as_text=True).count(".") == 2
+
+
+def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
+    people = People(app)
+    performer = make_performer("Ola Berg")
+    make_consent(performer, people.production, ["digital_replica", "model_training"])
+    client = people.vfx_client
+    for kind in ("replica.create", "replica.use", "alteration", "model.use", "model.train"):
+        assert client.get(f"/requests/new/{kind}").status_code == 200
+    assert client.get("/requests/new/replica.delete").status_code == 404
+    trained = _ask(
+        client,
+        "model.train",
+        {
+            "production_id": people.production.id,
+            "performer_id": performer.id,
+            "media": ["likeness"],
+            "description": "Fine-tune on the dailies",
+            "training_sources-0-description": "Principal photography dailies",
+            "training_sources-0-clearance": "owned",
+            "training_sources-1-description": "Fan art from the web",
+            "training_sources-1-clearance": "uncleared",
+        },
+    )
+    page = _text(client.get(trained.headers["Location"]))
+    assert "R12" in page and "Not yet: written approval" in page
+    assert "clearance of training source 1: Fan art from the web" in page
+    assert "Training material: Fan art from the web (uncleared)" in page
+    legal_form = _text(people.legal_client.get(trained.headers["Location"]))
+    assert "unowned training material is cleared" in legal_form  # the clears-sources box
+    # A replica, registered, then a customary use of it from its page's link.
+    created = (
+        _ask(
+            client,
+            "replica.create",
+            {
+                "production_id": people.production.id,
+                "performer_id": performer.id,
+                "media": ["likeness"],
+                "description": "Double for scene 9",
+            },
+        )
+        .headers["Location"]
+        .rstrip("/")
+        .split("/")[-1]
+    )
+    people.legal_client.form(f"/approvals/{created}", {"note": "ok", "evidence_sha256": sha()})
+    replica_url = people.vfx_client.form("/replicas/", {"request_id": created}).headers["Location"]
+    replica_id = replica_url.rstrip("/").split("/")[-1]
+    assert f"replica_id={replica_id}" in _text(client.get(replica_url))
+    used = _ask(
+        client,
+        "replica.use",
+        {
+            "production_id": people.production.id,
+            "replica_id": replica_id,
+            "media": ["likeness"],
+            "description": "Stunt fall, scene 9",
+            "safety": "y",
+        },
+    )
+    page = _text(client.get(used.headers["Location"]))
+    assert "Allowed: you may go ahead." in page and "R4" in page
+    assert "it depicts an activity no person could perform safely" in page
+    assert "Stunt fall, scene 9" in _text(client.get(replica_url))

@@ -42,9 +42,7 @@ def expiring_for(user: User) -> list[str]:
 def test_demo_seed_then_run_once_shows_reminders_in_app(isolated_app: Flask) -> None:
     with isolated_app.app_context():
         seed()
-        rep = db.session.execute(
-            select(User).where(User.email == "rep@demo.test")
-        ).scalar_one()
+        rep = db.session.execute(select(User).where(User.email == "rep@demo.test")).scalar_one()
         names = expiring_for(rep)
         if not names:  # the consent registry's demo data is not there: stand in for it
             production = db.session.execute(

@@ -100,12 +100,12 @@ def expected(
         want[key] += 1
         when[key] = moment
 
-    for version in world.versions:
-        known = (
-            set(version.predecessor.known)
-            if (version.predecessor and version.predecessor.expires == version.expires)
-            else set()
-        )
+    for index, version in enumerate(world.versions):
+        # thresholds known for an earlier version of the same consent with the same date
+        known: set[int] = set()
+        for earlier in world.versions[:index]:
+            if earlier.key == version.key and earlier.expires == version.expires:
+                known |= earlier.known
         for moment in passes:
             live = (
                 version.created <= moment

@@ -152,11 +152,12 @@ def test_api_notifications_and_read(
     assert item["event"] == "consent.expiring"
     assert item["threshold_days"] == 30
     assert item["read_at"] is None
-    assert client.get("/api/v1/notifications", headers=bearer(w.vfx_token)).json["total"] == 0
+    other = client.get("/api/v1/notifications", headers=bearer(w.vfx_token)).json
+    assert other is not None and other["total"] == 0
     marked = client.post("/api/v1/notifications/read", headers=bearer(w.rep_token)).json
     assert marked == {"marked_read": 1}
     body = client.get("/api/v1/notifications", headers=bearer(w.rep_token)).json
-    assert body["items"][0]["read_at"] is not None
+    assert body is not None and body["items"][0]["read_at"] is not None
     assert client.get("/api/v1/notifications").status_code == 401
 
 
@@ -172,12 +173,14 @@ def test_api_deliveries_and_retry(
     email = next(d for d in failed["items"] if d["channel"] == "email")
     assert email["attempts"] == 1 and "ConnectionRefusedError" in email["last_error"]
     bad = client.get(url + "?status=lost", headers=bearer(w.admin_token))
-    assert bad.status_code == 422 and "status" in bad.json["errors"]
+    assert bad.status_code == 422
+    assert bad.json is not None and "status" in bad.json["errors"]
 
     retry = f"{url}/{email['id']}/retry"
     assert client.post(retry, headers=bearer(w.rep_token)).status_code == 403
     answer = client.post(retry, headers=bearer(w.admin_token))
     assert answer.status_code == 200
+    assert answer.json is not None
     assert answer.json["status"] == "pending" and answer.json["attempts"] == 0
     assert client.post(retry, headers=bearer(w.admin_token)).status_code == 409
     assert client.post(f"{url}/dlv_unknown/retry", headers=bearer(w.admin_token)).status_code == 404

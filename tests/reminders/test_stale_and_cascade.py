@@ -14,6 +14,7 @@ from flask import Flask
 from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
+from registry.reminders.delivery import fan_out_queued
 from registry.reminders.jobs import run_once, run_scan
 from registry.reminders.models import ExpiryCascade, Reminder, ReminderDelivery
 from tests.reminders import factory
@@ -36,8 +37,10 @@ def statuses(app: Flask) -> Counter[tuple[str, str]]:
 
 
 def scan_only(app: Flask) -> None:
+    """Scan and fan out (the deliveries exist, pending), but send nothing yet."""
     with app.app_context():
         assert run_scan("test")[0]
+        fan_out_queued()
         db.session.remove()
 
 
@@ -65,7 +68,7 @@ def test_revoked_before_sending_gets_no_reminder_but_members_hear_of_it(
         db.session.remove()
     # the notice is in the outbox as soon as the revocation is committed
     kinds = Counter((r.kind, r.status) for r in rows(isolated_app, Reminder))
-    assert kinds == {("expiry", "queued"): 1, ("revoked", "queued"): 1}
+    assert kinds == {("expiry", "ready"): 1, ("revoked", "queued"): 1}
     run_once(isolated_app)
     assert [m["To"] for m in smtp.messages] == [setup.vfx_email]
     message = smtp.messages[0]
@@ -98,7 +101,7 @@ def test_superseded_between_claim_and_send_is_cancelled_at_send_time(
     assert {d.status for d in old} == {"cancelled"}
     assert {d.last_error for d in old} == {"the consent was amended (superseded)"}
     kinds = Counter((r.status, r.threshold_days) for r in rows(isolated_app, Reminder))
-    assert kinds == {("queued", 30): 1, ("carried", 30): 1}
+    assert kinds == {("ready", 30): 1, ("carried", 30): 1}
 
 
 def test_expired_before_delivery_is_never_sent(isolated_app: Flask, smtp: SmtpSink) -> None:
@@ -136,9 +139,9 @@ def test_after_downtime_only_the_most_urgent_threshold_is_sent_once(
             run_once(isolated_app)
     assert (first.scan.queued, first.scan.skipped) == (1, 2)
     assert [m["X-Registry-Threshold-Days"] for m in smtp.messages] == ["1"]
-    assert "expires in 1 day," in str(smtp.messages[0]["Subject"])
+    assert "expires within a day," in str(smtp.messages[0]["Subject"])
     kinds = sorted((r.threshold_days, r.status) for r in rows(isolated_app, Reminder))
-    assert kinds == [(1, "queued"), (7, "skipped"), (30, "skipped")]
+    assert kinds == [(1, "ready"), (7, "skipped"), (30, "skipped")]
 
 
 def test_a_more_urgent_threshold_supersedes_a_pending_one(
@@ -241,3 +244,32 @@ def test_without_smtp_reminders_are_in_app_only(isolated_app: Flask) -> None:
     result = run_once(isolated_app)
     assert result.delivery.by_channel == {"inapp": 1}
     assert statuses(isolated_app) == {("inapp", "sent"): 1}
+
+
+def test_a_consent_ending_between_scan_and_fan_out_gets_no_deliveries(
+    isolated_app: Flask, smtp: SmtpSink
+) -> None:
+    isolated_app.config["SMTP_URL"] = smtp.url
+    with time_machine.travel(T0, tick=False) as clock:
+        revoked = one_consent(isolated_app, expires_in_days=20)
+        expiring = one_consent(isolated_app, expires_in_days=0.5, name="Jon Vale")
+        with isolated_app.app_context():
+            assert run_scan("test")[1].queued == 2
+            factory.revoke(revoked.consent_id)  # the receiver cancels its queued reminder
+            db.session.remove()
+        clock.shift(timedelta(days=1))  # the other one expires before any fan-out
+        with isolated_app.app_context():
+            fan_out_queued()
+            db.session.remove()
+        run_once(isolated_app)
+    expiry = [r for r in rows(isolated_app, Reminder) if r.kind == "expiry"]
+    not_skipped = sorted((r.consent_version_id, r.status) for r in expiry if r.status != "skipped")
+    assert not_skipped == sorted(
+        [(revoked.version_id, "cancelled"), (expiring.version_id, "cancelled")]
+    )
+    assert sorted(str(m["X-Registry-Event"]) for m in smtp.messages) == [
+        "consent.expired",
+        "consent.revoked",
+    ]
+    expiry_ids = {r.id for r in expiry}
+    assert all(d.reminder_id not in expiry_ids for d in rows(isolated_app, ReminderDelivery))
