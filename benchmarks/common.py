@@ -25,7 +25,7 @@ def fresh_app(url: str | None = None, **config: Any) -> Any:
     app = create_app({"DATA_DIR": str(folder),
                       "DATABASE_URL": url or f"sqlite:///{folder / 'bench.db'}", **config})
     with app.app_context():
-        flask_migrate.upgrade(revision="heads")
+        flask_migrate.upgrade()
     return app
 
 

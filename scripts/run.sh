@@ -9,7 +9,7 @@ PORT=${PORT:-5000}
 export REGISTRY_BASE_URL=${REGISTRY_BASE_URL:-http://127.0.0.1:$PORT}
 export REGISTRY_SMTP_URL=${REGISTRY_SMTP_URL:-smtp://127.0.0.1:2525}
 
-flask --app wsgi db upgrade heads
+flask --app wsgi db upgrade
 flask --app wsgi demo seed
 
 pids=()

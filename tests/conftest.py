@@ -53,7 +53,7 @@ def build_app(url: str, data_dir: Path, **overrides: Any) -> Flask:
         }
     )
     with app.app_context():
-        flask_migrate.upgrade(revision="heads")
+        flask_migrate.upgrade()
     return app
 
 

@@ -1,0 +1,60 @@
+"""Only one process runs the scan at a time: advisory lock (PostgreSQL) or lease row (SQLite)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from flask import Flask
+
+from registry.app import create_app
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.reminders import locks
+from registry.reminders.jobs import run_scan
+from tests.reminders.helpers import one_consent
+
+
+def other_instance(app: Flask) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "DATA_DIR": app.config["DATA_DIR"],
+        }
+    )
+
+
+def scan_in(app: Flask) -> bool:
+    with app.app_context():
+        acquired, _ = run_scan("second")
+        db.session.remove()
+    return acquired
+
+
+def test_a_second_process_skips_the_scan_while_the_first_holds_it(isolated_app: Flask) -> None:
+    one_consent(isolated_app)
+    second = other_instance(isolated_app)
+    try:
+        with isolated_app.app_context():
+            with locks.singleton("scan", "first", utcnow()) as acquired:
+                assert acquired
+                assert scan_in(second) is False  # held: skipped, not queued behind it
+                db.session.rollback()  # the first one's work ends (PostgreSQL: lock released)
+            db.session.remove()
+        assert scan_in(second) is True
+    finally:
+        with second.app_context():
+            db.engine.dispose()
+
+
+def test_a_crashed_holders_lease_runs_out(isolated_app: Flask, db_kind: str) -> None:
+    if db_kind != "sqlite":
+        return  # PostgreSQL's transaction-level lock dies with the crashed connection
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        with isolated_app.app_context():
+            assert locks._take_lease("scan", "crashed", utcnow(), locks.DEFAULT_TTL)
+            db.session.remove()
+        assert scan_in(isolated_app) is False
+        clock.shift(locks.DEFAULT_TTL + timedelta(seconds=1))
+        assert scan_in(isolated_app) is True
