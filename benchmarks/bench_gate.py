@@ -212,7 +212,7 @@ class Capture:
 
 def replay(con: sqlite3.Connection, statements: list[tuple[str, Any]]) -> None:
     for statement, params in statements:
-        if isinstance(params, list):
+        if isinstance(params, list) and params and isinstance(params[0], tuple | list | dict):
             con.executemany(statement, params).fetchall()
         else:
             con.execute(statement, params).fetchall()

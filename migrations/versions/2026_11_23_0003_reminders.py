@@ -36,10 +36,7 @@ def upgrade():
     sa.Column('expires_at', _dt(), nullable=False),
     sa.Column('ended_at', _dt(), nullable=True),
     sa.Column('created_at', _dt(), nullable=False),
-    sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], name=op.f('fk_reminders_consent_id_consents')),
     sa.ForeignKeyConstraint(['consent_version_id'], ['consent_versions.id'], name=op.f('fk_reminders_consent_version_id_consent_versions')),
-    sa.ForeignKeyConstraint(['performer_id'], ['performers.id'], name=op.f('fk_reminders_performer_id_performers')),
-    sa.ForeignKeyConstraint(['production_id'], ['productions.id'], name=op.f('fk_reminders_production_id_productions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
     sa.UniqueConstraint('consent_version_id', 'kind', 'threshold_days', name='uq_reminders_version_kind_threshold')
     )

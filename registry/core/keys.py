@@ -55,6 +55,7 @@ class SigningKeys:
     directory: Path
     current_kid: str
     private: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    _headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> SigningKeys:
@@ -115,21 +116,24 @@ class SigningKeys:
         return {"keys": out}
 
     def sign_jws(self, payload: bytes) -> str:
-        """A compact JWS (``alg: EdDSA``, ``kid``) over the payload bytes."""
+        """A compact JWS (``alg: EdDSA``, ``kid``) over the payload bytes.
+
+        The header is fixed per key, so it is encoded once; the signature is Ed25519 over
+        ``base64url(header) . base64url(payload)`` exactly as RFC 7515/8037 define it
+        (``verify_jws`` checks receipts with joserfc, an independent implementation).
+        """
         kid = self.current_kid
-        private = OKPKey.import_key(
-            self.private[kid].private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
+        header = self._headers.get(kid)
+        if header is None:
+            header = _b64url(
+                json.dumps(
+                    {"alg": JWS_ALG, "kid": kid, "typ": "JWT"}, separators=(",", ":")
+                ).encode()
             )
-        )
-        with warnings.catch_warnings():
-            # RFC 9864 prefers the name "Ed25519"; our published contract says EdDSA (RFC 8037).
-            warnings.simplefilter("ignore", SecurityWarning)
-            return jws.serialize_compact(
-                {"alg": JWS_ALG, "kid": kid, "typ": "JWT"}, payload, private, algorithms=[JWS_ALG]
-            )
+            self._headers[kid] = header
+        signing_input = f"{header}.{_b64url(payload)}"
+        signature = self.private[kid].sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{_b64url(signature)}"
 
 
 def verify_jws(token: str, jwks: dict[str, Any]) -> bytes:

@@ -46,9 +46,12 @@ class Reminder(Base):
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     consent_version_id: Mapped[str] = mapped_column(ForeignKey("consent_versions.id"))
-    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"))
-    performer_id: Mapped[str] = mapped_column(ForeignKey("performers.id"))
-    production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"))
+    # Copies of the version's own (immutable) columns, for look-ups without a join; no foreign
+    # keys of their own: the version's already guarantees them, and each key costs the scan a
+    # look-up per row in a table as large as the registry.
+    consent_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    performer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    production_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     threshold_days: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     expires_at: Mapped[datetime]

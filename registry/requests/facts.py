@@ -243,6 +243,20 @@ def request_facts(facts: dict[str, Any]) -> RequestFacts:
     )
 
 
+_REQUEST_FACTS: dict[str, RequestFacts] = {}
+
+
+def _facts_of(req: UseRequest) -> RequestFacts:
+    """A request's facts never change once stored: parsed once per request id."""
+    found = _REQUEST_FACTS.get(req.id)
+    if found is None:
+        found = request_facts(req.facts or {})
+        if len(_REQUEST_FACTS) >= 20_000:
+            _REQUEST_FACTS.clear()
+        _REQUEST_FACTS[req.id] = found
+    return found
+
+
 def performer_fact(reader: Reader, performer_id: str | None) -> PerformerFact | None:
     if performer_id is None:
         return None
@@ -396,7 +410,7 @@ def load(session: DbSession, req: UseRequest, now: datetime, *, new: bool = Fals
         production=production,
         performer=performer,
         media=frozenset(req.media or ()),
-        facts=request_facts(req.facts or {}),
+        facts=_facts_of(req),
         consents=consents,
         now=now,
         model=model,

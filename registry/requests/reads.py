@@ -84,7 +84,7 @@ class Query:
 
     def rows(self, cursor: Any, dialect: Any, *, raw: bool = False, **params: Any) -> list[Any]:
         sql, order = self._compiled.get(dialect.name) or self._compile(dialect)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
+        args: Any = [params[name] for name in order] if order is not None else params
         if TRACE is not None:
             TRACE.append((sql, args))
         cursor.execute(sql, args)

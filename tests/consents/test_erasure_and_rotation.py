@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from registry.performers.models import Performer
 from registry.performers.personal import open_bytes, reveal
 from registry.receipts import verify_receipt
 from tests.consents.backups import backup_copy
-from tests.consents.helpers import PDF, api_record, make_performer
+from tests.consents.helpers import PDF, api_record, make_performer, sha
 from tests.factories import bearer, make_production, make_user
 
 
@@ -103,14 +104,15 @@ def test_erasure_makes_personal_data_unreadable_everywhere_even_in_an_earlier_ba
         production = make_production()
         erased = make_performer(rep, legal_name="Zelda Quist-Erasable", email="zq@example.test")
         kept = make_performer(rep, legal_name="Kept Person")
-        consent = api_record(client, token, erased.id, production.id, evidence_sha256=_sha(PDF))
+        consent = api_record(client, token, erased.id, production.id, evidence_sha256=sha(PDF))
         upload = client.post(
             f"/api/v1/consents/{consent['id']}/evidence",
-            data={"file": (__import__("io").BytesIO(PDF), "signed.pdf")},
+            data={"file": (io.BytesIO(PDF), "signed.pdf")},
             headers=bearer(token),
         )
         assert upload.status_code == 201, upload.json
         erased_id, kept_id, key_id = erased.id, kept.id, erased.data_key_id
+        stage_name = erased.professional_name
         url = isolated_app.config["SQLALCHEMY_DATABASE_URI"]
         db.session.rollback()
 
@@ -123,7 +125,7 @@ def test_erasure_makes_personal_data_unreadable_everywhere_even_in_an_earlier_ba
             # The tombstone: public fields stay, personal data and documents are gone.
             got = client.get(f"/api/v1/performers/{erased_id}", headers=bearer(token)).json
             assert got is not None
-            assert got["erased"] is True and got["professional_name"] == erased_prof(got)
+            assert got["erased"] is True and got["professional_name"] == stage_name
             assert got["legal_name"] is None and got["email"] is None and got["phone"] is None
             row = db.session.get(Performer, erased_id)
             assert row is not None and row.legal_name_ct is None and row.email_ct is None
@@ -173,13 +175,3 @@ def test_erasing_an_unknown_performer_says_so(isolated_app: Flask) -> None:
     )
     assert result.exit_code != 0
     assert "No such performer" in result.output
-
-
-def erased_prof(got: dict[str, Any]) -> str:
-    return str(got["professional_name"])
-
-
-def _sha(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

@@ -48,9 +48,21 @@ def test_a_second_process_skips_the_scan_while_the_first_holds_it(isolated_app: 
             db.engine.dispose()
 
 
-def test_a_crashed_holders_lease_runs_out(isolated_app: Flask, db_kind: str) -> None:
-    if db_kind != "sqlite":
-        return  # PostgreSQL's transaction-level lock dies with the crashed connection
+def test_a_crashed_holder_does_not_block_the_scan_for_ever(
+    isolated_app: Flask, db_kind: str
+) -> None:
+    if db_kind == "postgresql":
+        # The lock belongs to the holder's transaction: a connection that dies releases it.
+        with isolated_app.app_context():
+            crashed = db.engine.raw_connection()
+            cursor = crashed.cursor()
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (locks.ADVISORY_KEYS["scan"],))
+            assert cursor.fetchone() == (True,)
+            assert scan_in(isolated_app) is False
+            crashed.invalidate()  # the connection is gone, mid-transaction
+            assert scan_in(isolated_app) is True
+        return
+    # SQLite: the lease row names a holder until it runs out
     with time_machine.travel(utcnow(), tick=False) as clock:
         with isolated_app.app_context():
             assert locks._take_lease("scan", "crashed", utcnow(), locks.DEFAULT_TTL)
