@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -29,9 +29,9 @@ from registry.models import pages as models_pages
 from registry.performers import api as performers_api
 from registry.performers import pages as performers_pages
 from registry.productions import api as productions_api
+from registry.productions import pages as productions_pages
 from registry.reminders import api as reminders_api
 from registry.reminders import pages as reminders_pages
-from registry.productions import pages as productions_pages
 from registry.replicas import api as replicas_api
 from registry.replicas import pages as replicas_pages
 from registry.requests import api as requests_api
@@ -136,6 +136,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     cli.register(app)
+
+    @app.before_request
+    def fresh_identity() -> None:
+        # Who is calling is worked out anew for every request. (A request normally gets a fresh
+        # ``g``; one served inside an app context already pushed, as in tests, would reuse it.)
+        for name in ("_login_user", "actor", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+            g.pop(name, None)
 
     app.jinja_env.globals["nav_items"] = nav_items
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -137,18 +136,13 @@ class ConsentEvidence(MethodView):
         content_type="application/octet-stream",
     )
     def get(self, args: dict[str, Any], consent_id: str) -> Any:
-        """Download the evidence document of a version (default: the current one)."""
+        """Download the evidence document of a version (default: the current one).
+
+        Whoever may read the consent may read its evidence (the issue's rule): admin, the
+        performer's own representatives, and legal, who checks what the signed document covers.
+        """
         consent = services.visible_consent(actor(), consent_id)
-        version = services.version_of(consent, args.get("version"))
-        doc = evidence.document_for(version)
-        data = evidence.content(doc)
-        response = Response(data, mimetype=doc.content_type)
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{evidence.download_name(version, doc)}"'
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return evidence.download(services.version_of(consent, args.get("version")))
 
     @roles_required(*CHANGE)
     @blp.arguments(EvidenceUploadSchema, location="files")

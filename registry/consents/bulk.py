@@ -403,11 +403,19 @@ class PersonalNotAllowed(PermissionError):
 def export_rows(
     user: User | None, filters: dict[str, Any], *, with_personal: bool, chunk: int = 1000
 ) -> Iterator[dict[str, Any]]:
-    """Consents matching the API's filters, as flat rows, streamed in chunks."""
+    """Consents matching the API's filters, as flat rows, streamed in chunks.
+
+    Refuses (PersonalNotAllowed) on the call itself, before anything is written anywhere."""
     if with_personal and (user is None or user.role not in ("admin", "talent_rep")):
         raise PersonalNotAllowed(
             "personal fields are exported only for an admin or the performers' representative"
         )
+    return _export_rows(user, filters, with_personal=with_personal, chunk=chunk)
+
+
+def _export_rows(
+    user: User | None, filters: dict[str, Any], *, with_personal: bool, chunk: int
+) -> Iterator[dict[str, Any]]:
     now = utcnow()
     stmt = services.consent_query(user, now=now, **filters)
     personal_cache: dict[str, dict[str, str | None]] = {}

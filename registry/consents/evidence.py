@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import IO
 
 import filetype
+from flask import Response
 from sqlalchemy import select
 
 from registry.appctx import setting
@@ -160,3 +161,15 @@ def download_name(version: ConsentVersion, doc: EvidenceDocument) -> str:
     """A file name that says what it is without any personal data."""
     extension = ALLOWED_TYPES.get(doc.content_type, "bin")
     return f"consent-{version.consent_id}-v{version.version}-evidence.{extension}"
+
+
+def download(version: ConsentVersion) -> Response:
+    """The version's document as an attachment (NotFound when none was uploaded or erased)."""
+    doc = document_for(version)
+    response = Response(content(doc), mimetype=doc.content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{download_name(version, doc)}"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

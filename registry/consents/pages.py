@@ -293,15 +293,7 @@ def receipt(consent_id: str, version: str) -> Any:
 @bp.route("/consents/<consent_id>/versions/<version>/evidence")
 @roles_required(*PAGE_ROLES)
 def document(consent_id: str, version: str) -> Any:
-    row = _version(consent_id, version)
-    doc = evidence.document_for(row)
-    response = Response(evidence.content(doc), mimetype=doc.content_type)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{evidence.download_name(row, doc)}"'
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return evidence.download(_version(consent_id, version))
 
 
 @bp.route("/consents/expiring")

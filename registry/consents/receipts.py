@@ -69,6 +69,19 @@ def sign(payload: dict[str, Any]) -> str:
     return signer(payload)
 
 
+def _subject(version: Any, professional_name: str, production: Any) -> dict[str, Any]:
+    """Which version of which consent, for whom, where and for what: both receipts say it."""
+    return {
+        "consent_id": version.consent_id,
+        "version": version.version,
+        "version_id": version.id,
+        "performer": {"id": version.performer_id, "professional_name": professional_name},
+        "production": {"id": production.id, "code": production.code, "title": production.title},
+        "purposes": list(version.purposes),
+        "media": list(version.media),
+    }
+
+
 def consent_payload(
     version: Any,
     *,
@@ -82,13 +95,7 @@ def consent_payload(
     return {
         "typ": "consent",
         "iss": issuer or setting("BASE_URL"),
-        "consent_id": version.consent_id,
-        "version": version.version,
-        "version_id": version.id,
-        "performer": {"id": version.performer_id, "professional_name": professional_name},
-        "production": {"id": production.id, "code": production.code, "title": production.title},
-        "purposes": list(version.purposes),
-        "media": list(version.media),
+        **_subject(version, professional_name, production),
         "description": version.description,
         "restrictions": version.restrictions,
         "signed_by": version.signed_by,
@@ -110,13 +117,7 @@ def termination_payload(
     return {
         "typ": "consent-termination",
         "iss": setting("BASE_URL"),
-        "consent_id": version.consent_id,
-        "version": version.version,
-        "version_id": version.id,
-        "performer": {"id": version.performer_id, "professional_name": professional_name},
-        "production": {"id": production.id, "code": production.code, "title": production.title},
-        "purposes": list(version.purposes),
-        "media": list(version.media),
+        **_subject(version, professional_name, production),
         "evidence_sha256": version.evidence_sha256,
         "valid_from": iso(version.effective_from),
         "valid_until": iso(version.expires_at),

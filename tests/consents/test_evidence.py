@@ -62,11 +62,15 @@ def test_upload_then_download_the_signed_document(ctx: Flask, client: FlaskClien
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "Maria" not in disposition
+    # Whoever may read the consent may download its evidence: legal checks what it covers.
     _, legal = make_user("legal")
     assert (
         client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(legal)).data
         == document
     )
+    _, lead = make_user("vfx_lead")
+    refused = client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(lead))
+    assert refused.status_code == 403 and document not in refused.data
     _, other_rep = make_user("talent_rep")
     assert (
         client.get(

@@ -257,3 +257,17 @@ def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path:
     assert len(versions) == 30
     assert all(verify_receipt(v.receipt or "")["performer"]["id"] == performer.id for v in versions)
     assert all(v.expires_at.tzinfo is not None and v.created_by == rep.id for v in versions)
+
+
+def test_a_refused_personal_export_leaves_the_output_file_alone(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    legal, _ = make_user("legal")
+    out = tmp_path / "keep.csv"
+    out.write_text("an earlier export\n")
+    for args in (["--with-personal"], ["--with-personal", "--as", legal.email]):
+        refused = app.test_cli_runner().invoke(
+            args=["consents", "export", "--format", "csv", "-o", str(out), *args]
+        )
+        assert refused.exit_code == 1 and "personal fields" in refused.output
+        assert out.read_text() == "an earlier export\n"
