@@ -445,7 +445,13 @@ def _export_rows(
         yield from emit(buffer)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):

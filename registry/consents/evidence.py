@@ -9,6 +9,7 @@ evidence hash recorded on one of the consent's versions.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import IO
 
@@ -20,8 +21,8 @@ from registry.appctx import setting
 from registry.audit.trail import record
 from registry.consents.models import Consent, ConsentVersion, EvidenceDocument
 from registry.core.clock import utcnow
-from registry.core.crypto import KeyDestroyed
-from registry.core.errors import Invalid, NotFound
+from registry.core.crypto import DecryptionError, KeyDestroyed
+from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.extensions import db
@@ -155,6 +156,10 @@ def content(doc: EvidenceDocument) -> bytes:
         return open_bytes(performer.data_key_id, TABLE, "content_ct", doc.id, bytes(doc.content_ct))
     except KeyDestroyed as exc:
         raise NotFound("This document was erased.") from exc
+    except DecryptionError as exc:
+        # Tampered, moved to another row, or its key is missing: say so, never a 500.
+        logging.getLogger(__name__).error("evidence document %s does not decrypt", doc.id)
+        raise Conflict("This document cannot be read (it does not decrypt).") from exc
 
 
 def download_name(version: ConsentVersion, doc: EvidenceDocument) -> str:

@@ -125,3 +125,23 @@ def test_refused_uploads_say_why_and_store_nothing(
     )
     assert missing.status_code == 422 and "file" in missing.json["errors"]  # type: ignore[index]
     assert _counts() == before
+
+
+def test_a_document_that_does_not_decrypt_is_a_clear_error(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    rep, token = make_user("talent_rep")
+    document = unique_pdf()
+    performer = make_performer(rep)
+    consent = make_consent(rep, performer.id, make_production().id, evidence_sha256=sha(document))
+    uploaded = _upload(client, token, consent.consent_id, document)
+    assert uploaded.status_code == 201  # type: ignore[attr-defined]
+    stored = db.session.get(EvidenceDocument, uploaded.json["id"])  # type: ignore[attr-defined]
+    assert stored is not None and stored.content_ct is not None
+    tampered = bytearray(stored.content_ct)
+    tampered[-1] ^= 1
+    stored.content_ct = bytes(tampered)
+    db.session.commit()
+    response = client.get(f"/api/v1/consents/{consent.consent_id}/evidence", headers=bearer(token))
+    assert response.status_code == 409
+    assert response.json is not None and "does not decrypt" in response.json["message"]

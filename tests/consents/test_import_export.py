@@ -271,3 +271,20 @@ def test_a_refused_personal_export_leaves_the_output_file_alone(
         )
         assert refused.exit_code == 1 and "personal fields" in refused.output
         assert out.read_text() == "an earlier export\n"
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    rep, _ = make_user("talent_rep")
+    performer = make_performer(rep)
+    formula = '=HYPERLINK("http://attacker.example","click") reshoot of scene 12 with stand-in'
+    make_consent(rep, performer.id, make_production().id, description=formula)
+    out = tmp_path / "out.csv"
+    result = app.test_cli_runner().invoke(
+        args=["consents", "export", "--format", "csv", "--as", rep.email, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "'" + formula.replace('"', '""') in text
+    assert "\n=" not in text and ",=" not in text
