@@ -116,6 +116,16 @@ def seed_consents(users: dict[str, User], prods: dict[str, Production]) -> None:
     )
     _consent(
         rep,
+        jonah,
+        nh,
+        330,
+        purposes=["model_training"],
+        media=["voice"],
+        description="Training the Night Harbour voice clean-up model on Jonah Vale's ADR "
+        "session recordings, for this production only",
+    )
+    _consent(
+        rep,
         mara,
         go,
         5,
