@@ -1,5 +1,7 @@
 """Audit trail: append throughput (batches of 1 and 100) against a raw insert of the same rows
-plus signing, and verification of 100,000 events. Run: ``.venv/bin/python benchmarks/bench_audit.py``.
+plus signing, and verification of 100,000 events.
+
+Run: ``.venv/bin/python benchmarks/bench_audit.py`` (``--quick`` for smaller counts).
 
 Goals (issue 2): batch of 100 >= 5,000 events/s on SQLite with a ratio to raw insert + signing
 <= 2x; verifying 100,000 events <= 1 s (hash checks; the few checkpoint signatures included).
@@ -10,11 +12,12 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import fresh_app, result, timed  # noqa: E402
+from benchmarks.common import fresh_app, result, timed
 
 
 def main() -> None:
@@ -29,13 +32,13 @@ def main() -> None:
     from registry.audit.services import (
         AuditEntry,
         checkpoint_message,
-        content_hash,
         event_hash,
         hashed_time,
         record_many,
         verify,
     )
     from registry.core.clock import utcnow
+    from registry.core.hashing import content_hash
     from registry.extensions import db
 
     app = fresh_app(AUDIT_CHECKPOINT_EVERY=1000)
@@ -45,8 +48,10 @@ def main() -> None:
         with app.app_context():
             signing = signing_keys()
             for start in range(0, count, batch):
-                entries = [AuditEntry("bench.event", "thing", f"t{start + i}", {"i": start + i})
-                           for i in range(batch)]
+                entries = [
+                    AuditEntry("bench.event", "thing", f"t{start + i}", {"i": start + i})
+                    for i in range(batch)
+                ]
                 record_many(db.session, entries, signing=signing, checkpoint_every=1000)
                 db.session.commit()
 
@@ -67,48 +72,70 @@ def main() -> None:
         prev = "0" * 64
         for i in range(count):
             digest = content_hash({"i": i})
-            h = event_hash(i + 1, hashed_time(at), None, "bench.event", "thing", f"t{i}", digest, prev)
-            rows.append((i + 1, at.replace(tzinfo=None).isoformat(" "), None, "bench.event",
-                         "thing", f"t{i}", digest, prev, h))
+            h = event_hash(
+                i + 1, hashed_time(at), None, "bench.event", "thing", f"t{i}", digest, prev
+            )
+            rows.append(
+                (
+                    i + 1,
+                    at.replace(tzinfo=None).isoformat(" "),
+                    None,
+                    "bench.event",
+                    "thing",
+                    f"t{i}",
+                    digest,
+                    prev,
+                    h,
+                )
+            )
             prev = h
         raw.execute("DELETE FROM raw_events")
 
         def go() -> None:
             for start in range(0, count, batch):
                 raw.execute("BEGIN IMMEDIATE")
-                raw.executemany("INSERT INTO raw_events VALUES (?,?,?,?,?,?,?,?,?)",
-                                rows[start:start + batch])
+                raw.executemany(
+                    "INSERT INTO raw_events VALUES (?,?,?,?,?,?,?,?,?)", rows[start : start + batch]
+                )
                 raw.execute("COMMIT")
 
         with app.app_context():
             keys = signing_keys()
             signing_time = timed(
-                lambda: [keys.sign_bytes(checkpoint_message(i, "0" * 64))
-                         for i in range(count // 1000)]
+                lambda: [
+                    keys.sign_bytes(checkpoint_message(i, "0" * 64)) for i in range(count // 1000)
+                ]
             )
         return timed(go) + signing_time
 
     for label, count, batch in (("batch1", singles, 1), ("batch100", batched, 100)):
         # Best of three for both sides: the machines are shared and noisy.
         floor = min(raw_insert(count, batch) for _ in range(3))
-        elapsed = min(
-            timed(lambda count=count, batch=batch: append(count, batch)) for _ in range(3)
-        )
+        elapsed = min(timed(partial(append, count, batch)) for _ in range(3))
         rate = count / elapsed
         ratio = elapsed / floor
-        print(f"audit append {label}: {rate:,.0f} events/s ({count} events); raw insert + "
-              f"signing floor {count / floor:,.0f} events/s; ratio {ratio:.2f}x")
-        result(f"audit_append_{label}", events_per_s=rate, floor_events_per_s=count / floor,
-               ratio=ratio)
+        print(
+            f"audit append {label}: {rate:,.0f} events/s ({count} events); raw insert + "
+            f"signing floor {count / floor:,.0f} events/s; ratio {ratio:.2f}x"
+        )
+        result(
+            f"audit_append_{label}",
+            events_per_s=rate,
+            floor_events_per_s=count / floor,
+            ratio=ratio,
+        )
 
     # Verification of verify_n events on a trail of exactly that length.
     app2 = fresh_app(AUDIT_CHECKPOINT_EVERY=1000)
     with app2.app_context():
         signing = signing_keys()
         for start in range(0, verify_n, 5000):
-            record_many(db.session, [AuditEntry("bench.v", "t", str(start + i))
-                                     for i in range(5000)], signing=signing,
-                        checkpoint_every=1000)
+            record_many(
+                db.session,
+                [AuditEntry("bench.v", "t", str(start + i)) for i in range(5000)],
+                signing=signing,
+                checkpoint_every=1000,
+            )
             db.session.commit()
         outcome: list[object] = []
         elapsed = timed(lambda: outcome.append(verify(db.session, signing=signing)))
@@ -116,10 +143,18 @@ def main() -> None:
     read_floor = timed(
         lambda: sqlite3.connect(file2).execute("SELECT * FROM audit_events ORDER BY seq").fetchall()
     )
-    print(f"audit verify: {verify_n:,} events in {elapsed:.3f} s ({outcome[0]}); raw read floor "
-          f"{read_floor:.3f} s; ratio {elapsed / read_floor:.1f}x")
-    result("audit_verify", events=verify_n, seconds=elapsed, floor_read_seconds=read_floor,
-           ratio=elapsed / read_floor, goal_met=elapsed <= 1.0)
+    print(
+        f"audit verify: {verify_n:,} events in {elapsed:.3f} s ({outcome[0]}); raw read floor "
+        f"{read_floor:.3f} s; ratio {elapsed / read_floor:.1f}x"
+    )
+    result(
+        "audit_verify",
+        events=verify_n,
+        seconds=elapsed,
+        floor_read_seconds=read_floor,
+        ratio=elapsed / read_floor,
+        goal_met=elapsed <= 1.0,
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -292,6 +293,11 @@ def main() -> None:
         deliveries=made,
         seconds=med(fan_large),
     )
+    with app.app_context():
+        from registry.extensions import db
+
+        db.engine.dispose()
+    shutil.rmtree(app.config["DATA_DIR"], ignore_errors=True)  # ~600 MB at full size
 
 
 if __name__ == "__main__":

@@ -22,8 +22,13 @@ def fresh_app(url: str | None = None, **config: Any) -> Any:
     from registry.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="registry-bench-"))
-    app = create_app({"DATA_DIR": str(folder),
-                      "DATABASE_URL": url or f"sqlite:///{folder / 'bench.db'}", **config})
+    app = create_app(
+        {
+            "DATA_DIR": str(folder),
+            "DATABASE_URL": url or f"sqlite:///{folder / 'bench.db'}",
+            **config,
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
     return app

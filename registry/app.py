@@ -41,8 +41,10 @@ from registry.web.nav import nav_items
 
 # Every model module, so that the metadata (and Alembic) sees every table.
 from registry import tables as _tables  # noqa: F401  # isort: skip
+
 # The gate's receiver of consent_ended (the revocation cascade), connected in every process.
 from registry.requests import cascade as _cascade  # noqa: F401  # isort: skip
+
 # The reminders feature's receiver of consent_ended (notices to production members).
 from registry.reminders import receivers as _reminder_receivers  # noqa: F401  # isort: skip
 

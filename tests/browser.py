@@ -44,5 +44,7 @@ def serve(app: Flask) -> Iterator[LiveServer]:
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        raise RuntimeError("Debian's chromium is required for browser tests (scripts/ensure-chromium.sh)")
+        raise RuntimeError(
+            "Debian's chromium is required for browser tests (scripts/ensure-chromium.sh)"
+        )
     return path

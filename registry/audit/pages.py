@@ -22,13 +22,25 @@ PER_PAGE = 100
 @roles_required("auditor", "admin")
 def index() -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    events = db.session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).scalars().all()
+    events = (
+        db.session.execute(
+            select(AuditEvent)
+            .order_by(AuditEvent.seq.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+        .scalars()
+        .all()
+    )
     checkpoint = db.session.execute(
         select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)
     ).scalar_one_or_none()
     result = verify(db.session, signing=signing_keys()) if request.args.get("verify") else None
-    return render_template("audit/index.html", events=events, page=page, result=result,
-                           checkpoint=checkpoint, per_page=PER_PAGE)
+    return render_template(
+        "audit/index.html",
+        events=events,
+        page=page,
+        result=result,
+        checkpoint=checkpoint,
+        per_page=PER_PAGE,
+    )

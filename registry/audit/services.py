@@ -179,8 +179,15 @@ def _event_rows(session: DbSession, batch: int) -> Any:
     else:
         at_text = type_coerce(c.at, String)
     stmt = select(
-        c.seq, at_text, c.actor_id, c.action, c.subject_type, c.subject_id, c.content_hash,
-        c.prev_hash, c.hash,
+        c.seq,
+        at_text,
+        c.actor_id,
+        c.action,
+        c.subject_type,
+        c.subject_id,
+        c.content_hash,
+        c.prev_hash,
+        c.hash,
     ).order_by(c.seq)
     return session.connection().execute(stmt.execution_options(yield_per=batch))
 

@@ -14,8 +14,11 @@ class ProductionForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     code = StringField(
         "Internal code",
-        validators=[DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                                                           message="Letters, digits, . _ -")],
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message="Letters, digits, . _ -"),
+        ],
     )
     kind = SelectField("Kind", choices=[SelectChoice(k, k.title()) for k in PRODUCTION_KINDS])
     phase = SelectField(

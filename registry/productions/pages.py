@@ -28,8 +28,13 @@ def index() -> Any:
     if form.validate_on_submit():
         try:
             production = services.create_production(
-                {"title": form.title.data, "code": form.code.data, "kind": form.kind.data,
-                 "phase": form.phase.data, "webhook_url": form.webhook_url.data or None},
+                {
+                    "title": form.title.data,
+                    "code": form.code.data,
+                    "kind": form.kind.data,
+                    "phase": form.phase.data,
+                    "webhook_url": form.webhook_url.data or None,
+                },
                 actor_id=actor().id,
             )
         except ServiceError as exc:
@@ -66,8 +71,11 @@ def detail(production_id: str) -> Any:
                 flash(f"{user.email} is now a member.", "success")
                 return redirect(url_for("productions_pages.detail", production_id=production.id))
     members = db.session.execute(
-        select(User).join(ProductionMember, ProductionMember.user_id == User.id)
-        .where(ProductionMember.production_id == production.id).order_by(User.email)
+        select(User)
+        .join(ProductionMember, ProductionMember.user_id == User.id)
+        .where(ProductionMember.production_id == production.id)
+        .order_by(User.email)
     ).scalars()
-    return render_template("productions/detail.html", production=production, form=form,
-                           members=list(members))
+    return render_template(
+        "productions/detail.html", production=production, form=form, members=list(members)
+    )

@@ -127,9 +127,7 @@ def test_refused_uploads_say_why_and_store_nothing(
     assert _counts() == before
 
 
-def test_a_document_that_does_not_decrypt_is_a_clear_error(
-    ctx: Flask, client: FlaskClient
-) -> None:
+def test_a_document_that_does_not_decrypt_is_a_clear_error(ctx: Flask, client: FlaskClient) -> None:
     rep, token = make_user("talent_rep")
     document = unique_pdf()
     performer = make_performer(rep)

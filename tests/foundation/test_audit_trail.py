@@ -7,7 +7,7 @@ import threading
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from registry.appctx import signing_keys
 from registry.audit.models import AuditEvent
@@ -71,7 +71,7 @@ def test_inserted_event_is_caught(ctx: Flask) -> None:
     head = db.session.execute(text("SELECT hash FROM audit_events WHERE seq = 20")).scalar_one()
     # A forged event appended with a made-up hash, linked to the real head.
     db.session.execute(
-        AuditEvent.__table__.insert().values(
+        insert(AuditEvent).values(
             seq=21,
             at=utcnow(),
             actor_id=None,
@@ -96,7 +96,7 @@ def test_inserted_in_the_middle_is_caught(ctx: Flask) -> None:
     at = utcnow()
     forged = event_hash(6, hashed_time(at), None, "x", "y", "z", "0" * 64, "1" * 64)
     db.session.execute(
-        AuditEvent.__table__.insert().values(
+        insert(AuditEvent).values(
             seq=6,
             at=at,
             actor_id=None,

@@ -22,6 +22,7 @@ def test_unknown_api_path_is_json_404(ctx: Flask, client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here", headers=bearer(token))
     assert response.status_code == 404
     assert _body_keys(response) == {"code", "status", "message"}
+    assert response.json is not None
     assert response.json == {
         "code": 404,
         "status": "Not Found",

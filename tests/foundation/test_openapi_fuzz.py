@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.factories import bearer, make_production, make_user
@@ -26,12 +27,17 @@ def test_no_server_errors_and_documented_responses(ctx: Flask) -> None:
     failures: dict[str, str] = {}
     operations = 0
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def exercise(case: Any) -> None:
             case.call_and_validate(
                 headers=bearer(token),
@@ -50,7 +56,11 @@ def test_the_openapi_document_lists_the_contract(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").json
     assert document is not None
     paths = set(document["paths"])
-    for path in ("/api/v1/me", "/api/v1/productions", "/api/v1/productions/{production_id}/members",
-                 "/api/v1/audit/verify"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/productions",
+        "/api/v1/productions/{production_id}/members",
+        "/api/v1/audit/verify",
+    ):
         assert path in paths
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
