@@ -37,6 +37,7 @@ from registry.replicas import pages as replicas_pages
 from registry.requests import api as requests_api
 from registry.requests import pages as requests_pages
 from registry.web import errors, public
+from registry.web.guards import refuse_nul_characters
 from registry.web.nav import nav_items
 
 # Every model module, so that the metadata (and Alembic) sees every table.
@@ -138,6 +139,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     cli.register(app)
+
+    app.before_request(refuse_nul_characters)
 
     @app.before_request
     def fresh_identity() -> None:

@@ -113,3 +113,25 @@ def test_unknown_page_is_an_html_404(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert "text/html" in response.content_type
     assert "404" in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_everywhere_before_any_view(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    _, token = make_user("admin")
+    bad_json = client.post(
+        "/api/v1/productions", headers=bearer(token), json={"title": "A\x00", "code": "NUL-1"}
+    )
+    bad_query = client.get("/api/v1/audit/events?action=x%00y", headers=bearer(token))
+    bad_key = client.post(
+        "/api/v1/productions",
+        headers=bearer(token),
+        json={"title": "A", "code": "NUL-2", "x\x00": 1},
+    )
+    for response in (bad_json, bad_query, bad_key):
+        assert response.status_code == 400
+        assert response.json is not None and "NUL" in response.json["message"]
+    bad_form = client.post("/login", data={"email": "a\x00@b.test", "password": "x"})
+    assert bad_form.status_code == 400 and "text/html" in bad_form.content_type
+    listing = client.get("/api/v1/productions", headers=bearer(token)).json
+    assert listing is not None and listing["total"] == 0
