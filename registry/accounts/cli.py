@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from registry.accounts import services
-from registry.accounts.models import Role
+from registry.accounts.models import Role, User
 from registry.core.errors import ServiceError
 from registry.extensions import db
 
@@ -32,14 +32,18 @@ def create(email: str, role: str, name: str, password: str | None) -> None:
     click.echo(token)
 
 
+def _user(email: str) -> User:
+    try:
+        return services.get_user_by_email(email)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 @users.command("token")
 @click.argument("email")
 def token(email: str) -> None:
     """Issue another API token for a user; printed alone on the last line."""
-    try:
-        user = services.get_user_by_email(email)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
+    user = _user(email)
     value = services.issue_token(user, actor_id=None)
     db.session.commit()
     click.echo(value)
@@ -49,10 +53,7 @@ def token(email: str) -> None:
 @click.argument("email")
 def revoke_token(email: str) -> None:
     """Revoke every API token of a user."""
-    try:
-        user = services.get_user_by_email(email)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
+    user = _user(email)
     count = services.revoke_tokens(user, actor_id=None)
     db.session.commit()
     click.echo(f"Revoked {count} token(s) of {user.email}.")
@@ -63,8 +64,8 @@ def revoke_token(email: str) -> None:
 @click.password_option()
 def set_password(email: str, password: str) -> None:
     """Set the password a user signs in to the pages with."""
+    user = _user(email)
     try:
-        user = services.get_user_by_email(email)
         services.set_password(user, password, actor_id=None)
     except ServiceError as exc:
         db.session.rollback()

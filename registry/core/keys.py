@@ -16,9 +16,10 @@ import json
 import os
 import secrets
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -29,6 +30,7 @@ from joserfc.jwk import OKPKey
 from registry.core.ids import new_id
 
 JWS_ALG = "EdDSA"
+T = TypeVar("T")
 
 
 class KeyMissing(RuntimeError):
@@ -42,6 +44,26 @@ def _write_private(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
+
+
+def _read_ring(
+    directory: Path, pattern: str, read: Callable[[Path], T | None]
+) -> tuple[dict[str, T], str]:
+    """The keys of a ring folder by key id, and the current key id ("" when it has none)."""
+    keys: dict[str, T] = {}
+    if directory.is_dir():
+        for file in sorted(directory.glob(pattern)):
+            key = read(file)
+            if key is not None:
+                keys[file.stem] = key
+    current_file = directory / "current"
+    current = current_file.read_text().strip() if current_file.exists() else ""
+    return keys, current if current in keys else ""
+
+
+def _read_ed25519(file: Path) -> Ed25519PrivateKey | None:
+    key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+    return key if isinstance(key, Ed25519PrivateKey) else None
 
 
 def _b64url(data: bytes) -> str:
@@ -59,21 +81,14 @@ class SigningKeys:
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> SigningKeys:
-        keys: dict[str, Ed25519PrivateKey] = {}
-        if directory.is_dir():
-            for pem in sorted(directory.glob("*.pem")):
-                key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
-                if isinstance(key, Ed25519PrivateKey):
-                    keys[pem.stem] = key
-        current_file = directory / "current"
-        current = current_file.read_text().strip() if current_file.exists() else ""
-        if current not in keys:
-            if not create:
-                raise KeyMissing(f"signing key (no current Ed25519 key in {directory})")
-            ring = cls(directory, "", keys)
-            ring.rotate()
-            return ring
-        return cls(directory, current, keys)
+        keys, current = _read_ring(directory, "*.pem", _read_ed25519)
+        if current:
+            return cls(directory, current, keys)
+        if not create:
+            raise KeyMissing(f"signing key (no current Ed25519 key in {directory})")
+        ring = cls(directory, "", keys)
+        ring.rotate()
+        return ring
 
     def rotate(self) -> str:
         """Create a new current key; the previous ones stay for verification."""
@@ -169,19 +184,14 @@ class MasterKeys:
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> MasterKeys:
-        keys: dict[str, bytes] = {}
-        if directory.is_dir():
-            for file in sorted(directory.glob("*.key")):
-                keys[file.stem] = base64.b64decode(file.read_bytes())
-        current_file = directory / "current"
-        current = current_file.read_text().strip() if current_file.exists() else ""
-        if current not in keys:
-            if not create:
-                raise KeyMissing(f"master key (no current master key in {directory})")
-            ring = cls(directory, "", keys)
-            ring.rotate()
-            return ring
-        return cls(directory, current, keys)
+        keys, current = _read_ring(directory, "*.key", lambda f: base64.b64decode(f.read_bytes()))
+        if current:
+            return cls(directory, current, keys)
+        if not create:
+            raise KeyMissing(f"master key (no current master key in {directory})")
+        ring = cls(directory, "", keys)
+        ring.rotate()
+        return ring
 
     def rotate(self) -> str:
         kid = new_id("mk")
