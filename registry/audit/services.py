@@ -70,6 +70,9 @@ def checkpoint_message(seq: int, head_hash: str) -> bytes:
 
 _HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_COLUMNS = "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash"
+_INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def _lock_and_head(session: DbSession) -> tuple[int, str]:
@@ -93,7 +96,12 @@ def record_many(
     seq, prev = _lock_and_head(session)
     at = utcnow()
     at_text = hashed_time(at)
-    rows: list[dict[str, Any]] = []
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    # Rows go straight to the driver's executemany. SQLite gets the timestamp as the very text
+    # SQLAlchemy would store (and that is hashed); PostgreSQL gets the aware datetime.
+    stored_at: Any = at_text if sqlite else at
+    rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
@@ -109,17 +117,17 @@ def record_many(
             prev,
         )
         rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor_id": entry.actor_id,
-                "action": entry.action,
-                "subject_type": entry.subject_type,
-                "subject_id": entry.subject_id,
-                "content_hash": digest,
-                "prev_hash": prev,
-                "hash": current,
-            }
+            (
+                seq,
+                stored_at,
+                entry.actor_id,
+                entry.action,
+                entry.subject_type,
+                entry.subject_id,
+                digest,
+                prev,
+                current,
+            )
         )
         if seq % checkpoint_every == 0:
             kid, signature = signing.sign_bytes(checkpoint_message(seq, current))
@@ -133,8 +141,7 @@ def record_many(
                 }
             )
         prev = current
-    connection = session.connection()
-    connection.execute(_EVENTS.insert(), rows)
+    connection.exec_driver_sql(_INSERT_SQLITE if sqlite else _INSERT_PG, rows)
     if checkpoints:
         connection.execute(_CHECKPOINTS.insert(), checkpoints)
     return seq
