@@ -35,6 +35,8 @@ class AuditEntry:
     subject_id: str
     content: Any = None
     actor_id: str | None = None
+    digest: str | None = None
+    """``content_hash(content)`` when the caller has it already (bulk imports hash in workers)."""
 
 
 def hashed_time(at: datetime) -> str:
@@ -105,7 +107,7 @@ def record_many(
     checkpoints: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
-        digest = content_hash(entry.content)
+        digest = entry.digest or content_hash(entry.content)
         current = event_hash(
             seq,
             at_text,

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from registry.consents import evidence, services
+from registry.consents.receipt_issuer import receipt_of
 from registry.consents.schemas import (
     AmendSchema,
     ConsentInSchema,
@@ -121,7 +122,7 @@ class ConsentReceipt(MethodView):
         return {
             "consent_id": consent.id,
             "version": version.version,
-            "receipt": version.receipt,
+            "receipt": receipt_of(version),
             "termination_receipt": version.termination_receipt,
         }
 

@@ -3,8 +3,8 @@
 Import validates every row with ``ConsentInSchema`` (the API's own schema, with the same rights
 check for the acting user), collects every error with its line number and field, and is
 all-or-nothing: rows are written in batches inside one transaction that is committed only when
-every row was valid and rolled back otherwise. Each consent gets its audit event and its
-signed receipt, as if recorded through the API.
+every row was valid and rolled back otherwise. Each consent gets its audit event, as if
+recorded through the API; its receipt is signed after the import (``receipt_issuer``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.context import BaseContext
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,12 +30,14 @@ from registry.accounts.models import User
 from registry.appctx import setting, signing_keys
 from registry.audit.services import AuditEntry, record_many
 from registry.audit.trail import record
-from registry.consents import receipts, services
+from registry.consents import services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.consents.schemas import ConsentInSchema
 from registry.consents.validation import SnapshotLookups
 from registry.core.clock import utcnow
-from registry.core.ids import new_id
+from registry.core.fastload import FastLoader
+from registry.core.hashing import content_hash
+from registry.core.ids import batch_ids
 from registry.extensions import db
 from registry.performers.access import may_see_personal
 from registry.performers.models import Performer
@@ -68,27 +73,27 @@ class ImportResult:
 
 def _lines(
     binary: IO[bytes], progress: Callable[[int], object] | None
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[tuple[int, bytes]]:
     pending = 0
     for number, raw in enumerate(binary, start=1):
         pending += len(raw)
         if progress is not None and pending >= 1 << 16:
             progress(pending)
             pending = 0
-        yield number, raw.decode("utf-8")
+        yield number, raw
     if progress is not None and pending:
         progress(pending)
 
 
-Unit = tuple[int, "str | dict[str, Any] | None", "str | None"]
+Unit = tuple[int, "bytes | dict[str, Any] | None", "str | None"]
 """(line number, a JSON line still to parse or a CSV record, a problem found while reading)."""
 
 
 def read_units(
     binary: IO[bytes], fmt: str, progress: Callable[[int], object] | None = None
 ) -> Iterator[Unit]:
-    """The file's rows, streaming: JSON lines as text (parsed by whoever validates them), CSV
-    rows as records (list cells split on ``;``, empty cells left out)."""
+    """The file's rows, streaming: JSON lines as bytes (decoded and parsed by whoever validates
+    them), CSV rows as records (list cells split on ``;``, empty cells left out)."""
     if fmt == "jsonl":
         for number, line in _lines(binary, progress):
             if line.strip():
@@ -96,15 +101,24 @@ def read_units(
         return
     numbered = _lines(binary, progress)
     current = [0]
+    undecodable: list[int] = []
 
     def text_lines() -> Iterator[str]:
         for number, line in numbered:
             current[0] = number
-            yield line
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                undecodable.append(number)
+                yield line.decode("utf-8", errors="replace")
 
     reader = csv.DictReader(text_lines())
     for row in reader:
         at = current[0]
+        if undecodable:
+            undecodable.clear()
+            yield at, None, "Not valid UTF-8 text."
+            continue
         if None in row:
             yield at, None, "More cells than there are columns."
             continue
@@ -125,24 +139,26 @@ class Job:
     """What validating and building rows needs, without a database (picklable for workers)."""
 
     lookups: SnapshotLookups
-    signer: receipts.Signer
     issuer: str
     actor_id: str | None
     now: datetime
     dialect: str
 
 
-Encoded = tuple[Any, Any, list[Any], AuditEntry]
-"""A consent's rows ready for ``executemany`` (consent, version, purposes) and its audit entry."""
+Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]
+"""A chunk's rows ready for ``executemany`` (consents, versions, purposes) and, per consent, its
+id and the SHA-256 of its audit event's content."""
 
 _JOB: Job | None = None
 _SCHEMA: ConsentInSchema | None = None
+_LOADER: FastLoader | None = None
 _TABLES: list[_Table] = []
 
 
 def _start(job: Job) -> None:
-    global _JOB, _SCHEMA, _TABLES
+    global _JOB, _SCHEMA, _LOADER, _TABLES
     _JOB, _SCHEMA = job, ConsentInSchema(lookups=job.lookups)
+    _LOADER = FastLoader(_SCHEMA)
     _TABLES = _tables(job.dialect)
 
 
@@ -159,65 +175,67 @@ def _tables(dialect_name: str) -> list[_Table]:
     return [_Table(m.__table__, dialect) for m in (Consent, ConsentVersion, ConsentPurpose)]  # type: ignore[arg-type]
 
 
-def _encode(rows: services.NewRows) -> Encoded:
+def _load(raw: Any, line: int, errors: list[RowError]) -> dict[str, Any] | None:
+    """One row loaded by the API's schema (through its fast path), or its errors recorded."""
+    assert _SCHEMA is not None and _LOADER is not None
+    if isinstance(raw, bytes):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.append(RowError(line, "_line", f"Not valid JSON ({exc.msg})."))
+            return None
+        except UnicodeDecodeError:
+            errors.append(RowError(line, "_line", "Not valid UTF-8 text."))
+            return None
+        if not isinstance(raw, dict):
+            errors.append(RowError(line, "_line", "Each line must be a JSON object."))
+            return None
+    data = _LOADER(raw or {})
+    if data is not None:
+        return data
+    try:
+        loaded: dict[str, Any] = _SCHEMA.load(raw or {})
+    except ValidationError as exc:
+        for name, messages in _flatten(exc.messages):
+            errors.extend(RowError(line, name, m) for m in messages)
+        return None
+    return loaded
+
+
+def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
+    """Validate a chunk of rows; build the valid ones (ids, rows, audit digests) while ``build``
+    holds (once any row anywhere is bad, nothing will be written)."""
+    job = _JOB
+    assert job is not None
     consents, versions, purposes = _TABLES
-    assert rows.consent is not None
-    audit = AuditEntry(
-        "consent.recorded",
-        "consent",
-        rows.version["consent_id"],
-        services.audit_content(rows.version),
-        rows.version["created_by"],
-    )
-    return (
-        consents.encode(rows.consent),
-        versions.encode(rows.version),
-        [purposes.encode(p) for p in rows.purposes],
-        audit,
-    )
-
-
-def _work(units: list[Unit], build: bool) -> tuple[list[RowError], list[Encoded]]:
-    """Validate a chunk of rows; build (ids, receipts) the valid ones while ``build`` holds."""
-    job, schema = _JOB, _SCHEMA
-    assert job is not None and schema is not None
     errors: list[RowError] = []
-    built: list[Encoded] = []
-    for line, raw, problem in units:
+    built: Built = ([], [], [], [])
+    consent_ids = batch_ids("cns", len(units))
+    version_ids = batch_ids("cnv", len(units))
+    for index, (line, raw, problem) in enumerate(units):
         if problem is not None:
             errors.append(RowError(line, "_line", problem))
             continue
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                errors.append(RowError(line, "_line", f"Not valid JSON ({exc.msg})."))
-                continue
-            if not isinstance(raw, dict):
-                errors.append(RowError(line, "_line", "Each line must be a JSON object."))
-                continue
-        try:
-            data = schema.load(raw or {})
-        except ValidationError as exc:
-            for name, messages in _flatten(exc.messages):
-                errors.extend(RowError(line, name, m) for m in messages)
+        data = _load(raw, line, errors)
+        if data is None or errors or not build:
             continue
-        if errors or not build:
-            continue
-        performer = job.lookups.performer(data["performer_id"])
-        production = job.lookups.production(data["production_id"])
         rows = services.build_version(
             data,
-            consent_id=new_id("cns"),
+            consent_id=consent_ids[index],
+            version_id=version_ids[index],
             number=1,
-            performer=performer,
-            production=production,
+            performer=job.lookups.performer(data["performer_id"]),
+            production=job.lookups.production(data["production_id"]),
             actor_id=job.actor_id,
             now=job.now,
-            signer=job.signer,
+            signer=None,  # signed after the import (see ``receipt_issuer``)
             issuer=job.issuer,
         )
-        built.append(_encode(rows))
+        assert rows.consent is not None
+        built[0].append(consents.encode(rows.consent))
+        built[1].append(versions.encode(rows.version))
+        built[2].extend(purposes.encode(p) for p in rows.purposes)
+        built[3].append((rows.consent["id"], content_hash(services.audit_content(rows))))
     return errors, built
 
 
@@ -246,69 +264,98 @@ def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
         yield chunk
 
 
+def _pool_context() -> BaseContext:
+    """Fork when this process has a single thread and the platform can: workers then start at
+    once with everything imported (they never touch the inherited database connections, and
+    leave through ``os._exit``). With other threads running (a test runner, a server), forking
+    could copy a lock some thread holds, so workers are spawned instead."""
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context(
+        "fork" if can_fork and threading.active_count() == 1 else "spawn"
+    )
+
+
 def import_consents(
     binary: IO[bytes],
     fmt: str,
     *,
     actor: User | None,
-    batch: int = 2000,
+    batch: int = 5000,
     progress: Callable[[int], object] | None = None,
     workers: int = 0,
-    chunk: int = 500,
+    chunk: int = 1000,
 ) -> ImportResult:
     """Validate every row; write all of them (committing) or none (rolling back).
 
-    With ``workers`` > 0, rows are validated and their receipts signed in that many worker
-    processes (from a snapshot of the performers ``actor`` may act for), while this process
+    Rows are checked with the API's schema and written with their audit events; their receipts
+    are signed afterwards (``receipt_issuer``: the scheduler, ``flask consents issue-receipts``,
+    or any read). With ``workers`` > 0, rows are validated and built in that many worker
+    processes (from a snapshot of the performers ``actor`` may act for) while this process
     writes the batches in order; at most a few chunks are in flight, so memory stays flat.
     """
     result = ImportResult()
     job = Job(
         SnapshotLookups.load(actor),
-        receipts.Signer.current(),
         str(setting("BASE_URL")),
         actor.id if actor else None,
         utcnow(),
         db.session.get_bind().dialect.name,
     )
-    pending = _Pending()
+    pending = _Pending(job.actor_id)
     chunks = _chunks(read_units(binary, fmt, progress), chunk)
 
-    def consume(errors: list[RowError], built: list[Encoded], rows: int) -> None:
+    def consume(errors: list[RowError], built: Built, rows: int) -> None:
         result.rows += rows
         result.errors.extend(errors)
         if result.errors:
             return
-        for rows_ in built:
-            pending.add(rows_)
+        pending.add(built)
         if len(pending) >= batch:
             result.imported += pending.flush()
 
-    if workers <= 0:
-        _start(job)
-        for units in chunks:
-            errors, built = _work(units, not result.errors)
-            consume(errors, built, len(units))
-    else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, initializer=_start, initargs=(job,)) as pool:
-            window: deque[tuple[int, Any]] = deque()
+    restore = _larger_cache()
+    try:
+        if workers <= 0:
+            _start(job)
             for units in chunks:
-                window.append((len(units), pool.apply_async(_work, (units, not result.errors))))
-                if len(window) >= workers * 3:
+                consume(*_work(units, not result.errors), len(units))
+        else:
+            with _pool_context().Pool(workers, initializer=_start, initargs=(job,)) as pool:
+                window: deque[tuple[int, AsyncResult[tuple[list[RowError], Built]]]] = deque()
+                for units in chunks:
+                    window.append((len(units), pool.apply_async(_work, (units, not result.errors))))
+                    if len(window) >= workers * 3:
+                        count, waiting = window.popleft()
+                        consume(*waiting.get(), count)
+                while window:
                     count, waiting = window.popleft()
-                    consume(*waiting.get(), count)  # type: ignore[call-arg]
-            while window:
-                count, waiting = window.popleft()
-                consume(*waiting.get(), count)  # type: ignore[call-arg]
+                    consume(*waiting.get(), count)
+        if not result.errors:
+            result.imported += pending.flush()
+    finally:
+        restore()
     if result.errors:
         db.session.rollback()
         result.imported = 0
         return result
-    result.imported += pending.flush()
     record("consents.imported", "consent", "bulk", {"rows": result.imported}, actor_id=job.actor_id)
     db.session.commit()
     return result
+
+
+def _larger_cache(mib: int = 64) -> Callable[[], None]:
+    """On SQLite, a larger page cache for the import's connection while it writes (the indexes
+    of a big import stay in memory until commit); returns what restores the previous size."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return lambda: None
+    before = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{mib * 1024}")
+
+    def restore() -> None:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
+
+    return restore
 
 
 class _Table:
@@ -319,34 +366,57 @@ class _Table:
         compiled = table.insert().compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
-        names = (
+        self.names = (
             list(compiled.positiontup or []) if self.positional else [c.name for c in table.columns]
         )
-        self.columns = [
-            (name, table.c[name].type._cached_bind_processor(dialect)) for name in names
-        ]
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in self.names]
+        self.processors = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
 
     def encode(self, row: dict[str, Any]) -> Any:
-        values = [(process(row[name]) if process else row[name]) for name, process in self.columns]
+        values = [row[name] for name in self.names]
+        for index, process in self.processors:
+            values[index] = process(values[index])
         if self.positional:
             return tuple(values)
-        return dict(zip((name for name, _ in self.columns), values, strict=True))
+        return dict(zip(self.names, values, strict=True))
+
+
+def _memoised(process: Callable[[Any], Any], limit: int = 10_000) -> Callable[[Any], Any]:
+    """A bind processor that remembers its answers: an import repeats the same times, lists
+    and flags on many rows (processors are pure; the key keeps the value's type, and a list is
+    keyed by its items)."""
+    memo: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        kind = type(value)
+        key = (kind, tuple(value) if kind is list else value)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not remembered
+            return process(value)
+        out = memo[key] = process(value)
+        if len(memo) > limit:
+            memo.clear()
+        return out
+
+    return run
 
 
 class _Pending:
-    """Encoded rows waiting to be inserted together (one executemany per table)."""
+    """Built rows waiting to be inserted together (one executemany per table), then audited."""
 
-    def __init__(self) -> None:
+    def __init__(self, actor_id: str | None) -> None:
+        self.actor_id = actor_id
         self.tables = _tables(db.session.get_bind().dialect.name)
         self.rows: list[list[Any]] = [[], [], []]
-        self.audit: list[AuditEntry] = []
+        self.audit: list[tuple[str, str]] = []
 
-    def add(self, encoded: Encoded) -> None:
-        consent, version, purposes, audit = encoded
-        self.rows[0].append(consent)
-        self.rows[1].append(version)
-        self.rows[2].extend(purposes)
-        self.audit.append(audit)
+    def add(self, built: Built) -> None:
+        for rows, new in zip(self.rows, built[:3], strict=True):
+            rows.extend(new)
+        self.audit.extend(built[3])
 
     def __len__(self) -> int:
         return len(self.rows[1])
@@ -360,7 +430,10 @@ class _Pending:
             connection.exec_driver_sql(table.sql, rows)
         record_many(
             db.session,
-            self.audit,
+            [
+                AuditEntry("consent.recorded", "consent", cid, actor_id=self.actor_id, digest=d)
+                for cid, d in self.audit
+            ],
             signing=signing_keys(),
             checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
         )

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from registry.accounts.models import User
 from registry.accounts.services import get_user_by_email
 from registry.audit.trail import record
-from registry.consents import bulk
+from registry.consents import bulk, receipt_issuer
 from registry.consents.models import PURPOSES
 from registry.consents.status import STATUSES
 from registry.core.errors import NotFound
@@ -77,7 +77,20 @@ def import_command(
         raise click.ClickException(
             f"{bad_lines} of {result.rows} row(s) are invalid; nothing was imported."
         )
-    click.echo(f"Imported {result.imported} consent(s) from {file.name}.")
+    click.echo(
+        f"Imported {result.imported} consent(s) from {file.name}. Their receipts are signed by "
+        "the scheduler within a minute (or now: flask consents issue-receipts); until then "
+        "each one is signed when it is read."
+    )
+
+
+@consents.command("issue-receipts")
+def issue_receipts_command() -> None:
+    """Sign and store every consent receipt still pending (those a bulk import left)."""
+    total = receipt_issuer.pending_count()
+    with tqdm(total=total, unit="receipt", desc="signing receipts") as bar:
+        issued = receipt_issuer.issue_all(progress=bar.update)
+    click.echo(f"Issued {issued} consent receipt(s).")
 
 
 @consents.command("export")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +56,14 @@ class ConsentVersion(Base):
         UniqueConstraint("consent_id", "version", name="uq_consent_versions_consent_version"),
         Index("ix_consent_versions_scope", "performer_id", "production_id"),
         Index("ix_consent_versions_expires_at", "expires_at"),
+        # Versions whose receipt is still to be signed (bulk imports; see ``receipt_issuer``).
+        Index(
+            "ix_consent_versions_receipt_pending",
+            "created_at",
+            "id",
+            sqlite_where=text("receipt IS NULL"),
+            postgresql_where=text("receipt IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

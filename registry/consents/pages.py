@@ -22,6 +22,7 @@ from registry.consents.forms import (
     RevokeForm,
 )
 from registry.consents.models import Consent, ConsentVersion
+from registry.consents.receipt_issuer import receipt_of
 from registry.consents.schemas import AmendSchema, ConsentInSchema
 from registry.core.clock import utcnow
 from registry.core.errors import Invalid
@@ -279,7 +280,7 @@ def _version(consent_id: str, raw: str) -> ConsentVersion:
 def receipt(consent_id: str, version: str) -> Any:
     row = _version(consent_id, version)
     termination = request.args.get("kind") == "termination"
-    token = row.termination_receipt if termination else row.receipt
+    token = row.termination_receipt if termination else receipt_of(row)
     if not token:
         abort(404)
     name = (

@@ -13,12 +13,16 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.appctx import setting, signing_keys
+from registry.consents.status import status_of
+from registry.core.clock import as_utc
 from registry.core.hashing import canonical_json
 
 
@@ -53,8 +57,11 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+@lru_cache(maxsize=4096)
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """ISO 8601 in UTC, so a receipt signed from the input and one signed later from the stored
+    row are the same bytes (remembered: an import repeats the same times on many rows)."""
+    return as_utc(value).isoformat() if value is not None else None
 
 
 _SIGNERS: dict[str, Signer] = {}
@@ -82,16 +89,27 @@ def _subject(version: Any, professional_name: str, production: Any) -> dict[str,
     }
 
 
+def recorded_status(version: Any) -> str:
+    """The status the version had when it was recorded (what its receipt says)."""
+    as_recorded = SimpleNamespace(
+        revoked_at=None,
+        superseded_at=None,
+        effective_from=version.effective_from,
+        expires_at=version.expires_at,
+    )
+    return status_of(as_recorded, as_utc(version.created_at))
+
+
 def consent_payload(
     version: Any,
     *,
     professional_name: str,
     production: Any,
-    status: str,
     supersedes: str | None,
     issuer: str | None = None,
 ) -> dict[str, Any]:
-    """What a consent receipt says about one version (``version``: a row or row-like object)."""
+    """What a consent receipt says about one version (``version``: a row or row-like object),
+    as of its recording: the same whenever it is signed."""
     return {
         "typ": "consent",
         "iss": issuer or setting("BASE_URL"),
@@ -104,7 +122,7 @@ def consent_payload(
         "evidence_sha256": version.evidence_sha256,
         "valid_from": iso(version.effective_from),
         "valid_until": iso(version.expires_at),
-        "status": status,
+        "status": recorded_status(version),
         "supersedes": supersedes,
         "issued_at": iso(version.created_at),
     }

@@ -17,7 +17,7 @@ from sqlalchemy import Row, Select, bindparam, exists, select
 
 from registry.accounts.models import User
 from registry.audit.trail import record
-from registry.consents import receipts
+from registry.consents import receipt_issuer, receipts
 from registry.consents.models import (
     Consent,
     ConsentPurpose,
@@ -28,7 +28,7 @@ from registry.consents.status import expiring_condition, status_condition, statu
 from registry.consents.validation import DbLookups, content_errors, new_consent_errors
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
-from registry.core.hashing import sha256_hex
+from registry.core.hashing import canonical_json, sha256_hex
 from registry.core.ids import new_id
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -108,11 +108,13 @@ def versions(consent: Consent) -> list[ConsentVersion]:
 
 @dataclass
 class NewRows:
-    """The rows one new consent version writes (also used by the bulk import)."""
+    """The rows one new consent version writes (also used by the bulk import), and the SHA-256
+    of its receipt's payload (what its audit event commits to)."""
 
     consent: dict[str, Any] | None
     version: dict[str, Any]
     purposes: list[dict[str, Any]]
+    payload_sha256: str
 
 
 def build_version(
@@ -125,14 +127,17 @@ def build_version(
     actor_id: str | None,
     now: datetime,
     supersedes: str | None = None,
-    signer: Callable[[dict[str, Any]], str] = receipts.sign,
+    signer: Callable[[dict[str, Any]], str] | None = receipts.sign,
     issuer: str | None = None,
+    version_id: str | None = None,
 ) -> NewRows:
     """The rows of a new version, with its signed receipt (``data`` is already validated).
 
     ``performer`` has ``id`` and ``professional_name``; ``production`` has ``id``, ``code`` and
-    ``title`` (rows or ``validation`` infos). Needs no database (bulk-import workers call it)."""
-    version_id = new_id("cnv")
+    ``title`` (rows or ``validation`` infos). Needs no database (bulk-import workers call it).
+    With ``signer=None`` the receipt is left to ``receipts.issue_pending``, which signs the same
+    payload later (Ed25519 is deterministic: the same key gives the same receipt)."""
+    version_id = version_id or new_id("cnv")
     row: dict[str, Any] = {
         "id": version_id,
         "consent_id": consent_id,
@@ -152,21 +157,21 @@ def build_version(
         "superseded_at": None,
         "revoked_at": None,
         "revocation_reason": None,
+        "receipt": None,
         "termination_receipt": None,
         "created_by": actor_id,
         "created_at": now,
     }
-    view = _RowView(row)
-    row["receipt"] = signer(
-        receipts.consent_payload(
-            view,
-            professional_name=performer.professional_name,
-            production=production,
-            status=status_of(view, now),
-            supersedes=supersedes,
-            issuer=issuer,
-        )
+    payload = receipts.consent_payload(
+        _RowView(row),
+        professional_name=performer.professional_name,
+        production=production,
+        supersedes=supersedes,
+        issuer=issuer,
     )
+    encoded = canonical_json(payload)
+    if signer is not None:
+        row["receipt"] = signer(payload)
     purposes = [
         {
             "version_id": version_id,
@@ -185,7 +190,7 @@ def build_version(
             "current_version": 1,
             "created_at": now,
         }
-    return NewRows(consent, row, purposes)
+    return NewRows(consent, row, purposes, sha256_hex(encoded))
 
 
 class _RowView:
@@ -195,11 +200,12 @@ class _RowView:
         self.__dict__.update(row)
 
 
-def audit_content(row: dict[str, Any]) -> dict[str, Any]:
-    """What the audit event of a new version commits to: its id and the SHA-256 of its signed
-    receipt (which carries the whole content; no personal data). The same for recording,
-    amending and importing."""
-    return {"version_id": row["id"], "receipt_sha256": sha256_hex(str(row["receipt"]).encode())}
+def audit_content(rows: NewRows) -> dict[str, Any]:
+    """What the audit event of a new version commits to: its id and the SHA-256 of its
+    receipt's payload (the canonical JSON the receipt signs, which carries the whole content
+    and no personal data). The same for recording, amending and importing, whether the receipt
+    is signed at once or later."""
+    return {"version_id": rows.version["id"], "receipt_payload_sha256": rows.payload_sha256}
 
 
 def _write(rows: NewRows) -> ConsentVersion:
@@ -238,7 +244,7 @@ def record_consent(data: dict[str, Any], *, actor: User | None) -> ConsentVersio
         "consent.recorded",
         "consent",
         version.consent_id,
-        audit_content(rows.version),
+        audit_content(rows),
         actor_id=actor_id,
     )
     return version
@@ -284,7 +290,7 @@ def amend_consent(
         "consent.amended",
         "consent",
         consent.id,
-        {**audit_content(rows.version), "supersedes": old.id},
+        {**audit_content(rows), "supersedes": old.id},
         actor_id=actor_id,
     )
     return version
@@ -459,6 +465,7 @@ def views(versions_: Sequence[ConsentVersion], now: datetime | None = None) -> l
             )
         }
     docs = evidence_present((v.performer_id, v.evidence_sha256) for v in versions_)
+    signed = receipt_issuer.sign_missing(versions_)
     out = []
     for v in versions_:
         out.append(
@@ -486,7 +493,7 @@ def views(versions_: Sequence[ConsentVersion], now: datetime | None = None) -> l
                 "revoked_at": v.revoked_at,
                 "revocation_reason": v.revocation_reason,
                 "created_at": v.created_at,
-                "receipt": v.receipt,
+                "receipt": v.receipt or signed[v.id],
                 "termination_receipt": v.termination_receipt,
             }
         )

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-_FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+# Every pair of base32 characters, indexed by the 10 bits they encode.
+_PAIRS = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
+_SHIFTS = tuple(range(120, -1, -10))
 
 
 def new_id(prefix: str) -> str:
     """A new id such as ``prd_01jd3...``: 48 bits of milliseconds then 80 random bits.
 
-    The 128 bits, read as 130 (two leading zero bits), make 26 base32 characters: ids sort by
-    creation time. Shifted left by 6 they fill 17 whole bytes, whose first 26 base32 characters
-    are exactly those 130 bits.
+    The 128 bits, read as a 130-bit number (two leading zero bits), are written as 26 base32
+    characters, most significant first, so ids sort by creation time. Two characters are looked
+    up at a time (bulk imports make two ids per row).
     """
     value = (int(time.time() * 1000) & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(os.urandom(10))
-    text = base64.b32encode((value << 6).to_bytes(17, "big"))[:26].translate(_FROM_RFC4648)
-    return f"{prefix}_{text.decode()}"
+    pairs = _PAIRS
+    return prefix + "_" + "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
+
+
+_RANDOM_CHARS = bytes(_ALPHABET.encode()[b & 31] for b in range(256))
+
+
+def batch_ids(prefix: str, count: int) -> list[str]:
+    """``count`` new ids in ``new_id``'s format, made in one go (bulk writes).
+
+    Of ``new_id``'s 26 characters the first 10 hold only the milliseconds (and leading zero
+    bits), the same for the whole batch: they are taken from one ``new_id`` call. The 16 others
+    carry the 80 random bits: here one ``os.urandom`` call and a byte translation (256 % 32 == 0,
+    so each character is uniform).
+    """
+    head = new_id(prefix)[: len(prefix) + 11]
+    tail = os.urandom(16 * count).translate(_RANDOM_CHARS).decode()
+    return [f"{head}{tail[i : i + 16]}" for i in range(0, 16 * count, 16)]

@@ -13,7 +13,6 @@ from flask.cli import AppGroup, with_appcontext
 
 from registry.appctx import setting
 from registry.reminders import jobs, mailcatcher
-from registry.reminders import scheduler as scheduler_process
 from registry.reminders.mail import parse_smtp_url
 
 reminders = AppGroup("reminders", help="Expiry reminders and notifications.")
@@ -43,6 +42,8 @@ def run_command() -> None:
         f"Scheduler: scan every {setting('REMINDER_INTERVAL_SECONDS')} s, deliver every "
         f"{setting('REMINDER_DELIVERY_INTERVAL_SECONDS')} s; e-mail {email}."
     )
+    from registry.reminders import scheduler as scheduler_process  # APScheduler: only here
+
     scheduler_process.run(app)
 
 

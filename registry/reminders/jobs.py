@@ -1,9 +1,10 @@
 """The scheduler's jobs: importable module-level functions, each one full unit of work.
 
-``scan_job``, ``cascade_job`` and ``deliver_job`` take no arguments: they run in an app context
-of the app bound with ``bind_app`` (the scheduler process binds the one it created), or of a new
-``create_app()``. ``run_once`` is one full pass (scan, cascade, delivery) for an app, as used by
-``flask reminders run-once`` and by tests. Every job owns its transactions and commits itself.
+``scan_job``, ``cascade_job``, ``receipts_job`` and ``deliver_job`` take no arguments: they run
+in an app context of the app bound with ``bind_app`` (the scheduler process binds the one it
+created), or of a new ``create_app()``. ``run_once`` is one full pass (scan, cascade, receipts,
+delivery) for an app, as used by ``flask reminders run-once`` and by tests. Every job owns its
+transactions and commits itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from registry.consents import receipt_issuer
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.reminders import delivery, locks, scan
@@ -39,6 +41,7 @@ class PassResult:
     scanned: bool = False
     scan: scan.ScanResult = field(default_factory=scan.ScanResult)
     cascaded: int = 0
+    receipts: int = 0
     delivery: delivery.DeliveryResult = field(default_factory=delivery.DeliveryResult)
 
     def summary(self) -> str:
@@ -50,7 +53,7 @@ class PassResult:
             else "scan skipped (another process holds it)"
         )
         return (
-            f"{scan_part}; {self.cascaded} expiries cascaded; "
+            f"{scan_part}; {self.cascaded} expiries cascaded; {self.receipts} receipts issued; "
             f"{d.sent} deliveries sent, {d.retrying} to retry, {d.failed} failed, "
             f"{d.cancelled} cancelled"
         )
@@ -88,6 +91,25 @@ def run_cascade(holder: str) -> int:
             return total
 
 
+def run_receipts(holder: str, batch: int = 2000) -> int:
+    """Issue the pending consent receipts, one committed batch at a time, while this process
+    holds the ``receipts`` singleton."""
+    total = 0
+    while True:
+        with locks.singleton("receipts", holder, utcnow()) as acquired:
+            if not acquired:
+                return total
+            try:
+                issued = receipt_issuer.issue_pending(batch)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+        total += issued
+        if issued < batch:
+            return total
+
+
 def run_once(app: Flask, holder: str | None = None) -> PassResult:
     """One full pass in ``app``: scan, cascade, then deliver what is due."""
     holder = holder or delivery.new_holder()
@@ -96,6 +118,7 @@ def run_once(app: Flask, holder: str | None = None) -> PassResult:
         try:
             result.scanned, result.scan = run_scan(holder)
             result.cascaded = run_cascade(holder)
+            result.receipts = run_receipts(holder)
             result.delivery = delivery.deliver_due(holder)
         finally:
             db.session.remove()
@@ -122,6 +145,18 @@ def cascade_job() -> None:
             cascaded = run_cascade(delivery.new_holder())
             if cascaded:
                 log.info("%d expiries cascaded", cascaded)
+        finally:
+            db.session.remove()
+
+
+def receipts_job() -> None:
+    """Sign and store the consent receipts a bulk import left pending (one process at a time)."""
+    app = _app()
+    with app.app_context():
+        try:
+            issued = run_receipts(delivery.new_holder())
+            if issued:
+                log.info("%d consent receipts issued", issued)
         finally:
             db.session.remove()
 

@@ -1,4 +1,4 @@
-"""Only one process at a time runs a singleton job (the expiry scan, the expiry cascade).
+"""Only one process at a time runs a singleton job (expiry scan, expiry cascade, receipts).
 
 PostgreSQL: ``pg_try_advisory_xact_lock`` taken inside the job's own transaction (released when
 it commits or rolls back). SQLite: a lease row in ``scheduler_leases`` taken and committed in a
@@ -18,7 +18,7 @@ from sqlalchemy import text, update
 from registry.extensions import db
 from registry.reminders.models import SchedulerLease
 
-ADVISORY_KEYS = {"scan": 0x5EC0_0001, "cascade": 0x5EC0_0002}
+ADVISORY_KEYS = {"scan": 0x5EC0_0001, "cascade": 0x5EC0_0002, "receipts": 0x5EC0_0003}
 DEFAULT_TTL = timedelta(minutes=2)
 """Far longer than a scan or cascade batch takes; a crashed holder delays the next one this long."""
 

@@ -15,7 +15,6 @@ Rows go in through the driver's executemany and ids are made in batches (same fo
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,28 +27,13 @@ from registry.accounts.models import User
 from registry.appctx import setting
 from registry.consents.models import ConsentVersion
 from registry.core.db import Base
-from registry.core.ids import new_id
+from registry.core.ids import batch_ids
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
 from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
 
-ALPHABET = b"0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, as core.ids
-_RANDOM_CHARS = bytes(ALPHABET[b & 31] for b in range(256))
 CHUNK = 500
-
-
-def batch_ids(prefix: str, count: int) -> list[str]:
-    """``count`` new ids in ``core.ids.new_id``'s format, made in one go.
-
-    Of ``new_id``'s 26 characters the first 10 hold only the milliseconds (and leading zero
-    bits), the same for the whole batch: they are taken from one ``new_id`` call. The 16 others
-    carry the 80 random bits: here one ``os.urandom`` call and a byte translation (256 % 32 == 0,
-    so each character is uniform).
-    """
-    head = new_id(prefix)[: len(prefix) + 11]
-    tail = os.urandom(16 * count).translate(_RANDOM_CHARS).decode()
-    return [f"{head}{tail[i : i + 16]}" for i in range(0, 16 * count, 16)]
 
 
 def bulk_insert(table: Table, rows: Sequence[dict[str, Any]]) -> None:

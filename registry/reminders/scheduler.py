@@ -23,6 +23,7 @@ from registry.reminders.jobs import bind_app
 JOBS = (
     ("scan", "registry.reminders.jobs:scan_job", "REMINDER_INTERVAL_SECONDS"),
     ("cascade", "registry.reminders.jobs:cascade_job", "REMINDER_INTERVAL_SECONDS"),
+    ("receipts", "registry.reminders.jobs:receipts_job", "REMINDER_INTERVAL_SECONDS"),
     ("deliver", "registry.reminders.jobs:deliver_job", "REMINDER_DELIVERY_INTERVAL_SECONDS"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,15 @@ from sqlalchemy import func, select
 from registry.audit.models import AuditEvent
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
+from registry.core.hashing import canonical_json, content_hash, sha256_hex
 from registry.extensions import db
 from registry.receipts import verify_receipt
 from tests.consents.helpers import consent_body, iso, make_consent, make_performer
-from tests.factories import make_production, make_user
+from tests.factories import bearer, make_production, make_user
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def _counts() -> tuple[int, ...]:
@@ -33,10 +38,10 @@ def _jsonl(path: Path, rows: list[Any]) -> Path:
     return path
 
 
-def test_import_json_lines_records_every_consent_with_receipt_and_audit(
+def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_after(
     ctx: Flask, app: Flask, tmp_path: Path
 ) -> None:
-    rep, _ = make_user("talent_rep")
+    rep, token = make_user("talent_rep")
     production = make_production().id
     performer = make_performer(rep)
     rows = [
@@ -64,10 +69,38 @@ def test_import_json_lines_records_every_consent_with_receipt_and_audit(
         .all()
     )
     assert {v.description for v in versions} == {r["description"] for r in rows}
+    assert all(v.created_by == rep.id for v in versions)
+    # Receipts are signed after the import; reading one before then signs the same receipt.
+    assert all(v.receipt is None for v in versions)
+    shown = {}
     for version in versions:
-        payload = verify_receipt(version.receipt or "")
+        got = app.test_client().get(
+            f"/api/v1/consents/{version.consent_id}/receipt", headers=bearer(token)
+        )
+        assert got.status_code == 200 and got.json is not None
+        payload = verify_receipt(got.json["receipt"])
         assert payload["consent_id"] == version.consent_id and payload["typ"] == "consent"
-        assert version.created_by == rep.id
+        assert payload["status"] == "active" and payload["issued_at"] == iso_utc(version.created_at)
+        shown[version.id] = got.json["receipt"]
+        # The audit event of the import commits to exactly this receipt's payload.
+        event = db.session.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "consent.recorded",
+                AuditEvent.subject_id == version.consent_id,
+            )
+        ).scalar_one()
+        assert event.content_hash == content_hash(
+            {
+                "version_id": version.id,
+                "receipt_payload_sha256": sha256_hex(canonical_json(payload)),
+            }
+        )
+    issued = app.test_cli_runner().invoke(args=["consents", "issue-receipts"])
+    assert issued.exit_code == 0 and "Issued 3 consent receipt(s)" in issued.output
+    for version in versions:
+        db.session.refresh(version)
+        assert version.receipt == shown[version.id]  # byte for byte what reads showed
+    assert _counts()[3] - after[3] == 1  # one event for the batch of receipts
 
 
 def test_import_csv_with_lists_separated_by_semicolons(
@@ -96,6 +129,30 @@ def test_import_csv_with_lists_separated_by_semicolons(
         version.purposes == ["digital_replica", "model_training"]
         and version.guild_compliant is True
     )
+
+
+def test_text_that_is_not_utf8_is_named_by_line_in_either_format(
+    ctx: Flask, app: Flask, tmp_path: Path
+) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production().id
+    performer = make_performer(rep)
+    good = json.dumps(consent_body(performer.id, production)).encode()
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_bytes(good + b"\n" + good.replace(b"rooftop", b"r\xe9oftop") + b"\n" + good + b"\n")
+    body = consent_body(performer.id, production)
+    header = ",".join(body).encode()
+    cells = ",".join(";".join(v) if isinstance(v, list) else str(v) for v in body.values())
+    line = cells.encode()
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_bytes(b"\n".join([header, line, line.replace(b"rooftop", b"\xff\xfe")]) + b"\n")
+    before = _counts()
+    for file, bad_line in ((jsonl, 2), (csv_file, 3)):
+        result = app.test_cli_runner().invoke(args=["consents", "import", str(file)])
+        assert result.exit_code == 1, result.output
+        assert f"line {bad_line}: _line: Not valid UTF-8 text." in result.output
+        assert "1 of" in result.output and "nothing was imported" in result.output
+    assert _counts() == before
 
 
 def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
@@ -255,8 +312,12 @@ def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path:
         .all()
     )
     assert len(versions) == 30
-    assert all(verify_receipt(v.receipt or "")["performer"]["id"] == performer.id for v in versions)
+    assert all(v.receipt is None for v in versions)
     assert all(v.expires_at.tzinfo is not None and v.created_by == rep.id for v in versions)
+    assert app.test_cli_runner().invoke(args=["consents", "issue-receipts"]).exit_code == 0
+    for version in versions:
+        db.session.refresh(version)
+        assert verify_receipt(version.receipt or "")["performer"]["id"] == performer.id
 
 
 def test_a_refused_personal_export_leaves_the_output_file_alone(

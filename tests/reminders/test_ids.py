@@ -1,4 +1,4 @@
-"""Outbox ids made in batches have the format of ``core.ids.new_id`` and sort with its ids."""
+"""Ids made in batches (outbox, bulk import) have the format of ``new_id`` and sort with them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from registry.core.ids import new_id
-from registry.reminders.outbox import batch_ids
+from registry.core.ids import batch_ids, new_id
 
 CROCKFORD = re.compile(r"^rem_[0-9a-hjkmnp-tv-z]{26}$")
 

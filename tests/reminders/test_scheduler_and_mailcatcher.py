@@ -26,14 +26,16 @@ def test_jobs_are_module_functions_coalesced_one_at_a_time(app: Flask) -> None:
     scheduler = build_scheduler(app)
     try:
         found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {"scan", "cascade", "deliver"}
+        assert set(found) == {"scan", "cascade", "receipts", "deliver"}
         for job in found.values():
             assert job.func_ref.startswith("registry.reminders.jobs:")
             assert job.coalesce is True
             assert job.max_instances == 1
         assert found["scan"].trigger.interval.total_seconds() == 60
         assert found["deliver"].trigger.interval.total_seconds() == 15
+        assert found["receipts"].trigger.interval.total_seconds() == 60
         assert callable(jobs.scan_job) and callable(jobs.cascade_job) and callable(jobs.deliver_job)
+        assert callable(jobs.receipts_job)
     finally:
         jobs._bound.clear()
 

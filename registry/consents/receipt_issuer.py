@@ -1,0 +1,150 @@
+"""Consent receipts signed after recording: for versions stored without one (bulk imports).
+
+A bulk import validates, stores and audits its consents and leaves their receipts to be signed
+afterwards, since signing one receipt per row would be most of an import's time. Nothing is
+lost by waiting: a receipt's payload is fixed by the stored version (``receipts.consent_payload``
+describes the version as recorded), its audit event already commits to that payload's SHA-256,
+and Ed25519 signatures are deterministic, so the receipt signed later is, with the same key,
+byte for byte the one the import would have signed.
+
+The scheduler's ``receipts`` job (and ``flask consents issue-receipts``) stores them in batches;
+until then every read signs the missing ones on the fly (``sign_missing``), so the API and the
+pages never show a consent without its receipt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, tuple_, update
+
+from registry.audit.trail import record
+from registry.consents import receipts
+from registry.consents.models import ConsentVersion
+from registry.extensions import db
+from registry.performers.models import Performer
+from registry.productions.models import Production
+
+
+def sign_missing(versions: Sequence[Any]) -> dict[str, str]:
+    """Receipts signed now for those of ``versions`` (ORM versions, or rows with the columns of
+    ``_PAYLOAD_COLUMNS``) that have none yet: version id -> JWS."""
+    missing = [v for v in versions if v.receipt is None]
+    if not missing:
+        return {}
+    names = dict(
+        db.session.execute(
+            select(Performer.id, Performer.professional_name).where(
+                Performer.id.in_({v.performer_id for v in missing})
+            )
+        )
+        .tuples()
+        .all()
+    )
+    productions = {
+        row.id: row
+        for row in db.session.execute(
+            select(Production.id, Production.code, Production.title).where(
+                Production.id.in_({v.production_id for v in missing})
+            )
+        )
+    }
+    earlier = {(v.consent_id, v.version - 1) for v in missing if v.version > 1}
+    previous: dict[tuple[str, int], str] = {}
+    if earlier:
+        previous = {
+            (consent_id, number): vid
+            for vid, consent_id, number in db.session.execute(
+                select(ConsentVersion.id, ConsentVersion.consent_id, ConsentVersion.version).where(
+                    tuple_(ConsentVersion.consent_id, ConsentVersion.version).in_(earlier)
+                )
+            ).tuples()
+        }
+    return {
+        v.id: receipts.sign(
+            receipts.consent_payload(
+                v,
+                professional_name=names[v.performer_id],
+                production=productions[v.production_id],
+                supersedes=previous.get((v.consent_id, v.version - 1)),
+            )
+        )
+        for v in missing
+    }
+
+
+def receipt_of(version: ConsentVersion) -> str:
+    """The version's receipt: the stored one, or the same receipt signed now."""
+    return version.receipt or sign_missing([version])[version.id]
+
+
+def pending_count() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(ConsentVersion).where(ConsentVersion.receipt.is_(None))
+    ).scalar_one()
+
+
+_PAYLOAD_COLUMNS = (
+    ConsentVersion.id,
+    ConsentVersion.consent_id,
+    ConsentVersion.version,
+    ConsentVersion.performer_id,
+    ConsentVersion.production_id,
+    ConsentVersion.purposes,
+    ConsentVersion.media,
+    ConsentVersion.description,
+    ConsentVersion.restrictions,
+    ConsentVersion.signed_by,
+    ConsentVersion.signed_at,
+    ConsentVersion.guild_compliant,
+    ConsentVersion.evidence_sha256,
+    ConsentVersion.effective_from,
+    ConsentVersion.expires_at,
+    ConsentVersion.created_at,
+    ConsentVersion.receipt,
+)
+"""What a receipt's payload reads of a version (read as plain rows: no ORM objects needed)."""
+
+
+def issue_pending(limit: int = 2000) -> int:
+    """Sign and store the receipts of up to ``limit`` versions still without one, oldest first,
+    with one audit event naming them; the caller commits. Returns how many were issued."""
+    rows = db.session.execute(
+        select(*_PAYLOAD_COLUMNS)
+        .where(ConsentVersion.receipt.is_(None))
+        .order_by(ConsentVersion.created_at, ConsentVersion.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    signed = sign_missing(rows)
+    db.session.execute(
+        update(ConsentVersion),
+        [{"id": vid, "receipt": token} for vid, token in signed.items()],
+    )
+    record(
+        "consent.receipts_issued",
+        "consent",
+        "bulk",
+        {"version_ids": list(signed)},
+        actor_id=None,
+    )
+    return len(signed)
+
+
+def issue_all(batch: int = 2000, progress: Callable[[int], object] | None = None) -> int:
+    """Issue every pending receipt, committing after each batch (short write transactions)."""
+    total = 0
+    while True:
+        try:
+            issued = issue_pending(batch)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        total += issued
+        if progress is not None:
+            progress(issued)
+        if issued < batch:
+            return total
