@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import fresh_app, percentile, result
+from benchmarks.common import compile_sources, fresh_app, percentile, result
 
 PURPOSES = ("digital_replica", "digital_alteration", "synthetic_voice", "model_training")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -457,6 +457,7 @@ def bench_postgresql(args: argparse.Namespace) -> None:
 
 def bench_import(args: argparse.Namespace) -> None:
     count = 20_000 if args.quick else 100_000
+    compile_sources()
     app = fresh_app()
     folder = Path(app.config["DATA_DIR"])
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")

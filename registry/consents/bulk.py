@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -155,11 +156,18 @@ _LOADER: FastLoader | None = None
 _TABLES: list[_Table] = []
 
 
-def _start(job: Job) -> None:
+def _start(job: Job, *, worker: bool = False) -> None:
     global _JOB, _SCHEMA, _LOADER, _TABLES
+    if worker and hasattr(os, "nice"):
+        # Below the writing process, so the single SQLite writer never waits for a core.
+        os.nice(5)
     _JOB, _SCHEMA = job, ConsentInSchema(lookups=job.lookups)
     _LOADER = FastLoader(_SCHEMA)
     _TABLES = _tables(job.dialect)
+
+
+def _start_worker(job: Job) -> None:
+    _start(job, worker=True)
 
 
 def _tables(dialect_name: str) -> list[_Table]:
@@ -320,7 +328,7 @@ def import_consents(
             for units in chunks:
                 consume(*_work(units, not result.errors), len(units))
         else:
-            with _pool_context().Pool(workers, initializer=_start, initargs=(job,)) as pool:
+            with _pool_context().Pool(workers, initializer=_start_worker, initargs=(job,)) as pool:
                 window: deque[tuple[int, AsyncResult[tuple[list[RowError], Built]]]] = deque()
                 for units in chunks:
                     window.append((len(units), pool.apply_async(_work, (units, not result.errors))))

@@ -43,12 +43,12 @@ def _user(email: str | None) -> User | None:
     "--format", "fmt", type=click.Choice(bulk.FORMATS), help="Default: from the extension."
 )
 @click.option("--as", "as_email", help="Import with this user's rights (and as them in the audit).")
-@click.option("--batch", default=2000, show_default=True, help="Rows per insert batch.")
+@click.option("--batch", default=5000, show_default=True, help="Rows per insert batch.")
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
     default=None,
-    help="Worker processes that validate and sign while this one writes (default: one per "
+    help="Worker processes that validate and build rows while this one writes (default: one per "
     "CPU, at most 4, for files over 4 MB; 0 for smaller files).",
 )
 def import_command(
@@ -61,6 +61,8 @@ def import_command(
     if user is not None and user.role not in ("admin", "talent_rep"):
         raise click.ClickException(f"{user.email} ({user.role}) may not record consents.")
     fmt = bulk.guess_format(file, fmt)
+    # No tqdm monitor thread: with this process single-threaded, workers can be forked.
+    tqdm.monitor_interval = 0
     with (
         file.open("rb") as binary,
         tqdm(

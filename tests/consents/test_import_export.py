@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
+from registry.consents import bulk
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
 from registry.core.hashing import canonical_json, content_hash, sha256_hex
@@ -349,3 +351,12 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run(
     text = out.read_text()
     assert "'" + formula.replace('"', '""') in text
     assert "\n=" not in text and ",=" not in text
+
+
+def test_workers_are_forked_only_from_a_single_threaded_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bulk.threading, "active_count", lambda: 1)
+    assert bulk._pool_context().get_start_method() == "fork"
+    monkeypatch.setattr(bulk.threading, "active_count", lambda: 2)
+    assert bulk._pool_context().get_start_method() == "spawn"
