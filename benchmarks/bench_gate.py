@@ -1,6 +1,7 @@
 """Gate benchmarks, each against a floor measured in the same run.
 
-Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--workers N]``
+Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--workers N]
+[--only http]``
 
 1. decide: ``requests.services.decide_request`` (load the facts, decide, store the decision and
    the consent versions it relied on, sign its receipt, audit it) and the commit, with
@@ -10,14 +11,16 @@ Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--
 2. facts: ``requests.facts.load`` for each request kind: p50 against the same SQL statements
    (captured, then replayed with raw sqlite3 and fetched): goal ratio <= 3.
 3. http: POST /api/v1/requests (a replica.create, as a vfx_lead member of the production)
-   throughput against GET /healthz on the same gunicorn server (127.0.0.1, sync workers,
-   started here; 2 x cores + 1 by default), the same run, bounded loops of 4 client threads:
+   throughput against GET /healthz on the same gunicorn server (127.0.0.1, started here with
+   the project's ``gunicorn.conf.py``, as ``make run``: 2 x cores + 1 sync workers), the same
+   run, bounded loops of 4 client threads:
    goal ratio >= 0.2. On the 1M-consent SQLite file, and on PostgreSQL with 100,000
    consents (skipped with ``--no-postgresql``).
 
 Consent rows are generated with raw inserts in the registry's storage formats (five consents
 per performer over 2,000 productions); receipts are left empty to keep the database small.
-``--quick``: 100,000 consents in SQLite and fewer iterations.
+``--quick``: 100,000 consents in SQLite and fewer iterations. ``--only http``: the HTTP figures
+alone (the same data and callers, without figures 1 and 2).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import http.client
 import json
 import os
+import runpy
 import signal
 import socket
 import sqlite3
@@ -174,6 +178,12 @@ def build_sqlite(path: Path, consents: int) -> list[str]:
     return performers
 
 
+def target_indexes(performers: list[str]) -> list[int]:
+    """The 200 performers (spread over the file) that requests are made about."""
+    step = max(1, len(performers) // 400)
+    return list(range(0, len(performers), step))[:200]
+
+
 def target_production(performer: str) -> str:
     """A production where the performer has a digital_replica consent."""
     return f"prd_bench{(int(performer.removeprefix('prf_bench')) * 7) % PRODUCTIONS:06d}"
@@ -198,7 +208,7 @@ class Capture:
             self.statements.append((statement, params))  # the floor opens its own
 
     def run(self, fn: Callable[[], Any]) -> list[tuple[str, Any]]:
-        from registry.requests import reads
+        from registry.core import reads
 
         self.statements, self.on = [], True
         reads.TRACE = self.statements
@@ -253,8 +263,7 @@ def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -
         accounts.issue_token(admin, actor_id=None)
         db.session.commit()
         admin_id = admin.id
-        step = max(1, len(performers) // 400)
-        targets = list(range(0, len(performers), step))[:200]
+        targets = target_indexes(performers)
         now = utcnow()
         for n, index in enumerate(targets):
             performer = performers[index]
@@ -606,7 +615,10 @@ def main() -> int:
         "--no-postgresql", action="store_true", help="skip the HTTP figure on PostgreSQL"
     )
     parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers (default: 2 x cores + 1)"
+        "--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--only", choices=("http",), help="only the HTTP figures (on the same data)"
     )
     args = parser.parse_args()
     consents = 100_000 if args.quick else 1_000_000
@@ -618,52 +630,55 @@ def main() -> int:
     log(f"built {consents:,} consents in {time.perf_counter() - started:.1f} s ({db_path})")
 
     log(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with anything else)")
-    figures = service_level(app, db_path, performers, args.quick)
-    log(f"load average after the service-level figures: {os.getloadavg()[0]:.2f}")
-    decided, floor, statements, engine_only, with_row = figures["decide"]
-    p50 = percentile(decided, 50) * 1000
-    floor50 = percentile(floor, 50) * 1000
-    print(
-        f"decide_request + commit, {consents:,} consents: p50 {p50:.3f} ms, "
-        f"p95 {percentile(decided, 95) * 1000:.3f} ms; floor (its {statements} SQL statements "
-        f"replayed in raw sqlite3) {floor50:.3f} ms; ratio {p50 / floor50:.2f}; "
-        f"engine alone p50 {p50_us(engine_only):.1f} us; with re-reading the request row "
-        f"p50 {percentile(with_row, 50) * 1000:.3f} ms"
-    )
-    result(
-        "gate_decide",
-        consents=consents,
-        p50_ms=p50,
-        p95_ms=percentile(decided, 95) * 1000,
-        floor_ms=floor50,
-        ratio=p50 / floor50,
-        statements=statements,
-        engine_p50_us=p50_us(engine_only),
-        goal_p50_ms=2,
-        ok=p50 <= 2,
-    )
-    worst = 0.0
-    for kind, (ours, theirs, count) in sorted(figures["facts"].items()):
-        ratio = p50_us(ours) / p50_us(theirs)
-        worst = max(worst, ratio)
+    if args.only == "http":
+        targets = [performers[i] for i in target_indexes(performers)]
+    else:
+        figures = service_level(app, db_path, performers, args.quick)
+        log(f"load average after the service-level figures: {os.getloadavg()[0]:.2f}")
+        decided, floor, statements, engine_only, with_row = figures["decide"]
+        p50 = percentile(decided, 50) * 1000
+        floor50 = percentile(floor, 50) * 1000
         print(
-            f"facts for {kind}: p50 {p50_us(ours):.1f} us; raw sqlite3, the same {count} "
-            f"queries: {p50_us(theirs):.1f} us; ratio {ratio:.2f}"
+            f"decide_request + commit, {consents:,} consents: p50 {p50:.3f} ms, "
+            f"p95 {percentile(decided, 95) * 1000:.3f} ms; floor (its {statements} SQL statements "
+            f"replayed in raw sqlite3) {floor50:.3f} ms; ratio {p50 / floor50:.2f}; "
+            f"engine alone p50 {p50_us(engine_only):.1f} us; with re-reading the request row "
+            f"p50 {percentile(with_row, 50) * 1000:.3f} ms"
         )
         result(
-            f"gate_facts_{kind.replace('.', '_')}",
+            "gate_decide",
             consents=consents,
-            p50_us=p50_us(ours),
-            raw_p50_us=p50_us(theirs),
-            queries=count,
-            ratio=ratio,
-            goal_ratio=3,
-            ok=ratio <= 3,
+            p50_ms=p50,
+            p95_ms=percentile(decided, 95) * 1000,
+            floor_ms=floor50,
+            ratio=p50 / floor50,
+            statements=statements,
+            engine_p50_us=p50_us(engine_only),
+            goal_p50_ms=2,
+            ok=p50 <= 2,
         )
+        worst = 0.0
+        for kind, (ours, theirs, count) in sorted(figures["facts"].items()):
+            ratio = p50_us(ours) / p50_us(theirs)
+            worst = max(worst, ratio)
+            print(
+                f"facts for {kind}: p50 {p50_us(ours):.1f} us; raw sqlite3, the same {count} "
+                f"queries: {p50_us(theirs):.1f} us; ratio {ratio:.2f}"
+            )
+            result(
+                f"gate_facts_{kind.replace('.', '_')}",
+                consents=consents,
+                p50_us=p50_us(ours),
+                raw_p50_us=p50_us(theirs),
+                queries=count,
+                ratio=ratio,
+                goal_ratio=3,
+                ok=ratio <= 3,
+            )
+        targets = figures["targets"]
 
-    targets = figures["targets"]
     token = vfx_caller(app, targets)
-    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    workers = args.workers or int(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
     sqlite_url = f"sqlite:///{db_path}"
     report_http("sqlite", http_level(folder, sqlite_url, token, targets, args.quick, workers))
     log(f"load average after the HTTP figure on SQLite: {os.getloadavg()[0]:.2f}")

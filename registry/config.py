@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Config
 
-from registry.core.keys import KeyMissing, MasterKeys, SigningKeys
+from registry.core.keys import KeyMissing, MasterKeys, SigningKeys, create_once
 
 
 class ConfigError(RuntimeError):
@@ -88,10 +88,8 @@ def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
         data_dir.mkdir(parents=True, exist_ok=True)
         secret_file = data_dir / "secret_key"
         if not config.get("SECRET_KEY"):
-            if not secret_file.exists():
-                secret_file.write_text(secrets.token_urlsafe(48))
-                secret_file.chmod(0o600)
-            config["SECRET_KEY"] = secret_file.read_text().strip()
+            made = create_once(secret_file, lambda: secrets.token_urlsafe(48).encode())
+            config["SECRET_KEY"] = made.decode().strip()
     elif not config.get("SECRET_KEY"):
         missing.append("REGISTRY_SECRET_KEY")
     if production and not config.get("DATABASE_URL"):

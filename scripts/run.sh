@@ -22,4 +22,4 @@ if flask --app wsgi --help 2>/dev/null | grep -q "scheduler"; then
   flask --app wsgi scheduler run & pids+=($!)
 fi
 echo "Registry on $REGISTRY_BASE_URL (Ctrl-C stops it)"
-gunicorn --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - wsgi:app
+gunicorn --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app  # settings: gunicorn.conf.py

@@ -32,8 +32,9 @@ def batch_ids(prefix: str, count: int) -> list[str]:
     Of ``new_id``'s 26 characters the first 10 hold only the milliseconds (and leading zero
     bits), the same for the whole batch: they are taken from one ``new_id`` call. The 16 others
     carry the 80 random bits: here one ``os.urandom`` call and a byte translation (256 % 32 == 0,
-    so each character is uniform).
+    so each character is uniform). They are returned in ascending order, so a batch goes into its
+    indexes in order and its ids sort as the batch was given (an import's ids follow its lines).
     """
     head = new_id(prefix)[: len(prefix) + 11]
     tail = os.urandom(16 * count).translate(_RANDOM_CHARS).decode()
-    return [f"{head}{tail[i : i + 16]}" for i in range(0, 16 * count, 16)]
+    return sorted(f"{head}{tail[i : i + 16]}" for i in range(0, 16 * count, 16))

@@ -12,11 +12,13 @@ Retired keys stay in the folder: signing keys so that old receipts and checkpoin
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,11 +41,34 @@ class KeyMissing(RuntimeError):
 
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
+
+
+@contextmanager
+def creating(directory: Path) -> Iterator[None]:
+    """Held while a process creates what must exist once in ``directory`` (first keys, the
+    development secret): web workers starting together on an empty folder then agree on one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".create.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The file's content, writing ``make()`` first if the file does not exist yet (once, even
+    with several processes asking at the same time)."""
+    if not path.exists():
+        with creating(path.parent):
+            if not path.exists():
+                _write_private(path, make())
+    return path.read_bytes()
 
 
 def _read_ring(
@@ -66,6 +91,10 @@ def _read_ed25519(file: Path) -> Ed25519PrivateKey | None:
     return key if isinstance(key, Ed25519PrivateKey) else None
 
 
+def _read_master(file: Path) -> bytes:
+    return base64.b64decode(file.read_bytes())
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -86,8 +115,11 @@ class SigningKeys:
             return cls(directory, current, keys)
         if not create:
             raise KeyMissing(f"signing key (no current Ed25519 key in {directory})")
-        ring = cls(directory, "", keys)
-        ring.rotate()
+        with creating(directory):
+            keys, current = _read_ring(directory, "*.pem", _read_ed25519)  # made meanwhile?
+            ring = cls(directory, current, keys)
+            if not current:
+                ring.rotate()
         return ring
 
     def rotate(self) -> str:
@@ -184,13 +216,16 @@ class MasterKeys:
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> MasterKeys:
-        keys, current = _read_ring(directory, "*.key", lambda f: base64.b64decode(f.read_bytes()))
+        keys, current = _read_ring(directory, "*.key", _read_master)
         if current:
             return cls(directory, current, keys)
         if not create:
             raise KeyMissing(f"master key (no current master key in {directory})")
-        ring = cls(directory, "", keys)
-        ring.rotate()
+        with creating(directory):
+            keys, current = _read_ring(directory, "*.key", _read_master)  # made meanwhile?
+            ring = cls(directory, current, keys)
+            if not current:
+                ring.rotate()
         return ring
 
     def rotate(self) -> str:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from registry.accounts.models import User
 from registry.core.errors import NotFound
+from registry.core.reads import Query, Reader
 from registry.extensions import db
 from registry.productions.models import Production, ProductionMember
 
+# On every vfx_lead's request: one fixed primary-key look-up (``registry.core.reads``).
+_MEMBER = Query(
+    select(ProductionMember.user_id).where(
+        ProductionMember.production_id == bindparam("production_id"),
+        ProductionMember.user_id == bindparam("user_id"),
+    ),
+    "s",
+)
+
 
 def is_member(user: User, production_id: str) -> bool:
-    return (
-        db.session.execute(
-            select(ProductionMember.user_id).where(
-                ProductionMember.production_id == production_id,
-                ProductionMember.user_id == user.id,
-            )
-        ).first()
-        is not None
-    )
+    reader = Reader(db.session)
+    try:
+        return bool(reader.raw(_MEMBER, production_id=production_id, user_id=user.id))
+    finally:
+        reader.close()
 
 
 def member_production_ids(user: User) -> list[str]:

@@ -42,7 +42,7 @@ class Requests(MethodView):
         return page
 
     @roles_required(*services.REQUESTERS)
-    @blp.arguments(RequestInSchema)
+    @blp.arguments(RequestInSchema())  # an instance: webargs would build one per call from a class
     @blp.response(201, RequestSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data: dict[str, Any]) -> Any:

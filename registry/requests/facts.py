@@ -26,6 +26,7 @@ from sqlalchemy import Select, bindparam, select
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion as CV
 from registry.core.db import DbSession
+from registry.core.reads import Query, Reader, set_of, utc
 from registry.models.models import (
     EnhancementModel,
     ModelPerformer,
@@ -36,7 +37,6 @@ from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.replicas.models import Replica
 from registry.requests.models import DecisionConsent, UseRequest
-from registry.requests.reads import Query, Reader, set_of, utc
 from registry.rules import (
     ApprovalFact,
     ConsentFact,
@@ -67,6 +67,14 @@ _CV_COLUMNS = (
     CV.superseded_at,
 )
 _CV_KINDS = "sssssffssbsdddd"
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """Facts this transaction has just read (a new request's checks), not to be read again."""
+
+    production: ProductionFact
+    performer: PerformerFact | None = None
 
 
 @dataclass
@@ -376,15 +384,26 @@ def performer_of(session: DbSession, performer_id: str) -> PerformerFact | None:
         reader.close()
 
 
-def load(session: DbSession, req: UseRequest, now: datetime, *, new: bool = False) -> Loaded:
+def load(
+    session: DbSession,
+    req: UseRequest,
+    now: datetime,
+    *,
+    new: bool = False,
+    known: Known | None = None,
+) -> Loaded:
     """Everything one decision on ``req`` reads, as of ``now``.
 
     ``new``: the request was just created, so it has no approvals yet (one query saved).
+    ``known``: its production and performer as read earlier in this transaction (not re-read).
     """
     version_ids: dict[str, str] = {}
     reader = Reader(session)
     try:
-        production = production_fact(reader, req.production_id)
+        if known is not None and known.production.id == req.production_id:
+            production: ProductionFact | None = known.production
+        else:
+            production = production_fact(reader, req.production_id)
         performer_id = req.performer_id
         replica = None
         if req.kind == "replica.use" and req.replica_id is not None:
@@ -394,7 +413,10 @@ def load(session: DbSession, req: UseRequest, now: datetime, *, new: bool = Fals
         model = None
         if req.kind == "model.use" and req.model_id is not None:
             model = _model(reader, req.model_id, production, version_ids)
-        performer = performer_fact(reader, performer_id)
+        if known is not None and known.performer is not None and known.performer.id == performer_id:
+            performer: PerformerFact | None = known.performer
+        else:
+            performer = performer_fact(reader, performer_id)
         consents: tuple[ConsentFact, ...] = ()
         if performer is not None:
             consents = _consents(reader, PERFORMER_CONSENTS, version_ids, performer_id=performer.id)

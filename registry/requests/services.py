@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,18 +22,32 @@ from registry.core.clock import utcnow
 from registry.core.errors import Forbidden, Invalid, NotFound
 from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
+from registry.core.reads import Reader
+from registry.core.writes import Write
 from registry.extensions import db
 from registry.productions.access import can_see_production, member_production_ids
 from registry.receipts import sign_receipt
 from registry.requests import facts as bridge
 from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
-from registry.requests.reads import Reader
 from registry.requests.validity import VALID, present, valid_clause, validities
 from registry.rules import decide
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
 DECISION_CONSENTS = cast(Table, DecisionConsent.__table__)
 REQUESTS = cast(Table, UseRequest.__table__)
+# The writes of a submission and a decision: compiled once, sent straight to the driver
+# (``registry.core.writes``), in the session's transaction.
+_INSERT_REQUEST = Write(insert(REQUESTS), (c.key for c in REQUESTS.c))
+_INSERT_DECISION = Write(insert(DECISIONS), (c.key for c in DECISIONS.c))
+_INSERT_DECISION_CONSENTS = Write(
+    insert(DECISION_CONSENTS), ("decision_id", "version_id", "consent_id")
+)
+_POINT_TO_DECISION = Write(
+    update(REQUESTS)
+    .where(REQUESTS.c.id == bindparam("request_id"))
+    .values(current_decision_id=bindparam("decision_id"), decision_count=bindparam("sequence")),
+    ("request_id", "decision_id", "sequence"),
+)
 READERS = ("admin", "vfx_lead", "legal")
 REQUESTERS = ("admin", "vfx_lead")
 FACT_FLAGS = (
@@ -114,18 +128,21 @@ def decide_request(
     trigger: str = "request",
     actor_id: str | None = None,
     new: bool = False,
+    known: bridge.Known | None = None,
     audit_first: list[AuditEntry] | None = None,
 ) -> DecisionRecord:
     """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited).
 
     Earlier decisions are kept unchanged. Returns the stored decision (a copy not attached to
-    the session: it is valid as made). ``new``: the request was created in this transaction.
+    the session: it is valid as made). ``new``: the request was created in this transaction;
+    ``known``: facts its checks read in this transaction (not read again).
     ``audit_first``: events to append just before ``decision.made``, in the same call.
-    The rows are written with three Core statements (the decision, the consent versions it
-    relied on, the request's pointer to it) rather than ORM flushes, which would cost more
-    than loading the facts and deciding together.
+    The rows are written with three fixed statements sent straight to the driver (the
+    decision, the consent versions it relied on, the request's pointer to it;
+    ``registry.core.writes``) rather than ORM flushes or Core executions, whose per-call work
+    would cost more than loading the facts and deciding together.
     """
-    loaded = bridge.load(db.session, req, now, new=new)
+    loaded = bridge.load(db.session, req, now, new=new, known=known)
     decision = decide(loaded.input)
     sequence = req.decision_count + 1
     decision_id = new_id("dec")
@@ -169,24 +186,26 @@ def decide_request(
         "invalidated_at": None,
         "invalidated_reason": None,
     }
-    db.session.execute(insert(DECISIONS), values)
-    if decision.consent_ids:
-        db.session.execute(
-            insert(DECISION_CONSENTS),
-            [
-                {
-                    "decision_id": decision_id,
-                    "version_id": loaded.version_ids[cid],
-                    "consent_id": cid,
-                }
-                for cid in decision.consent_ids
-            ],
+    writer = Reader(db.session)
+    try:
+        _INSERT_DECISION.run(writer, values)
+        if decision.consent_ids:
+            _INSERT_DECISION_CONSENTS.run_many(
+                writer,
+                [
+                    {
+                        "decision_id": decision_id,
+                        "version_id": loaded.version_ids[cid],
+                        "consent_id": cid,
+                    }
+                    for cid in decision.consent_ids
+                ],
+            )
+        _POINT_TO_DECISION.run(
+            writer, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
         )
-    db.session.execute(
-        update(REQUESTS)
-        .where(REQUESTS.c.id == req.id)
-        .values(current_decision_id=decision_id, decision_count=sequence)
-    )
+    finally:
+        writer.close()
     set_committed_value(req, "current_decision_id", decision_id)
     set_committed_value(req, "decision_count", sequence)
     made = AuditEntry(
@@ -218,19 +237,23 @@ def _stored_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_references(user: User, data: dict[str, Any]) -> str | None:
+def _check_references(user: User, data: dict[str, Any]) -> tuple[str | None, bridge.Known]:
     """Every refusal before anything is written: 422 for bad fields, 404 for hidden objects.
 
-    Returns the performer the request is about (for replica.use: the replica's by default)."""
+    Returns the performer the request is about (for replica.use: the replica's by default) and
+    the facts read on the way (its production, the performer given)."""
     kind = data["kind"]
     errors: dict[str, list[str]] = {}
     performer_id = data.get("performer_id")
+    performer = None
     reader = Reader(db.session)
     try:
         if kind not in ("model.use", "replica.use") and not performer_id:
             errors["performer_id"] = [f"Required for a {kind} request."]
-        if performer_id and not reader.rows(bridge.PERFORMER, performer_id=performer_id):
-            errors["performer_id"] = ["No performer with this id."]
+        if performer_id:
+            performer = bridge.performer_fact(reader, performer_id)
+            if performer is None:
+                errors["performer_id"] = ["No performer with this id."]
         if kind == "replica.use" and not data.get("replica_id"):
             errors["replica_id"] = ["Required for a replica.use request."]
         if kind != "replica.use" and data.get("replica_id"):
@@ -242,7 +265,8 @@ def _check_references(user: User, data: dict[str, Any]) -> str | None:
         if errors:
             raise Invalid("Some fields are invalid.", errors)
         production_id = data["production_id"]
-        if not reader.rows(bridge.PRODUCTION, production_id=production_id):
+        production = bridge.production_fact(reader, production_id)
+        if production is None:
             raise NotFound("No such production.", {"production_id": ["No such production."]})
         replica = model = None
         if data.get("replica_id"):
@@ -257,9 +281,10 @@ def _check_references(user: User, data: dict[str, Any]) -> str | None:
         raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
     if model is not None and (not model or not can_see_production(user, model[0][1])):
         raise NotFound("No such model.", {"model_id": ["No such model."]})
+    known = bridge.Known(production, performer)
     if replica and not performer_id:
-        return str(replica[0][1])
-    return performer_id
+        return str(replica[0][1]), known
+    return performer_id, known
 
 
 def submit_request(
@@ -271,7 +296,7 @@ def submit_request(
     now = now or utcnow()
     if not user.has_role(*REQUESTERS):
         raise Forbidden("Your role may not submit use requests.")
-    performer_id = _check_references(user, data)
+    performer_id, known = _check_references(user, data)
     values: dict[str, Any] = {
         "id": new_id("req"),
         "kind": data["kind"],
@@ -287,9 +312,14 @@ def submit_request(
         "current_decision_id": None,
         "decision_count": 0,
     }
-    # One Core INSERT, then the object joins the session as the persistent row it is (the
-    # documented pattern for rows already in the database): cheaper than a unit-of-work flush.
-    db.session.execute(insert(REQUESTS), values)
+    # One INSERT (straight to the driver), then the object joins the session as the persistent
+    # row it is (the documented pattern for rows already in the database): cheaper than a
+    # unit-of-work flush.
+    writer = Reader(db.session)
+    try:
+        _INSERT_REQUEST.run(writer, values)
+    finally:
+        writer.close()
     req = UseRequest(**values)
     make_transient_to_detached(req)
     db.session.add(req)
@@ -309,7 +339,7 @@ def submit_request(
         user.id,
     )
     decided = decide_request(
-        req, now, trigger="request", actor_id=user.id, new=True, audit_first=[created]
+        req, now, trigger="request", actor_id=user.id, new=True, known=known, audit_first=[created]
     )
     return req, decided
 

@@ -356,7 +356,7 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run(
 def test_workers_are_forked_only_from_a_single_threaded_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bulk.threading, "active_count", lambda: 1)
+    monkeypatch.setattr("registry.consents.bulk.threading.active_count", lambda: 1)
     assert bulk._pool_context().get_start_method() == "fork"
-    monkeypatch.setattr(bulk.threading, "active_count", lambda: 2)
+    monkeypatch.setattr("registry.consents.bulk.threading.active_count", lambda: 2)
     assert bulk._pool_context().get_start_method() == "spawn"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import inspect
 
 from registry.accounts import services
-from registry.accounts.models import ApiToken
+from registry.accounts.models import ApiToken, User
 from registry.extensions import db
 from tests.factories import bearer, make_user
 
@@ -73,3 +74,30 @@ def test_invalid_user_names_every_bad_field(ctx: Flask, client: FlaskClient) -> 
     assert response.status_code == 422
     assert response.json is not None
     assert set(response.json["errors"]) == {"email", "role", "x"}
+
+
+def test_a_deactivated_users_token_is_refused(ctx: Flask, client: FlaskClient) -> None:
+    user, token = make_user("vfx_lead")
+    user.active = False
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_the_token_look_up_gives_the_sessions_own_user(ctx: Flask) -> None:
+    user, token = make_user("legal")
+    assert services.user_for_token(token) is user  # already in the session: that very object
+    user_id = user.id
+    db.session.expunge_all()
+    found = services.user_for_token(token)
+    assert found is not None and found is not user
+    assert inspect(found).persistent and not inspect(found).expired_attributes
+    assert (found.id, found.email, found.role, found.active) == (
+        user_id,
+        user.email,
+        "legal",
+        True,
+    )
+    assert found.created_at.tzinfo is not None
+    assert db.session.get(User, user_id) is found
+    assert services.user_for_token(token.upper()) is None
+    assert services.user_for_token("not-a-registry-token") is None

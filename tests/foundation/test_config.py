@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -43,6 +45,30 @@ def test_development_generates_secrets_and_keys_once(tmp_path: Path) -> None:
         == second.extensions["registry"].signing.current_kid
     )
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def _start_app(args: tuple[str, Any]) -> tuple[str, str, str]:
+    """In a fresh process: wait for the others, then create the app on the shared folder."""
+    folder, barrier = args
+    barrier.wait(timeout=60)
+    app = create_app({"DATA_DIR": folder})
+    ring = app.extensions["registry"]
+    return app.config["SECRET_KEY"], ring.signing.current_kid, ring.master.current_kid
+
+
+def test_workers_starting_together_on_an_empty_folder_agree_on_one_set_of_keys(
+    tmp_path: Path,
+) -> None:
+    """gunicorn starts several workers at once; each creates the app on the same new folder."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(6)
+        with context.Pool(6) as pool:
+            seen = pool.map(_start_app, [(str(tmp_path), barrier)] * 6)
+    assert len(set(seen)) == 1, seen
+    assert len(list((tmp_path / "keys" / "signing").glob("*.pem"))) == 1
+    assert len(list((tmp_path / "keys" / "master").glob("*.key"))) == 1
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_environment_variables_configure_the_app(

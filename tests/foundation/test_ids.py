@@ -24,7 +24,7 @@ def test_an_id_is_its_time_and_random_bits_in_crockford_base32(
     monkeypatch: pytest.MonkeyPatch, random: bytes
 ) -> None:
     moment = datetime(2027, 3, 4, 5, 6, 7, 891000, tzinfo=UTC)
-    monkeypatch.setattr(ids.os, "urandom", lambda n: random[:n])
+    monkeypatch.setattr("registry.core.ids.os.urandom", lambda n: random[:n])
     with time_machine.travel(moment, tick=False):
         made = ids.new_id("cns")
     millis = int(moment.timestamp() * 1000)

@@ -1,10 +1,12 @@
-"""Fast reads for the gate's hot path: fixed SELECTs, compiled once per dialect.
+"""Fast reads for hot paths (the gate, every API call's token): fixed SELECTs, compiled once
+per dialect.
 
 A ``Query`` is written with SQLAlchemy against the models (no dialect-specific SQL) and run on
 the session's own DBAPI connection, in its transaction, by a ``Reader``. The ORM's
 per-statement work (cache keys, result set-up) costs several times more than these small
 indexed look-ups themselves; this way each costs little more than the raw query
-(``benchmarks/bench_gate.py`` measures it).
+(``benchmarks/bench_gate.py`` measures it). ``persistent`` turns a row read this way into the
+session's object for it, as an ORM load would.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy.orm import scoped_session
+from sqlalchemy.orm import make_transient_to_detached, scoped_session
+from sqlalchemy.orm.util import identity_key
 
 from registry.core.clock import as_utc
 from registry.core.db import DbSession
+
+T = TypeVar("T")
+_KEPT = "registry.reads.cursor"
 
 TRACE: list[tuple[str, Any]] | None = None
 """When a list, every statement run here is appended to it (the benchmark's raw floor)."""
@@ -102,15 +108,25 @@ class Query:
 
 
 class Reader:
-    """One DBAPI cursor of the session's connection (pending ORM changes flushed first)."""
+    """A DBAPI cursor of the session's connection (pending ORM changes flushed first).
+
+    The cursor is kept for the rest of the session's transaction: every ``Reader`` (and fixed
+    write) in one transaction shares it, so that each costs a dictionary look-up rather than
+    SQLAlchemy's work of finding the session's connection again.
+    """
 
     def __init__(self, session: DbSession) -> None:
         real = session.registry() if isinstance(session, scoped_session) else session
         if real.new or real.deleted or real.identity_map.check_modified():
             real.flush()
+        kept = real.info.get(_KEPT)
+        if kept is not None and kept[0] is real.get_transaction():
+            self.dialect, self.cursor = kept[1], kept[2]
+            return
         connection = real.connection()
         self.dialect = connection.dialect
         self.cursor = connection.connection.cursor()
+        real.info[_KEPT] = (real.get_transaction(), self.dialect, self.cursor)
 
     def rows(self, query: Query, **params: Any) -> list[Any]:
         return query.rows(self.cursor, self.dialect, **params)
@@ -120,4 +136,17 @@ class Reader:
         return query.rows(self.cursor, self.dialect, raw=True, **params)
 
     def close(self) -> None:
-        self.cursor.close()
+        """Done reading (the cursor itself stays with the transaction)."""
+
+
+def persistent(session: DbSession, cls: type[T], values: dict[str, Any]) -> T:
+    """The session's object for the row ``values`` (every column, by attribute name), without a
+    query: the one already in the session if there is one (as an ORM load would return it),
+    else a new one joined to the session as the persistent row it is."""
+    found = session.identity_map.get(identity_key(cls, values["id"]))
+    if found is not None:
+        return found
+    obj = cls(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj

@@ -1,0 +1,19 @@
+"""gunicorn settings, read from the working directory by ``gunicorn wsgi:app``: ``make run``
+(``scripts/run.sh``) and the benchmarks serve with these same settings.
+
+Sync workers, 2 x cores + 1 of them (gunicorn's own advice): while one waits on the database
+or a client, another has the CPU. ``WEB_CONCURRENCY`` overrides the count.
+"""
+
+import gc
+import os
+from typing import Any
+
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
+worker_class = "sync"
+
+
+def post_worker_init(worker: Any) -> None:
+    """The app is loaded: its long-lived objects (models, schemas, routes, keys) leave the
+    collector's generations, so that collections during requests walk only new objects."""
+    gc.freeze()
