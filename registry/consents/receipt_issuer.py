@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
 from registry.audit.trail import record
 from registry.consents import receipts
@@ -30,6 +30,11 @@ from registry.productions.models import Production
 def sign_missing(versions: Sequence[Any]) -> dict[str, str]:
     """Receipts signed now for those of ``versions`` (ORM versions, or rows with the columns of
     ``_PAYLOAD_COLUMNS``) that have none yet: version id -> JWS."""
+    return {vid: receipts.sign(payload) for vid, payload in _payloads(versions).items()}
+
+
+def _payloads(versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """The receipt payloads of those of ``versions`` that have no receipt (reads the names)."""
     missing = [v for v in versions if v.receipt is None]
     if not missing:
         return {}
@@ -62,13 +67,11 @@ def sign_missing(versions: Sequence[Any]) -> dict[str, str]:
             ).tuples()
         }
     return {
-        v.id: receipts.sign(
-            receipts.consent_payload(
-                v,
-                professional_name=names[v.performer_id],
-                production=productions[v.production_id],
-                supersedes=previous.get((v.consent_id, v.version - 1)),
-            )
+        v.id: receipts.consent_payload(
+            v,
+            professional_name=names[v.performer_id],
+            production=productions[v.production_id],
+            supersedes=previous.get((v.consent_id, v.version - 1)),
         )
         for v in missing
     }
@@ -107,30 +110,41 @@ _PAYLOAD_COLUMNS = (
 """What a receipt's payload reads of a version (read as plain rows: no ORM objects needed)."""
 
 
+_STORE = (
+    update(ConsentVersion)
+    .where(ConsentVersion.id == bindparam("vid"), ConsentVersion.receipt.is_(None))
+    .values(receipt=bindparam("token"))
+)
+
+
 def issue_pending(limit: int = 2000) -> int:
     """Sign and store the receipts of up to ``limit`` versions still without one, oldest first,
-    with one audit event naming them; the caller commits. Returns how many were issued."""
+    with one audit event naming them. Returns how many were stored; the caller commits. Call it
+    with no work of the session's pending: it ends the session's transaction after reading.
+
+    The versions are read in a transaction of their own and signed outside any transaction, so
+    that (on SQLite, where every transaction holds the write lock) the API waits only for the
+    short UPDATE; one signed meanwhile by another process is left as it is."""
     rows = db.session.execute(
         select(*_PAYLOAD_COLUMNS)
         .where(ConsentVersion.receipt.is_(None))
         .order_by(ConsentVersion.created_at, ConsentVersion.id)
         .limit(limit)
     ).all()
-    if not rows:
+    payloads = _payloads(rows)
+    db.session.rollback()  # read only: end it before signing
+    if not payloads:
         return 0
-    signed = sign_missing(rows)
-    db.session.execute(
-        update(ConsentVersion),
-        [{"id": vid, "receipt": token} for vid, token in signed.items()],
-    )
+    signed = [{"vid": vid, "token": receipts.sign(p)} for vid, p in payloads.items()]
+    stored = db.session.connection().execute(_STORE, signed).rowcount
     record(
         "consent.receipts_issued",
         "consent",
         "bulk",
-        {"version_ids": list(signed)},
+        {"version_ids": list(payloads)},
         actor_id=None,
     )
-    return len(signed)
+    return int(stored)
 
 
 def issue_all(batch: int = 2000, progress: Callable[[int], object] | None = None) -> int:
