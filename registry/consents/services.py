@@ -135,7 +135,7 @@ def build_version(
 
     ``performer`` has ``id`` and ``professional_name``; ``production`` has ``id``, ``code`` and
     ``title`` (rows or ``validation`` infos). Needs no database (bulk-import workers call it).
-    With ``signer=None`` the receipt is left to ``receipts.issue_pending``, which signs the same
+    With ``signer=None`` the receipt is left to ``receipt_issuer``, which signs the same
     payload later (Ed25519 is deterministic: the same key gives the same receipt)."""
     version_id = version_id or new_id("cnv")
     row: dict[str, Any] = {
