@@ -11,6 +11,7 @@ from typing import Any
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
 worker_class = "sync"
+logger_class = "registry.web.access_log.RedactingLogger"  # no calendar tokens in access logs
 
 
 def post_worker_init(worker: Any) -> None:
