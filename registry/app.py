@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -79,8 +81,41 @@ PAGE_BLUEPRINTS = (
 )
 
 
+SQLITE_WRITE_WAIT = 30.0
+"""Seconds a transaction waits for SQLite's write lock before giving up (an error, not a hang)."""
+_BUSY_TIMEOUT_MS = int(SQLITE_WRITE_WAIT * 1000)
+
+
+def _begin_immediate(connection: Any) -> None:
+    """``BEGIN IMMEDIATE``, retried every 0.3 ms while another connection holds the write lock.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 ... 25 ms between attempts, so under load the
+    lock often sits free while every waiter sleeps; the Python driver cannot install another
+    handler. Here the waiter asks again at once (only for BEGIN: the other statements keep
+    the busy timeout). Past ``SQLITE_WRITE_WAIT`` the last attempt goes through SQLAlchemy,
+    whose ``OperationalError`` the caller gets."""
+    cursor = connection.connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + SQLITE_WRITE_WAIT
+        while time.monotonic() <= deadline:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    break
+            time.sleep(0.0003)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys, WAL, busy timeout; every transaction BEGIN IMMEDIATE (serial writes)."""
+    """Foreign keys, WAL, busy timeout; every transaction BEGIN IMMEDIATE (serial writes),
+    except those asked for with ``execution_options(sqlite_read_only=True)``: a plain BEGIN,
+    which reads the last committed state without waiting for the write lock."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,13 +123,16 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("sqlite_read_only"):
+            connection.exec_driver_sql("BEGIN")
+            return
+        _begin_immediate(connection)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

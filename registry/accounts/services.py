@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from registry.accounts.models import ApiToken, LoginSession, Role, User
 from registry.audit.trail import record
@@ -128,15 +129,37 @@ def revoke_tokens(user: User, *, actor_id: str | None) -> int:
     return count
 
 
+def _token_rows(token_hash: str) -> list[Any]:
+    """The token's user row, if any. On SQLite, when the session works on the engine's pool and
+    has begun no transaction yet, it is read in a read-only transaction of its own: every
+    session transaction holds SQLite's write lock, and checking a token does not need it (a
+    request then waits for the lock only once it reaches its own work)."""
+    bind = db.session.get_bind()
+    if (
+        isinstance(bind, Engine)
+        and bind.dialect.name == "sqlite"
+        and not db.session().in_transaction()
+    ):
+        with bind.connect() as connection:
+            reading = connection.execution_options(sqlite_read_only=True)
+            with reading.begin():
+                cursor = reading.connection.cursor()
+                try:
+                    return _TOKEN_USER.rows(cursor, reading.dialect, token_hash=token_hash)
+                finally:
+                    cursor.close()
+    reader = Reader(db.session)
+    try:
+        return reader.rows(_TOKEN_USER, token_hash=token_hash)
+    finally:
+        reader.close()
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a presented API token belongs to, or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    reader = Reader(db.session)
-    try:
-        rows = reader.rows(_TOKEN_USER, token_hash=_digest(token))
-    finally:
-        reader.close()
+    rows = _token_rows(_digest(token))
     if not rows:
         return None
     user = persistent(
