@@ -15,13 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import String, Table, func, select, text, type_coerce
+from sqlalchemy import String, Table, bindparam, func, select, type_coerce
 
 from registry.audit.models import GENESIS, AuditCheckpoint, AuditEvent
+from registry.core import reads
 from registry.core.clock import as_utc, utcnow
 from registry.core.db import DbSession
 from registry.core.hashing import content_hash
 from registry.core.keys import SigningKeys
+from registry.core.reads import Query, Reader
 
 ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -70,19 +72,28 @@ def checkpoint_message(seq: int, head_hash: str) -> bytes:
     return f"audit-checkpoint|{seq}|{head_hash}".encode()
 
 
-_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _COLUMNS = "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash"
 _INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
-def _lock_and_head(session: DbSession) -> tuple[int, str]:
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_PG_LOCK, {"key": ADVISORY_LOCK_KEY})
-    row = connection.execute(_HEAD).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+# The same two statements as fixed queries on the session's cursor (every write request runs
+# them: ``registry.core.reads``).
+_HEAD_QUERY = Query(
+    select(_EVENTS.c.seq, _EVENTS.c.hash).where(
+        _EVENTS.c.seq == select(func.max(_EVENTS.c.seq)).scalar_subquery()
+    ),
+    "is",
+)
+_PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key"))), "s")
+
+
+def _lock_and_head(session: DbSession, reader: Reader | None = None) -> tuple[int, str]:
+    reader = reader or Reader(session)
+    if reader.dialect.name == "postgresql":
+        reader.raw(_PG_LOCK_QUERY, key=ADVISORY_LOCK_KEY)
+    rows = reader.raw(_HEAD_QUERY)
+    return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
 
 
 def record_many(
@@ -95,11 +106,11 @@ def record_many(
     """Append the entries in order, in the session's transaction; returns the new head seq."""
     if not entries:
         return 0
-    seq, prev = _lock_and_head(session)
+    reader = Reader(session)
+    seq, prev = _lock_and_head(session, reader)
     at = utcnow()
     at_text = hashed_time(at)
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
+    sqlite = reader.dialect.name == "sqlite"
     # Rows go straight to the driver's executemany. SQLite gets the timestamp as the very text
     # SQLAlchemy would store (and that is hashed); PostgreSQL gets the aware datetime.
     stored_at: Any = at_text if sqlite else at
@@ -143,9 +154,12 @@ def record_many(
                 }
             )
         prev = current
-    connection.exec_driver_sql(_INSERT_SQLITE if sqlite else _INSERT_PG, rows)
+    sql = _INSERT_SQLITE if sqlite else _INSERT_PG
+    if reads.TRACE is not None:
+        reads.TRACE.append((sql, rows))
+    reader.cursor.executemany(sql, rows)
     if checkpoints:
-        connection.execute(_CHECKPOINTS.insert(), checkpoints)
+        session.connection().execute(_CHECKPOINTS.insert(), checkpoints)
     return seq
 
 
