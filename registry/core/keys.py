@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -86,6 +86,37 @@ def _read_ring(
     return keys, current if current in keys else ""
 
 
+class _Ring(Protocol):
+    def rotate(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Ring)
+
+
+def _load_ring(
+    make: Callable[[str, dict[str, T]], R],
+    directory: Path,
+    pattern: str,
+    read: Callable[[Path], T | None],
+    *,
+    create: bool,
+    missing: str,
+) -> R:
+    """A key ring with its current key; with ``create``, its first key is made if it has none
+    (under ``creating``, so processes starting together make one between them)."""
+    keys, current = _read_ring(directory, pattern, read)
+    if current:
+        return make(current, keys)
+    if not create:
+        raise KeyMissing(missing)
+    with creating(directory):
+        keys, current = _read_ring(directory, pattern, read)  # made meanwhile?
+        ring = make(current, keys)
+        if not current:
+            ring.rotate()
+    return ring
+
+
 def _read_ed25519(file: Path) -> Ed25519PrivateKey | None:
     key = serialization.load_pem_private_key(file.read_bytes(), password=None)
     return key if isinstance(key, Ed25519PrivateKey) else None
@@ -110,17 +141,14 @@ class SigningKeys:
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> SigningKeys:
-        keys, current = _read_ring(directory, "*.pem", _read_ed25519)
-        if current:
-            return cls(directory, current, keys)
-        if not create:
-            raise KeyMissing(f"signing key (no current Ed25519 key in {directory})")
-        with creating(directory):
-            keys, current = _read_ring(directory, "*.pem", _read_ed25519)  # made meanwhile?
-            ring = cls(directory, current, keys)
-            if not current:
-                ring.rotate()
-        return ring
+        return _load_ring(
+            lambda kid, keys: cls(directory, kid, keys),
+            directory,
+            "*.pem",
+            _read_ed25519,
+            create=create,
+            missing=f"signing key (no current Ed25519 key in {directory})",
+        )
 
     def rotate(self) -> str:
         """Create a new current key; the previous ones stay for verification."""
@@ -216,17 +244,14 @@ class MasterKeys:
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> MasterKeys:
-        keys, current = _read_ring(directory, "*.key", _read_master)
-        if current:
-            return cls(directory, current, keys)
-        if not create:
-            raise KeyMissing(f"master key (no current master key in {directory})")
-        with creating(directory):
-            keys, current = _read_ring(directory, "*.key", _read_master)  # made meanwhile?
-            ring = cls(directory, current, keys)
-            if not current:
-                ring.rotate()
-        return ring
+        return _load_ring(
+            lambda kid, keys: cls(directory, kid, keys),
+            directory,
+            "*.key",
+            _read_master,
+            create=create,
+            missing=f"master key (no current master key in {directory})",
+        )
 
     def rotate(self) -> str:
         kid = new_id("mk")

@@ -35,6 +35,13 @@ def _counts() -> tuple[int, ...]:
     )
 
 
+def _import(app: Flask, file: Path, as_email: str, *options: str) -> Any:
+    """``flask consents import FILE --as EMAIL [OPTIONS]``, through the CLI runner."""
+    return app.test_cli_runner().invoke(
+        args=["consents", "import", str(file), "--as", as_email, *options]
+    )
+
+
 def _jsonl(path: Path, rows: list[Any]) -> Path:
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
     return path
@@ -55,9 +62,7 @@ def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_afte
         for i in range(3)
     ]
     before = _counts()
-    result = app.test_cli_runner().invoke(
-        args=["consents", "import", str(_jsonl(tmp_path / "in.jsonl", rows)), "--as", rep.email]
-    )
+    result = _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email)
     assert result.exit_code == 0, result.output
     assert "Imported 3 consent(s)" in result.output
     after = _counts()
@@ -175,17 +180,7 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
         consent_body(mine.id, production, signed_at=iso(timedelta(days=1)), colour="red"),  # 7
     ]
     before = _counts()
-    result = app.test_cli_runner().invoke(
-        args=[
-            "consents",
-            "import",
-            str(_jsonl(tmp_path / "in.jsonl", rows)),
-            "--as",
-            rep.email,
-            "--batch",
-            "1",
-        ]
-    )
+    result = _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email, "--batch", "1")
     assert result.exit_code == 1
     out = result.output
     for expected in (
@@ -205,9 +200,7 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
 def test_only_reps_and_admins_import(ctx: Flask, app: Flask, tmp_path: Path) -> None:
     legal, _ = make_user("legal")
     file = _jsonl(tmp_path / "in.jsonl", [])
-    result = app.test_cli_runner().invoke(
-        args=["consents", "import", str(file), "--as", legal.email]
-    )
+    result = _import(app, file, legal.email)
     assert result.exit_code == 1 and "may not record consents" in result.output
 
 
@@ -277,33 +270,13 @@ def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path:
     good = [consent_body(performer.id, production) for _ in range(30)]
     bad = [*good[:10], consent_body(performer.id, production, media=["smell"]), *good[10:]]
     before = _counts()
-    refused = app.test_cli_runner().invoke(
-        args=[
-            "consents",
-            "import",
-            str(_jsonl(tmp_path / "bad.jsonl", bad)),
-            "--as",
-            rep.email,
-            "--workers",
-            "2",
-            "--batch",
-            "5",
-        ]
+    refused = _import(
+        app, _jsonl(tmp_path / "bad.jsonl", bad), rep.email, "--workers", "2", "--batch", "5"
     )
     assert refused.exit_code == 1 and "line 11: media.0:" in refused.output
     assert _counts() == before
-    done = app.test_cli_runner().invoke(
-        args=[
-            "consents",
-            "import",
-            str(_jsonl(tmp_path / "good.jsonl", good)),
-            "--as",
-            rep.email,
-            "--workers",
-            "2",
-            "--batch",
-            "7",
-        ]
+    done = _import(
+        app, _jsonl(tmp_path / "good.jsonl", good), rep.email, "--workers", "2", "--batch", "7"
     )
     assert done.exit_code == 0, done.output
     versions = (
