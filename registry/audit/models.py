@@ -24,8 +24,10 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(80), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # Unique: two events can never claim the same predecessor, so the chain cannot fork.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # An event's predecessor is the event of seq - 1 (``verify`` checks it), and seq is the
+    # primary key: two events claiming one predecessor would share a seq, so the chain cannot
+    # fork (migration 0007 dropped the unique index that said the same again).
+    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 

@@ -23,13 +23,14 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from marshmallow import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Boolean, DateTime, Integer, String, Table, Text
 from sqlalchemy.engine import Dialect
 
 from registry.accounts.models import User
 from registry.appctx import setting, signing_keys
-from registry.audit.services import AuditEntry, record_many
+from registry.audit.services import append_rows
 from registry.audit.trail import record
 from registry.consents import services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
@@ -188,7 +189,7 @@ def _load(raw: Any, line: int, errors: list[RowError]) -> dict[str, Any] | None:
     assert _SCHEMA is not None and _LOADER is not None
     if isinstance(raw, bytes):
         try:
-            raw = json.loads(raw)
+            raw = _parse(raw)
         except json.JSONDecodeError as exc:
             errors.append(RowError(line, "_line", f"Not valid JSON ({exc.msg})."))
             return None
@@ -208,6 +209,17 @@ def _load(raw: Any, line: int, errors: list[RowError]) -> dict[str, Any] | None:
             errors.extend(RowError(line, name, m) for m in messages)
         return None
     return loaded
+
+
+def _parse(line: bytes) -> Any:
+    """A JSON line, read by orjson (three times faster); a line it refuses is read again by the
+    ``json`` module, which accepts what it always did (a byte-order mark, NaN) and gives the
+    messages the import reports. orjson reads an integer beyond 64 bits as a float: the consent
+    schema has no numeric field, so such a row is refused either way, with the same message."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
@@ -366,6 +378,9 @@ def _larger_cache(mib: int = 64) -> Callable[[], None]:
     return restore
 
 
+_NULL_IS_NULL = (DateTime, Boolean, Integer, String, Text)
+
+
 class _Table:
     """One table's INSERT compiled once for the session's dialect, with each column's bind
     processor, so rows go to ``executemany`` without per-row statement machinery."""
@@ -379,11 +394,23 @@ class _Table:
         )
         processors = [table.c[name].type._cached_bind_processor(dialect) for name in self.names]
         self.processors = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
+        # Positions whose processor turns None into None (SQL NULL): SQLAlchemy's own date-time,
+        # boolean, number and text types. Others (JSON writes None as JSON null, a decorator
+        # may do anything) get every value.
+        self.null_passes = frozenset(
+            i
+            for i, name in enumerate(self.names)
+            if processors[i] is not None and type(table.c[name].type) in _NULL_IS_NULL
+        )
 
     def encode(self, row: dict[str, Any]) -> Any:
         values = [row[name] for name in self.names]
+        null_passes = self.null_passes
         for index, process in self.processors:
-            values[index] = process(values[index])
+            value = values[index]
+            if value is None and index in null_passes:
+                continue
+            values[index] = process(value)
         if self.positional:
             return tuple(values)
         return dict(zip(self.names, values, strict=True))
@@ -436,12 +463,10 @@ class _Pending:
         connection = db.session.connection()
         for table, rows in zip(self.tables, self.rows, strict=True):
             connection.exec_driver_sql(table.sql, rows)
-        record_many(
+        actor = self.actor_id
+        append_rows(
             db.session,
-            [
-                AuditEntry("consent.recorded", "consent", cid, actor_id=self.actor_id, digest=d)
-                for cid, d in self.audit
-            ],
+            [(actor, "consent.recorded", "consent", cid, digest) for cid, digest in self.audit],
             signing=signing_keys(),
             checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
         )

@@ -7,6 +7,7 @@ for any performer and never exports personal fields.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def import_command(
     if user is not None and user.role not in ("admin", "talent_rep"):
         raise click.ClickException(f"{user.email} ({user.role}) may not record consents.")
     fmt = bulk.guess_format(file, fmt)
+    # The app's objects, loaded once, are left out of the collector's passes: an import
+    # allocates millions of short-lived objects, and every full pass would walk them all.
+    gc.freeze()
     # No tqdm monitor thread: with this process single-threaded, workers can be forked.
     tqdm.monitor_interval = 0
     with (
@@ -84,6 +88,9 @@ def import_command(
         "the scheduler within a minute (or now: flask consents issue-receipts); until then "
         "each one is signed when it is read."
     )
+    # The same at exit: the interpreter's final collections would walk every object the import
+    # left (about 0.4 s measured on 100,000 rows).
+    gc.freeze()
 
 
 @consents.command("issue-receipts")

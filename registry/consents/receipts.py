@@ -14,7 +14,6 @@ import base64
 import json
 from datetime import datetime
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -90,14 +89,19 @@ def _subject(version: Any, professional_name: str, production: Any) -> dict[str,
 
 
 def recorded_status(version: Any) -> str:
-    """The status the version had when it was recorded (what its receipt says)."""
-    as_recorded = SimpleNamespace(
-        revoked_at=None,
-        superseded_at=None,
-        effective_from=version.effective_from,
-        expires_at=version.expires_at,
-    )
+    """The status the version had when it was recorded (what its receipt says): ``status_of``
+    at its creation, when it was neither revoked nor superseded."""
+    as_recorded = _AsRecorded(version.effective_from, version.expires_at)
     return status_of(as_recorded, as_utc(version.created_at))
+
+
+class _AsRecorded:
+    __slots__ = ("effective_from", "expires_at")
+    revoked_at = superseded_at = None
+
+    def __init__(self, effective_from: datetime, expires_at: datetime) -> None:
+        self.effective_from = effective_from
+        self.expires_at = expires_at
 
 
 def consent_payload(

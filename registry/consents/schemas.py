@@ -29,21 +29,15 @@ SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal cha
 DESCRIPTION = validate.Length(
     min=20, max=5000, error="Describe the specific intended use in 20 to 5000 characters."
 )
-_TEXT_FIELDS = (
-    "description",
-    "restrictions",
-    "reason",
-    "evidence_sha256",
-    "performer_id",
-    "production_id",
+_TEXT_FIELDS = frozenset(
+    ("description", "restrictions", "reason", "evidence_sha256", "performer_id", "production_id")
 )
 
 
 def _strip(data: Any) -> Any:
     if isinstance(data, dict):
         return {
-            k: (v.strip() if isinstance(v, str) and k in _TEXT_FIELDS else v)
-            for k, v in data.items()
+            k: (v.strip() if k in _TEXT_FIELDS and type(v) is str else v) for k, v in data.items()
         }
     return data
 

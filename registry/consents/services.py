@@ -365,7 +365,12 @@ def consent_query(
         stmt = stmt.where(cv.production_id == production_id)
     if purpose:
         stmt = stmt.where(
-            exists().where(ConsentPurpose.version_id == cv.id, ConsentPurpose.purpose == purpose)
+            exists().where(
+                ConsentPurpose.performer_id == cv.performer_id,
+                ConsentPurpose.production_id == cv.production_id,
+                ConsentPurpose.purpose == purpose,
+                ConsentPurpose.version_id == cv.id,
+            )
         )
     if user is not None and user.role == "talent_rep":
         stmt = stmt.where(cv.performer_id.in_(represented_ids(user)))

@@ -29,9 +29,12 @@ def _with(production_id: str, *purposes: str) -> list[Performer]:
         ConsentVersion.revoked_at.is_(None),
     )
     if purposes:
-        ids = ids.join(ConsentPurpose, ConsentPurpose.version_id == ConsentVersion.id).where(
-            ConsentPurpose.purpose.in_(purposes)
-        )
+        ids = ids.join(
+            ConsentPurpose,
+            (ConsentPurpose.performer_id == ConsentVersion.performer_id)
+            & (ConsentPurpose.production_id == ConsentVersion.production_id)
+            & (ConsentPurpose.version_id == ConsentVersion.id),
+        ).where(ConsentPurpose.purpose.in_(purposes))
     return list(
         db.session.execute(
             select(Performer).where(Performer.id.in_(ids)).order_by(Performer.professional_name)

@@ -124,7 +124,7 @@ def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint(ctx: Flask
         )
     ).all()
     # A careful forger alters event 10 and recomputes every hash after it, from the first
-    # to the last (prev_hash is unique, so the old links are moved out of the way first).
+    # to the last.
     prev = "0" * 64
     updates = []
     for seq, _at, actor, action, stype, sid, digest in rows:
@@ -133,7 +133,6 @@ def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint(ctx: Flask
         new = event_hash(seq, at, actor, action, stype, sid, digest, prev)
         updates.append((seq, sid, prev, new))
         prev = new
-    _sql("UPDATE audit_events SET prev_hash = 'tmp-' || CAST(seq AS VARCHAR(20))")
     for seq, sid, prev_hash, new in updates:
         _sql(
             "UPDATE audit_events SET subject_id = :sid, prev_hash = :p, hash = :h WHERE seq = :s",
@@ -220,3 +219,39 @@ def test_batch_appends_chain_like_single_ones(ctx: Flask, size: int) -> None:
     )
     db.session.commit()
     assert _verify() == (True, None, None)
+
+
+def test_a_second_event_on_the_same_predecessor_is_refused_or_caught(ctx: Flask) -> None:
+    """A fork (two events naming one predecessor) cannot be stored at its seq, and stored at
+    any other seq it breaks the chain there."""
+    from sqlalchemy.exc import IntegrityError
+
+    _append(5)
+    prev = db.session.execute(text("SELECT hash FROM audit_events WHERE seq = 4")).scalar_one()
+    at = utcnow()
+
+    def fork(seq: int) -> None:
+        digest = "0" * 64
+        db.session.execute(
+            insert(AuditEvent).values(
+                seq=seq,
+                at=at,
+                actor_id=None,
+                action="x",
+                subject_type="y",
+                subject_id="fork",
+                content_hash=digest,
+                prev_hash=prev,
+                hash=event_hash(seq, hashed_time(at), None, "x", "y", "fork", digest, prev),
+            )
+        )
+        db.session.commit()
+
+    with pytest.raises(IntegrityError):
+        fork(5)
+    db.session.rollback()
+    assert _verify() == (True, None, None)
+    fork(6)
+    ok, first_bad, problem = _verify()
+    assert (ok, first_bad) == (False, 6)
+    assert problem == "its link to the previous event is broken"

@@ -30,3 +30,92 @@ def test_models_match_the_migrations(ctx: Flask) -> None:
     )
     diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_0007_migrates_both_ways_keeping_every_row(isolated_app: Flask) -> None:
+    """0007 re-keys consent_purposes by its look-up (WITHOUT ROWID on SQLite), drops the
+    unused consents indexes and the unique index on audit_events.prev_hash; downgrading and
+    upgrading again keeps every row, the gate's look-up finds the consent and the audit trail
+    verifies throughout."""
+    import flask_migrate
+    from sqlalchemy import inspect, text
+
+    from registry.appctx import signing_keys
+    from registry.audit.services import verify
+    from registry.consents.services import active_versions_for
+    from tests.consents.helpers import make_consent, make_performer
+    from tests.factories import make_production
+
+    with isolated_app.app_context():
+        performer = make_performer(None)
+        production = make_production()
+        version = make_consent(
+            None,
+            performer.id,
+            production.id,
+            purposes=["digital_replica", "model_training"],
+        )
+        db.session.commit()
+        performer_id, production_id, version_id = performer.id, production.id, version.id
+
+        def purposes() -> list[tuple[str, str, str, str]]:
+            rows = db.session.execute(
+                text(
+                    "SELECT version_id, purpose, performer_id, production_id "
+                    "FROM consent_purposes ORDER BY purpose"
+                )
+            )
+            return [tuple(r) for r in rows]
+
+        def indexes(table: str) -> set[str]:
+            found = inspect(db.session.connection()).get_indexes(table)
+            return {str(i["name"]) for i in found}
+
+        def unique_prev_hash() -> bool:
+            found = inspect(db.session.connection()).get_unique_constraints("audit_events")
+            return any(u["column_names"] == ["prev_hash"] for u in found)
+
+        def trail_ok() -> bool:
+            return verify(db.session, signing=signing_keys()).ok
+
+        def primary_key() -> list[str]:
+            pk = inspect(db.session.connection()).get_pk_constraint("consent_purposes")
+            return list(pk["constrained_columns"])
+
+        expected = [
+            (version_id, "digital_replica", performer_id, production_id),
+            (version_id, "model_training", performer_id, production_id),
+        ]
+        assert purposes() == expected
+        assert primary_key() == ["performer_id", "production_id", "purpose", "version_id"]
+        assert "ix_consent_purposes_lookup" not in indexes("consent_purposes")
+        assert not {"ix_consents_performer_id", "ix_consents_production_id"} & indexes("consents")
+        assert not unique_prev_hash() and trail_ok()
+        events = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+        assert events > 0
+        db.session.commit()
+
+        flask_migrate.downgrade(revision="0006_pending_receipts")
+        db.session.remove()
+        assert purposes() == expected
+        assert primary_key() == ["version_id", "purpose"]
+        assert "ix_consent_purposes_lookup" in indexes("consent_purposes")
+        assert {"ix_consents_performer_id", "ix_consents_production_id"} <= indexes("consents")
+        assert unique_prev_hash() and trail_ok()
+        db.session.commit()
+
+        flask_migrate.upgrade()
+        db.session.remove()
+        assert purposes() == expected
+        assert primary_key() == ["performer_id", "production_id", "purpose", "version_id"]
+        found = active_versions_for(performer_id, production_id, "model_training")
+        assert [row.id for row in found] == [version_id]
+        assert not unique_prev_hash() and trail_ok()
+        assert "ix_audit_events_subject_id" in indexes("audit_events")
+        count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+        assert count == events
+        if db.session.get_bind().dialect.name == "sqlite":
+            sql = db.session.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'consent_purposes'")
+            ).scalar_one()
+            assert "WITHOUT ROWID" in sql
