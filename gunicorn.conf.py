@@ -15,6 +15,14 @@ logger_class = "registry.web.access_log.RedactingLogger"  # no calendar tokens i
 
 
 def post_worker_init(worker: Any) -> None:
-    """The app is loaded: its long-lived objects (models, schemas, routes, keys) leave the
-    collector's generations, so that collections during requests walk only new objects."""
+    """The app is loaded. On SQLite, checkpoints of the write-ahead log move to a background
+    thread (``registry.core.checkpoints``: no request waits for a checkpoint's fsync). Then the
+    app's long-lived objects (models, schemas, routes, keys) leave the collector's generations,
+    so that collections during requests walk only new objects."""
+    from registry.core import checkpoints
+    from registry.extensions import db
+
+    app = worker.wsgi
+    with app.app_context():
+        checkpoints.start(db.engine, app.config["DATA_DIR"])
     gc.freeze()

@@ -25,6 +25,7 @@ from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
 from registry.consents import api as consents_api
 from registry.consents import pages as consents_pages
+from registry.core import checkpoints
 from registry.extensions import csrf, db, login_manager, migrate
 from registry.models import api as models_api
 from registry.models import pages as models_pages
@@ -113,9 +114,9 @@ def _begin_immediate(connection: Any) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys, WAL, busy timeout; every transaction BEGIN IMMEDIATE (serial writes),
-    except those asked for with ``execution_options(sqlite_read_only=True)``: a plain BEGIN,
-    which reads the last committed state without waiting for the write lock."""
+    """Foreign keys, WAL, busy timeout; every transaction BEGIN IMMEDIATE (serial writes).
+    The DBAPI connections are in autocommit mode, so a statement run on one outside a
+    transaction (the API token check) reads the last committed state without the lock."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -125,13 +126,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoints.autocheckpoint_pages()}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("sqlite_read_only"):
-            connection.exec_driver_sql("BEGIN")
-            return
         _begin_immediate(connection)
 
 

@@ -140,14 +140,18 @@ def _token_rows(token_hash: str) -> list[Any]:
         and bind.dialect.name == "sqlite"
         and not db.session().in_transaction()
     ):
-        with bind.connect() as connection:
-            reading = connection.execution_options(sqlite_read_only=True)
-            with reading.begin():
-                cursor = reading.connection.cursor()
-                try:
-                    return _TOKEN_USER.rows(cursor, reading.dialect, token_hash=token_hash)
-                finally:
-                    cursor.close()
+        # The pool's own DBAPI connection, which is in autocommit mode: the SELECT is a read
+        # transaction of its own (SQLite's implicit one), with none of the Connection and
+        # transaction objects (and their events) around it.
+        connection = bind.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                return _TOKEN_USER.rows(cursor, bind.dialect, token_hash=token_hash)
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
     reader = Reader(db.session)
     try:
         return reader.rows(_TOKEN_USER, token_hash=token_hash)
