@@ -145,16 +145,11 @@ def append_rows(
     # Rows go straight to the driver's executemany. SQLite gets the timestamp as the very text
     # SQLAlchemy would store (and that is hashed); PostgreSQL gets the aware datetime.
     stored_at: Any = at_text if sqlite else at
-    sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
     for actor_id, action, subject_type, subject_id, digest in events:
         seq += 1
-        # event_hash, inline: this loop runs once per event of an import.
-        line = (
-            f"{seq}|{at_text}|{actor_id or ''}|{action}|{subject_type}|{subject_id}|{digest}|{prev}"
-        )
-        current = sha256(line.encode()).hexdigest()
+        current = event_hash(seq, at_text, actor_id, action, subject_type, subject_id, digest, prev)
         rows.append(
             (seq, stored_at, actor_id, action, subject_type, subject_id, digest, prev, current)
         )
