@@ -177,7 +177,7 @@ def build_sqlite(path: Path, consents: int) -> list[str]:
     con.close()
     # The build writes without syncing (synchronous=OFF): its gigabyte of pages would otherwise
     # reach the disk during the measurements, in the first checkpoint's fsync (1.2 s measured,
-    # with the write lock held) and in background writeback. Setup, not what is measured.
+    # inside a request) and in background writeback. Set-up, not what is measured.
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

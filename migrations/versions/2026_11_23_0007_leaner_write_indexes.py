@@ -95,7 +95,22 @@ def upgrade():
     op.create_index("ix_audit_events_subject_id", "audit_events", ["subject_id"], unique=False)
 
 
+def _refuse_duplicates(sql, what):
+    if op.get_bind().execute(sa.text(sql)).first() is not None:
+        raise RuntimeError(f"cannot downgrade: {what}; the older unique key would refuse them")
+
+
 def downgrade():
+    # The older schema had two unique keys this one does without: check the data still fits.
+    _refuse_duplicates(
+        "SELECT prev_hash FROM audit_events GROUP BY prev_hash HAVING count(*) > 1",
+        "two audit events name the same predecessor (flask audit verify names the first)",
+    )
+    _refuse_duplicates(
+        "SELECT version_id, purpose FROM consent_purposes GROUP BY version_id, purpose "
+        "HAVING count(*) > 1",
+        "a consent version lists a purpose twice",
+    )
     if op.get_bind().dialect.name != "sqlite":
         op.create_unique_constraint("uq_audit_events_prev_hash", "audit_events", ["prev_hash"])
         op.drop_constraint("pk_consent_purposes", "consent_purposes", type_="primary")

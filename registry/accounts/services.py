@@ -131,9 +131,10 @@ def revoke_tokens(user: User, *, actor_id: str | None) -> int:
 
 def _token_rows(token_hash: str) -> list[Any]:
     """The token's user row, if any. On SQLite, when the session works on the engine's pool and
-    has begun no transaction yet, it is read in a read-only transaction of its own: every
-    session transaction holds SQLite's write lock, and checking a token does not need it (a
-    request then waits for the lock only once it reaches its own work)."""
+    has begun no transaction yet, it is read by a single SELECT outside any transaction (SQLite
+    reads it in an implicit read transaction of its own): every session transaction holds
+    SQLite's write lock, and checking a token does not need it (a request then waits for the
+    lock only once it reaches its own work)."""
     bind = db.session.get_bind()
     if (
         isinstance(bind, Engine)

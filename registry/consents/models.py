@@ -46,6 +46,8 @@ class Consent(Base):
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     # No indexes of their own: consents are read by id, every look-up goes through versions.
+    # (Deleting a performer or production would scan consents for these keys; neither is ever
+    # deleted: an erased performer stays as a tombstone.)
     performer_id: Mapped[str] = mapped_column(ForeignKey("performers.id"))
     production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"))
     current_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -98,7 +100,9 @@ class ConsentPurpose(Base):
     The table is its own index: its primary key leads with the look-up's columns, and on SQLite
     it is stored WITHOUT ROWID, so a row is one entry in one B-tree (an import of 100,000
     consents writes 150,000 of them). A version's purposes are found with its performer and
-    production, which it carries."""
+    production, which it carries. The key keeps one row per (version, purpose) because every
+    row repeats its version's own performer and production (``services.build_version`` writes
+    them all)."""
 
     __tablename__ = "consent_purposes"
     __table_args__ = (

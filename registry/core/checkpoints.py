@@ -1,14 +1,15 @@
 """SQLite write-ahead-log checkpoints in the background, for the web server's workers.
 
-By default SQLite checkpoints inside a COMMIT, once the log has passed 1,000 pages: that
-commit copies the log into the database file and waits for its fsync (about 12 ms measured
-here, every hundred or so requests that write) while it holds the write lock, so every other
-writer waits as well. Each gunicorn worker instead calls ``start``: a thread that every second,
-while it holds the checkpoint lock file (one worker at a time; another takes over when that
-one exits), runs a PASSIVE checkpoint, which neither waits for nor blocks readers and writers,
-so the fsync happens outside every request. The worker's own connections then checkpoint inside
-a commit only past ``FALLBACK_PAGES`` (40 MB), should the thread ever stop. Other processes
-(the CLI, the scheduler, tests) keep SQLite's default.
+By default SQLite checkpoints at the end of a COMMIT once the log has passed 1,000 pages: just
+after releasing the write lock, the committing connection copies the log into the database file
+and waits for its fsync (about 12 ms measured here, every hundred or so requests that write).
+The request that happened to commit waits that long, and so does its sync worker, which serves
+nothing else meanwhile. Each gunicorn worker instead calls ``start``: a thread that every second,
+while it holds the checkpoint lock file (one worker at a time; another takes over when that one
+exits), runs a PASSIVE checkpoint, which neither waits for nor blocks readers and writers, so
+the copy and the fsync happen outside every request. The worker's own connections then
+checkpoint in a commit only past ``FALLBACK_PAGES`` (40 MB), should the thread ever stop. Other
+processes (the CLI, the scheduler, tests) keep SQLite's default.
 """
 
 from __future__ import annotations
@@ -75,14 +76,13 @@ class Checkpointer:
         lock: IO[bytes] | None = None
         try:
             while not self._stop.wait(self.interval):
-                lock = lock or _try_lock(self.lock_path)
-                self.holding = lock is not None
-                if lock is None:
-                    continue  # another worker checkpoints
                 try:
-                    checkpoint(connection)
-                    self.checkpoints += 1
-                except sqlite3.Error:  # pragma: no cover - logged; tried again next time
+                    lock = lock or _try_lock(self.lock_path)
+                    self.holding = lock is not None
+                    if lock is not None:  # else another worker checkpoints
+                        checkpoint(connection)
+                        self.checkpoints += 1
+                except (OSError, sqlite3.Error):  # logged; tried again at the next interval
                     log.exception("background checkpoint failed")
         finally:
             connection.close()
@@ -97,10 +97,14 @@ def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
 
 
 def _try_lock(path: Path) -> IO[bytes] | None:
+    """The lock file, open and locked by this process; None while another holds it."""
     handle = path.open("ab")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         return None
+    except OSError:
+        handle.close()
+        raise
     return handle  # kept open, so held, until the thread ends (or the process exits)

@@ -34,10 +34,11 @@ def _fill(connection: sqlite3.Connection, pages: int = 100) -> None:
 
 
 def _wait_for_growth(path: Path, before: int, seconds: float = 10.0) -> int:
+    """The database file's size once it holds at least 50 more pages (or when time is up)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         size = path.stat().st_size
-        if size > before:
+        if size >= before + 50 * 4096:
             return size
         time.sleep(0.05)
     return path.stat().st_size
@@ -133,3 +134,28 @@ def test_gunicorn_workers_checkpoint_in_the_background(tmp_path: Path, db_kind: 
         writer.close()
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_lock_file_that_cannot_be_opened_is_logged_and_tried_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "c.db"
+    writer = _writer(database)
+    _fill(writer, 1)
+    missing = tmp_path / "not-yet"  # the lock's folder does not exist (yet)
+    checkpointer = Checkpointer(str(database), missing / LOCK_NAME, interval=0.02)
+    with caplog.at_level("ERROR", logger="registry.core.checkpoints"):
+        checkpointer.start()
+        try:
+            deadline = time.monotonic() + 5
+            while not caplog.records and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert caplog.records and not checkpointer.holding
+            missing.mkdir()  # the folder appears: the same thread takes the lock and works
+            before = database.stat().st_size
+            _fill(writer)
+            assert _wait_for_growth(database, before) >= before + 50 * 4096
+            assert checkpointer.holding
+        finally:
+            checkpointer.stop()
+            writer.close()

@@ -58,3 +58,27 @@ def test_hash_of_known_content() -> None:
     expected = sha256_hex(b'{"at":"2026-01-02 03:04:05+00:00","version_id":"cnv_1"}')
     assert content_hash(content) == expected
     assert canonical_json(date(2026, 1, 2)) == b'"2026-01-02"'
+
+
+def test_other_types_are_written_as_the_json_module_writes_them() -> None:
+    from collections import namedtuple
+    from dataclasses import dataclass
+    from decimal import Decimal
+    from uuid import UUID
+
+    point = namedtuple("point", "x y")
+
+    @dataclass
+    class Pair:
+        a: int
+
+    for value in (
+        point(1, 2),
+        {"p": point("a", None)},
+        (1, "two"),
+        Decimal("1.50"),
+        UUID("12345678-1234-5678-1234-567812345678"),
+        Pair(3),
+        {"k": [Decimal("2"), datetime(2026, 1, 1, tzinfo=UTC)]},
+    ):
+        assert canonical_json(value) == reference(value), value

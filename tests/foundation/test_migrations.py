@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -119,3 +120,40 @@ def test_0007_migrates_both_ways_keeping_every_row(isolated_app: Flask) -> None:
                 text("SELECT sql FROM sqlite_master WHERE name = 'consent_purposes'")
             ).scalar_one()
             assert "WITHOUT ROWID" in sql
+
+
+def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
+    isolated_app: Flask, capsys: Any
+) -> None:
+    """A fork stored after the upgrade (possible away from the head) stops the downgrade with a
+    clear error, before any change."""
+    import flask_migrate
+    import pytest
+    from sqlalchemy import text
+
+    from registry.audit.trail import record
+
+    with isolated_app.app_context():
+        for n in range(3):
+            record("test.event", "thing", f"t-{n}", {"n": n}, actor_id=None)
+        db.session.commit()
+        row = db.session.execute(text("SELECT * FROM audit_events WHERE seq = 2")).mappings().one()
+        forked = {**row, "seq": 9, "subject_id": "fork"}
+        db.session.execute(
+            text(
+                "INSERT INTO audit_events (seq, at, actor_id, action, subject_type, subject_id, "
+                "content_hash, prev_hash, hash) VALUES (:seq, :at, :actor_id, :action, "
+                ":subject_type, :subject_id, :content_hash, :prev_hash, :hash)"
+            ),
+            forked,
+        )
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            flask_migrate.downgrade(revision="0006_pending_receipts")
+        assert "two audit events name the same predecessor" in capsys.readouterr().err
+        db.session.remove()
+        version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == "0007_leaner_write_indexes"
+        count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+        assert count == 4
