@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import runpy
+import shutil
 import signal
 import socket
 import sqlite3
@@ -631,6 +632,13 @@ def main() -> int:
     args = parser.parse_args()
     consents = 100_000 if args.quick else 1_000_000
     folder = Path(tempfile.mkdtemp(prefix="registry-bench-gate-"))
+    try:
+        return measure(args, consents, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # about 800 MB at full size
+
+
+def measure(args: argparse.Namespace, consents: int, folder: Path) -> int:
     db_path = folder / "bench.db"
     app = fresh_app(f"sqlite:///{db_path}", DATA_DIR=str(folder))
     started = time.perf_counter()

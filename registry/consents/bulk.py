@@ -33,7 +33,7 @@ from registry.appctx import setting, signing_keys
 from registry.audit.services import append_rows
 from registry.audit.trail import record
 from registry.consents import services
-from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion, ReceiptBacklog
 from registry.consents.schemas import ConsentInSchema
 from registry.consents.validation import SnapshotLookups
 from registry.core.clock import utcnow
@@ -147,9 +147,9 @@ class Job:
     dialect: str
 
 
-Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]
-"""A chunk's rows ready for ``executemany`` (consents, versions, purposes) and, per consent, its
-id and the SHA-256 of its audit event's content."""
+Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]], list[str]]
+"""A chunk's rows ready for ``executemany`` (consents, versions, purposes); per consent, its
+id and the SHA-256 of its audit event's content; the first and last version ids it built."""
 
 _JOB: Job | None = None
 _SCHEMA: ConsentInSchema | None = None
@@ -229,7 +229,7 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
     assert job is not None
     consents, versions, purposes = _TABLES
     errors: list[RowError] = []
-    built: Built = ([], [], [], [])
+    built: Built = ([], [], [], [], [])
     consent_ids = batch_ids("cns", len(units))
     version_ids = batch_ids("cnv", len(units))
     for index, (line, raw, problem) in enumerate(units):
@@ -256,6 +256,8 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
         built[1].append(versions.encode(rows.version))
         built[2].extend(purposes.encode(p) for p in rows.purposes)
         built[3].append((rows.consent["id"], content_hash(services.audit_content(rows))))
+    if built[1]:  # every version built has an id in the batch's (sorted) range
+        built[4].extend((version_ids[0], version_ids[-1]))
     return errors, built
 
 
@@ -352,6 +354,7 @@ def import_consents(
                     consume(*waiting.get(), count)
         if not result.errors:
             result.imported += pending.flush()
+            pending.backlog()
     finally:
         restore()
     if result.errors:
@@ -447,11 +450,21 @@ class _Pending:
         self.tables = _tables(db.session.get_bind().dialect.name)
         self.rows: list[list[Any]] = [[], [], []]
         self.audit: list[tuple[str, str]] = []
+        self.bounds: list[str] = []  # lowest and highest version ids of the whole import
 
     def add(self, built: Built) -> None:
         for rows, new in zip(self.rows, built[:3], strict=True):
             rows.extend(new)
         self.audit.extend(built[3])
+        if built[4]:
+            self.bounds = [min(self.bounds[:1] + built[4]), max(self.bounds[1:] + built[4])]
+
+    def backlog(self) -> None:
+        """One backlog row covering every version written (``receipt_issuer`` signs them)."""
+        if self.bounds:
+            db.session.add(
+                ReceiptBacklog(first_version_id=self.bounds[0], last_version_id=self.bounds[1])
+            )
 
     def __len__(self) -> int:
         return len(self.rows[1])

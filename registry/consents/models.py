@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,14 +59,6 @@ class ConsentVersion(Base):
         UniqueConstraint("consent_id", "version", name="uq_consent_versions_consent_version"),
         Index("ix_consent_versions_scope", "performer_id", "production_id"),
         Index("ix_consent_versions_expires_at", "expires_at"),
-        # Versions whose receipt is still to be signed (bulk imports; see ``receipt_issuer``).
-        Index(
-            "ix_consent_versions_receipt_pending",
-            "created_at",
-            "id",
-            sqlite_where=text("receipt IS NULL"),
-            postgresql_where=text("receipt IS NULL"),
-        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -116,6 +107,20 @@ class ConsentPurpose(Base):
     purpose: Mapped[str] = mapped_column(String(40))
     performer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     production_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+
+
+class ReceiptBacklog(Base):
+    """Versions a bulk import stored without their receipts: every one of them has an id in
+    [first_version_id, last_version_id] (ids sort by creation time), and ``receipt_issuer``
+    signs those still without one, then deletes the row. One row per import, instead of an
+    index entry per version (an import of 100,000 consents wrote 100,000 of them)."""
+
+    __tablename__ = "consent_receipt_backlog"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    first_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    last_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EvidenceDocument(Base):

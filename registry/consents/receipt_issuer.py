@@ -9,7 +9,9 @@ byte for byte the one the import would have signed.
 
 The scheduler's ``receipts`` job (and ``flask consents issue-receipts``) stores them in batches;
 until then every read signs the missing ones on the fly (``sign_missing``), so the API and the
-pages never show a consent without its receipt.
+pages never show a consent without its receipt. The import records the range of version ids it
+wrote (``ReceiptBacklog``, one row per import; ids sort by creation time), and the job walks
+those ranges on the primary key, so no version carries an index entry just for waiting.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 
 from registry.audit.trail import record
 from registry.consents import receipts
-from registry.consents.models import ConsentVersion
+from registry.consents.models import ConsentVersion, ReceiptBacklog
 from registry.extensions import db
 from registry.performers.models import Performer
 from registry.productions.models import Production
@@ -83,9 +85,23 @@ def receipt_of(version: ConsentVersion) -> str:
 
 
 def pending_count() -> int:
-    return db.session.execute(
-        select(func.count()).select_from(ConsentVersion).where(ConsentVersion.receipt.is_(None))
-    ).scalar_one()
+    """How many versions in the backlog's ranges still have no receipt."""
+    total = 0
+    for first, last in db.session.execute(
+        select(ReceiptBacklog.first_version_id, ReceiptBacklog.last_version_id)
+    ).tuples():
+        total += db.session.execute(
+            select(func.count()).select_from(ConsentVersion).where(*_in_range(first, last))
+        ).scalar_one()
+    return total
+
+
+def _in_range(first: str, last: str) -> tuple[Any, ...]:
+    return (
+        ConsentVersion.id >= first,
+        ConsentVersion.id <= last,
+        ConsentVersion.receipt.is_(None),
+    )
 
 
 _PAYLOAD_COLUMNS = (
@@ -118,25 +134,52 @@ _STORE = (
 
 
 def issue_pending(limit: int = 2000) -> int:
-    """Sign and store the receipts of up to ``limit`` versions still without one, oldest first,
-    with one audit event naming them. Returns how many were stored; the caller commits. Call it
-    with no work of the session's pending: it ends the session's transaction after reading.
+    """Sign and store the receipts of up to ``limit`` versions of the backlog still without one,
+    oldest import first and in id order, with one audit event naming them; a backlog range
+    left with none is deleted. Returns how many were stored; the caller commits. Call it with no
+    work of the session's pending: it ends the session's transaction after reading.
 
     The versions are read in a transaction of their own and signed outside any transaction, so
     that (on SQLite, where every transaction holds the write lock) the API waits only for the
     short UPDATE; one signed meanwhile by another process is left as it is."""
-    rows = db.session.execute(
-        select(*_PAYLOAD_COLUMNS)
-        .where(ConsentVersion.receipt.is_(None))
-        .order_by(ConsentVersion.created_at, ConsentVersion.id)
-        .limit(limit)
-    ).all()
+    rows: list[Any] = []
+    done: list[int] = []  # backlog rows with nothing left after this batch
+    progress: dict[int, str] = {}  # backlog row -> the last version id taken from it
+    for backlog_id, first, last in db.session.execute(
+        select(
+            ReceiptBacklog.id, ReceiptBacklog.first_version_id, ReceiptBacklog.last_version_id
+        ).order_by(ReceiptBacklog.id)
+    ).tuples():
+        wanted = limit - len(rows)
+        found = db.session.execute(
+            select(*_PAYLOAD_COLUMNS)
+            .where(*_in_range(first, last))
+            .order_by(ConsentVersion.id)
+            .limit(wanted)
+        ).all()
+        rows.extend(found)
+        if len(found) < wanted:
+            done.append(backlog_id)
+            continue
+        progress[backlog_id] = found[-1].id
+        break
     payloads = _payloads(rows)
     db.session.rollback()  # read only: end it before signing
-    if not payloads:
-        return 0
+    if not rows and not done:
+        return 0  # an empty backlog: no write transaction at all
     signed = [{"vid": vid, "token": receipts.sign(p)} for vid, p in payloads.items()]
-    stored = db.session.connection().execute(_STORE, signed).rowcount
+    connection = db.session.connection()
+    if done:
+        connection.execute(delete(ReceiptBacklog).where(ReceiptBacklog.id.in_(done)))
+    for backlog_id, last_taken in progress.items():  # the next batch starts after it
+        connection.execute(
+            update(ReceiptBacklog)
+            .where(ReceiptBacklog.id == backlog_id)
+            .values(first_version_id=last_taken)
+        )
+    if not signed:
+        return 0
+    stored = connection.execute(_STORE, signed).rowcount
     record(
         "consent.receipts_issued",
         "consent",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry.audit.models import AuditEvent
 from registry.consents import receipt_issuer
 from registry.consents.bulk import import_consents
-from registry.consents.models import ConsentVersion
+from registry.consents.models import ConsentVersion, ReceiptBacklog
 from registry.extensions import db
 from registry.receipts import verify_receipt
 from registry.reminders.jobs import run_receipts
@@ -96,3 +96,49 @@ def test_a_receipt_signed_later_is_the_one_the_api_would_have_signed(
     imported = ConsentVersion(**{**columns, "receipt": None})  # as if imported; never added
     assert imported.receipt is None
     assert receipt_issuer.receipt_of(imported) == version.receipt == got.json["receipt"]
+
+
+def _backlog() -> list[tuple[str, str]]:
+    return [
+        (first, last)
+        for first, last in db.session.execute(
+            select(ReceiptBacklog.first_version_id, ReceiptBacklog.last_version_id).order_by(
+                ReceiptBacklog.id
+            )
+        ).tuples()
+    ]
+
+
+def test_each_import_leaves_one_backlog_range_that_goes_once_signed(ctx: Flask) -> None:
+    rep, _ = make_user("talent_rep")
+    performer = make_performer(rep)
+    production = make_production().id
+    before = _backlog()
+    first = _import([consent_body(performer.id, production) for _ in range(3)])
+    second = [
+        v
+        for v in _import([consent_body(performer.id, production) for _ in range(4)])
+        if v.id not in {f.id for f in first}
+    ]
+    ranges = _backlog()[len(before) :]
+    assert len(ranges) == 2
+    for (low, high), versions in zip(ranges, (first, second), strict=True):
+        assert all(low <= v.id <= high for v in versions)
+    assert receipt_issuer.pending_count() >= 7
+    # A batch of 5 ends the first range and goes 2 into the second, which stays (advanced).
+    assert receipt_issuer.issue_pending(5) == 5
+    db.session.commit()
+    left = _backlog()[len(before) :]
+    assert len(left) == 1 and left[0][1] == ranges[1][1] and left[0][0] > ranges[1][0]
+    assert receipt_issuer.issue_all() >= 2
+    assert _backlog()[len(before) :] == [] and receipt_issuer.pending_count() == 0
+    for version in first + second:
+        db.session.refresh(version)
+        assert verify_receipt(version.receipt)["version_id"] == version.id  # type: ignore[arg-type]
+
+
+def test_an_empty_backlog_takes_no_write_lock(ctx: Flask) -> None:
+    receipt_issuer.issue_all()
+    db.session.commit()
+    assert receipt_issuer.issue_pending() == 0
+    assert not db.session().in_transaction()

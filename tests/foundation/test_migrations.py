@@ -129,7 +129,7 @@ def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
     clear error, before any change."""
     import flask_migrate
     import pytest
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     from registry.audit.trail import record
 
@@ -153,7 +153,50 @@ def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
             flask_migrate.downgrade(revision="0006_pending_receipts")
         assert "two audit events name the same predecessor" in capsys.readouterr().err
         db.session.remove()
+        # 0007 changed nothing (PostgreSQL also undid the later steps, in the same transaction).
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == "0007_leaner_write_indexes"
+        assert version in ("0007_leaner_write_indexes", "0008_receipt_backlog")
+        pk = inspect(db.session.connection()).get_pk_constraint("consent_purposes")
+        assert pk["constrained_columns"][0] == "performer_id"
         count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
         assert count == 4
+
+
+def test_0008_covers_receipts_already_pending_with_one_range(isolated_app: Flask) -> None:
+    import io
+    import json
+
+    import flask_migrate
+    from sqlalchemy import inspect, text
+
+    from registry.consents import receipt_issuer
+    from registry.consents.bulk import import_consents
+    from tests.consents.helpers import consent_body, make_performer
+    from tests.factories import make_production
+
+    with isolated_app.app_context():
+        performer = make_performer(None)
+        production = make_production()
+        lines = "".join(
+            json.dumps(consent_body(performer.id, production.id)) + "\n" for _ in range(3)
+        )
+        assert import_consents(io.BytesIO(lines.encode()), "jsonl", actor=None).imported == 3
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="0007_leaner_write_indexes")
+        db.session.remove()
+        tables = inspect(db.session.connection()).get_table_names()
+        assert "consent_receipt_backlog" not in tables
+        db.session.commit()
+        flask_migrate.upgrade()
+        db.session.remove()
+        ranges = db.session.execute(
+            text("SELECT first_version_id, last_version_id FROM consent_receipt_backlog")
+        ).all()
+        pending = db.session.execute(
+            text("SELECT min(id), max(id) FROM consent_versions WHERE receipt IS NULL")
+        ).one()
+        assert [tuple(r) for r in ranges] == [tuple(pending)]
+        assert receipt_issuer.pending_count() == 3
+        assert receipt_issuer.issue_all() == 3
+        assert receipt_issuer.pending_count() == 0
