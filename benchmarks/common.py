@@ -29,7 +29,7 @@ def fresh_app(url: str | None = None, **config: Any) -> Any:
 
     from registry.app import create_app
 
-    folder = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    folder = Path(config.get("DATA_DIR") or tempfile.mkdtemp(prefix="registry-bench-"))
     app = create_app(
         {
             "DATA_DIR": str(folder),
