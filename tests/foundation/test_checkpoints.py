@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from registry.core.checkpoints import LOCK_NAME, Checkpointer
-from tests.reminders.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gunicorn import served
 
 
 def _writer(path: Path) -> sqlite3.Connection:
@@ -91,49 +86,17 @@ def test_gunicorn_workers_checkpoint_in_the_background(tmp_path: Path, db_kind: 
     if db_kind != "sqlite":
         pytest.skip("a SQLite mechanism")
     database = tmp_path / "served.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env.update(
-        {
-            "REGISTRY_DATA_DIR": str(tmp_path / "data"),
-            "REGISTRY_DATABASE_URL": f"sqlite:///{database}",
-            "WEB_CONCURRENCY": "2",
-        }
-    )
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    writer = _writer(database)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        _fill(writer, 1)
-        time.sleep(1.5)  # whatever the workers checkpoint at start is done
-        before = database.stat().st_size
-        _fill(writer)
-        assert _wait_for_growth(database, before) >= before + 50 * 4096
-        assert (tmp_path / "data" / LOCK_NAME).exists()
-    finally:
-        writer.close()
-        server.terminate()
-        server.wait(timeout=30)
+    with served(tmp_path / "data", database, workers=2):
+        writer = _writer(database)
+        try:
+            _fill(writer, 1)
+            time.sleep(1.5)  # whatever the workers checkpoint at start is done
+            before = database.stat().st_size
+            _fill(writer)
+            assert _wait_for_growth(database, before) >= before + 50 * 4096
+            assert (tmp_path / "data" / LOCK_NAME).exists()
+        finally:
+            writer.close()
 
 
 def test_a_lock_file_that_cannot_be_opened_is_logged_and_tried_again(
