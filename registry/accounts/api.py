@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.accounts import services
 from registry.accounts.schemas import MeSchema, UserCreatedSchema, UserInSchema
 from registry.extensions import db
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 
-blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Accounts")
+blp = ApiBlueprint("accounts_api", __name__, url_prefix="/api/v1", description="Accounts")
 blp.before_request(authenticate_api)
 
 

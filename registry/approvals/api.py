@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.approvals import services
 from registry.approvals.models import Approval
@@ -18,6 +17,7 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.requests import services as requests
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema, paginate
 
 APPROVAL_FIELDS = (
@@ -37,7 +37,7 @@ def vars_of(approval: Approval) -> dict[str, Any]:
     return {name: getattr(approval, name) for name in APPROVAL_FIELDS}
 
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "approvals_api",
     __name__,
     url_prefix="/api/v1/requests",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
@@ -15,9 +14,10 @@ from registry.audit.schemas import AuditEventPageSchema, VerificationSchema
 from registry.audit.services import verify
 from registry.extensions import db
 from registry.web.auth import authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema, paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "audit_api", __name__, url_prefix="/api/v1/audit", description="The tamper-evident audit trail"
 )
 blp.before_request(authenticate_api)

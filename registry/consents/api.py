@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.consents import evidence, services
 from registry.consents.receipt_issuer import receipt_of
@@ -24,9 +23,10 @@ from registry.consents.schemas import (
 )
 from registry.extensions import db
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "consents_api",
     __name__,
     url_prefix="/api/v1/consents",

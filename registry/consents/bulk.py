@@ -323,7 +323,7 @@ def import_consents(
         utcnow(),
         db.session.get_bind().dialect.name,
     )
-    pending = _Pending(job.actor_id)
+    pending = _Pending(job.actor_id, job.issuer)
     chunks = _chunks(read_units(binary, fmt, progress), chunk)
 
     def consume(errors: list[RowError], built: Built, rows: int) -> None:
@@ -445,8 +445,9 @@ def _memoised(process: Callable[[Any], Any], limit: int = 10_000) -> Callable[[A
 class _Pending:
     """Built rows waiting to be inserted together (one executemany per table), then audited."""
 
-    def __init__(self, actor_id: str | None) -> None:
+    def __init__(self, actor_id: str | None, issuer: str) -> None:
         self.actor_id = actor_id
+        self.issuer = issuer
         self.tables = _tables(db.session.get_bind().dialect.name)
         self.rows: list[list[Any]] = [[], [], []]
         self.audit: list[tuple[str, str]] = []
@@ -463,7 +464,11 @@ class _Pending:
         """One backlog row covering every version written (``receipt_issuer`` signs them)."""
         if self.bounds:
             db.session.add(
-                ReceiptBacklog(first_version_id=self.bounds[0], last_version_id=self.bounds[1])
+                ReceiptBacklog(
+                    first_version_id=self.bounds[0],
+                    last_version_id=self.bounds[1],
+                    issuer=self.issuer,
+                )
             )
 
     def __len__(self) -> int:

@@ -120,6 +120,9 @@ class ReceiptBacklog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     first_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     last_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # The receipts' ``iss`` (BASE_URL) at import, which their audit events committed to; None
+    # for ranges from before migration 0009 (the current BASE_URL then).
+    issuer: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -68,15 +68,38 @@ def _payloads(versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
                 )
             ).tuples()
         }
+    issuer = _issuers()
     return {
         v.id: receipts.consent_payload(
             v,
             professional_name=names[v.performer_id],
             production=productions[v.production_id],
             supersedes=previous.get((v.consent_id, v.version - 1)),
+            issuer=issuer(v.id),
         )
         for v in missing
     }
+
+
+def _issuers() -> Callable[[str], str | None]:
+    """The issuer each backlog range's import committed to, by version id (None: the current
+    BASE_URL). Few rows: one per import whose receipts are not all signed yet."""
+    ranges = db.session.execute(
+        select(
+            ReceiptBacklog.first_version_id,
+            ReceiptBacklog.last_version_id,
+            ReceiptBacklog.issuer,
+        ).where(ReceiptBacklog.issuer.is_not(None))
+    ).tuples()
+    found = list(ranges)
+
+    def issuer(version_id: str) -> str | None:
+        for first, last, name in found:
+            if first <= version_id <= last:
+                return name
+        return None
+
+    return issuer
 
 
 def receipt_of(version: ConsentVersion) -> str:
@@ -185,6 +208,29 @@ def issue_pending(limit: int = 2000) -> int:
         "consent",
         "bulk",
         {"version_ids": list(payloads)},
+        actor_id=None,
+    )
+    return int(stored)
+
+
+def issue_for_performer(performer_id: str) -> int:
+    """Sign and store now the pending receipts of one performer's versions, in the caller's
+    transaction: called before their professional name changes, so that every receipt names
+    them as the audit event of its version committed to. Returns how many were stored."""
+    rows = db.session.execute(
+        select(*_PAYLOAD_COLUMNS).where(
+            ConsentVersion.performer_id == performer_id, ConsentVersion.receipt.is_(None)
+        )
+    ).all()
+    signed = [{"vid": vid, "token": receipts.sign(p)} for vid, p in _payloads(rows).items()]
+    if not signed:
+        return 0
+    stored = db.session.connection().execute(_STORE, signed).rowcount
+    record(
+        "consent.receipts_issued",
+        "consent",
+        "bulk",
+        {"version_ids": [row["vid"] for row in signed]},
         actor_id=None,
     )
     return int(stored)

@@ -22,7 +22,14 @@ from marshmallow import (
 
 from registry.consents.models import MEDIA, PURPOSES, SIGNERS
 from registry.consents.status import STATUSES
-from registry.consents.validation import DbLookups, Lookups, new_consent_errors
+from registry.consents.validation import (
+    AmendBase,
+    DbLookups,
+    Lookups,
+    amend_base_of_request,
+    amend_errors,
+    new_consent_errors,
+)
 from registry.web.schemas import PageSchema, PaginationSchema
 
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
@@ -104,7 +111,14 @@ class ConsentInSchema(Schema):
 
 
 class AmendSchema(Schema):
-    """The signed amendment: its evidence and signature time, and whatever changes."""
+    """The signed amendment: its evidence and signature time, and whatever changes.
+
+    The fields are then checked together with the consent's current version (``amend_errors``),
+    so one refusal names every bad field. ``base`` gives that version and its performer; by
+    default they are found from the request (``consent_id`` in the URL, the caller's rights),
+    and when the consent is not the caller's or can no longer be amended the check is left to
+    the view, which answers 404 or 409.
+    """
 
     evidence_sha256 = fields.String(required=True, validate=SHA256)
     signed_at = fields.AwareDateTime(required=True)
@@ -117,9 +131,21 @@ class AmendSchema(Schema):
     effective_from = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
 
+    def __init__(self, *args: Any, base: AmendBase | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base = base
+
     @pre_load
     def strip(self, data: Any, **_: Any) -> Any:
         return _strip(data)
+
+    @validates_schema(skip_on_field_errors=False)
+    def together(self, data: dict[str, Any], **_: Any) -> None:
+        base = self.base or amend_base_of_request()
+        if base is not None:
+            errors = amend_errors(base.current, base.performer, data)
+            if errors:
+                raise ValidationError(errors)
 
     @post_load
     def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -25,7 +25,12 @@ from registry.consents.models import (
     EvidenceDocument,
 )
 from registry.consents.status import expiring_condition, status_condition, status_of
-from registry.consents.validation import DbLookups, content_errors, new_consent_errors
+from registry.consents.validation import (
+    DbLookups,
+    amend_errors,
+    amended,
+    new_consent_errors,
+)
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.hashing import canonical_json, sha256_hex
@@ -38,8 +43,6 @@ from registry.productions.models import Production
 
 READ_ROLES = ("admin", "talent_rep", "legal")
 CHANGE_ROLES = ("admin", "talent_rep")
-AMENDABLE = ("purposes", "media", "description", "restrictions", "guild_compliant")
-AMENDABLE_TIMES = ("effective_from", "expires_at", "signed_at")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -259,19 +262,13 @@ def amend_consent(
     status = status_of(old, now)
     if status in ("revoked", "expired"):
         raise Conflict(f"This consent is {status}; it can no longer be amended.")
-    merged: dict[str, Any] = {
-        name: getattr(old, name)
-        for name in (*AMENDABLE, "signed_by", "effective_from", "expires_at")
-    }
-    merged.update(data)
     performer = db.session.get(Performer, consent.performer_id)
     production = db.session.get(Production, consent.production_id)
     assert performer is not None and production is not None
-    errors = content_errors(merged, performer, now)
-    if performer.erased_at is not None:
-        errors.setdefault("performer_id", []).append("This performer's record was erased.")
+    errors = amend_errors(old, performer, data, now)
     if errors:
         raise Invalid("Some fields are invalid.", errors)
+    merged = amended(old, data)
     old.superseded_at = now
     consent.current_version = old.version + 1
     db.session.flush()

@@ -1,10 +1,11 @@
 """Checks on a consent's content that go beyond one field's format (C2, C5, time order).
 
-One function, ``content_errors``, serves recording, amending and importing, so the three can
-never disagree; ``new_consent_errors`` adds the look-ups of performer and production through a
-``Lookups`` object: ``DbLookups`` asks the database with the caller's rights (a performer the
-caller may not act for is answered exactly like a missing one), ``SnapshotLookups`` holds the
-same answers in memory for a bulk import (and can travel to worker processes).
+One function, ``content_errors``, serves recording, amending (through ``amend_errors``) and
+importing, so the three can never disagree; ``new_consent_errors`` adds the look-ups of
+performer and production through a ``Lookups`` object: ``DbLookups`` asks the database with
+the caller's rights (a performer the caller may not act for is answered exactly like a missing
+one), ``SnapshotLookups`` holds the same answers in memory for a bulk import (and can travel to
+worker processes).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask import g, has_request_context, request
 from sqlalchemy import select
 
 from registry.accounts.models import User
+from registry.consents.models import Consent, ConsentVersion
+from registry.consents.status import status_of
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.performers.access import can_change, represented_ids
@@ -169,3 +173,63 @@ def new_consent_errors(
     for field, messages in content_errors(data, performer, now).items():
         errors.setdefault(field, []).extend(messages)
     return errors
+
+
+# What an amendment starts from: the current version's values, then the amendment's changes.
+AMEND_BASE = (
+    "purposes",
+    "media",
+    "description",
+    "restrictions",
+    "guild_compliant",
+    "signed_by",
+    "effective_from",
+    "expires_at",
+)
+
+
+def amended(current: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The current version's values with ``changes`` applied: what the new version will say."""
+    merged = {name: getattr(current, name) for name in AMEND_BASE}
+    merged.update(changes)
+    return merged
+
+
+def amend_errors(
+    current: Any, performer: Performer, changes: Mapping[str, Any], now: datetime | None = None
+) -> Errors:
+    """``content_errors`` of the amended consent, and the performer must not be erased.
+    ``changes`` may hold only the fields that passed their own checks: the rest are judged on
+    the current version's values, so a refusal names every bad field at once."""
+    errors = content_errors(amended(current, changes), performer, now)
+    if performer.erased_at is not None:
+        _add(errors, "performer_id", "This performer's record was erased.")
+    return errors
+
+
+@dataclass(frozen=True, slots=True)
+class AmendBase:
+    current: Any  # the consent's current version
+    performer: Performer
+
+
+def amend_base_of_request() -> AmendBase | None:
+    """The current version and performer of the consent in this request's URL, when the caller
+    may amend it and it is still pending or active; None otherwise (the view answers)."""
+    if not has_request_context():
+        return None
+    consent_id = (request.view_args or {}).get("consent_id")
+    user = g.get("actor")
+    consent = db.session.get(Consent, consent_id) if isinstance(consent_id, str) else None
+    if consent is None or user is None or not can_change(user, consent.performer_id):
+        return None
+    current = db.session.execute(
+        select(ConsentVersion).where(
+            ConsentVersion.consent_id == consent.id,
+            ConsentVersion.version == consent.current_version,
+        )
+    ).scalar_one()
+    performer = db.session.get(Performer, consent.performer_id)
+    if performer is None or status_of(current, utcnow()) not in ("pending", "active"):
+        return None
+    return AmendBase(current, performer)

@@ -43,6 +43,10 @@ class DecryptionError(ValueError):
     """A ciphertext is malformed, was tampered with, or was moved to another row or column."""
 
 
+class KeyStoreBusy(RuntimeError):
+    """A destroyed key's old copy could not be scrubbed from the key store's file yet."""
+
+
 class KeyDestroyed(LookupError):
     """The data key a ciphertext needs no longer exists (crypto-shredded) or never existed."""
 
@@ -185,12 +189,24 @@ class DataKeyStore:
                 is not None
             )
 
-    def destroy(self, key_id: str) -> bool:
-        """Delete the key for good (crypto-shredding); True if it existed."""
+    def destroy(self, key_id: str, *, wait: float = 10.0) -> bool:
+        """Delete the key for good (crypto-shredding); True if it existed.
+
+        The row is gone once deleted, but its old page stays in the file until a checkpoint
+        copies the new one (zeroed: ``secure_delete``) over it, which a reader's open snapshot
+        holds back: the checkpoint waits up to ``wait`` seconds for readers, then
+        ``KeyStoreBusy`` says the erasure must be run again (the row is already gone; the rerun
+        scrubs the file)."""
         with self._connect() as conn:
-            cursor = conn.execute("DELETE FROM data_keys WHERE id = ?", (key_id,))
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return cursor.rowcount > 0
+            existed = conn.execute("DELETE FROM data_keys WHERE id = ?", (key_id,)).rowcount > 0
+            conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                raise KeyStoreBusy(
+                    "readers of the key store kept the destroyed key's old copy in its file; "
+                    "run the erasure again"
+                )
+            return existed
 
     def count_by_master(self) -> dict[str, int]:
         with self._connect() as conn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.core.clock import utcnow
 from registry.extensions import db
@@ -19,9 +18,10 @@ from registry.models.schemas import (
     ModelSchema,
 )
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "models_api",
     __name__,
     url_prefix="/api/v1/models",

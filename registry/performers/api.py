@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.extensions import db
 from registry.performers import services
@@ -25,9 +24,10 @@ from registry.performers.schemas import (
     RepresentativeOutSchema,
 )
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "performers_api",
     __name__,
     url_prefix="/api/v1/performers",

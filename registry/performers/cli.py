@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
-from registry.core.crypto import RewrapProgress
+from registry.core.crypto import KeyStoreBusy, RewrapProgress
 from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.performers import services
@@ -18,7 +18,13 @@ performers = AppGroup("performers", help="Performers: erasure of personal data."
 @performers.command("erase")
 @click.argument("performer_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def erase(performer_id: str, yes: bool) -> None:
+@click.option(
+    "--wait",
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for readers of the key store before scrubbing its file.",
+)
+def erase(performer_id: str, yes: bool, wait: float) -> None:
     """Destroy a performer's data key: their personal data and documents become unreadable
     everywhere (backups included); consents and the audit trail stay; a tombstone remains."""
     if not yes:
@@ -26,11 +32,16 @@ def erase(performer_id: str, yes: bool) -> None:
             f"Erase the personal data of {performer_id} for good? This cannot be undone", abort=True
         )
     try:
-        performer = services.erase_performer(performer_id, actor_id=None)
+        performer = services.erase_performer(performer_id, actor_id=None, wait=wait)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from exc
+    except KeyStoreBusy as exc:
+        db.session.commit()  # the key is deleted: the tombstone is true; only the scrub is left
+        raise click.ClickException(
+            f"{performer_id} is erased and its data key deleted, but {exc}."
+        ) from exc
     click.echo(
         f"Erased {performer.id}: data key {performer.data_key_id} destroyed; personal data and "
         "documents are unreadable, consents and the audit trail are kept."

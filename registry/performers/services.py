@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select, update
 
 from registry.accounts.models import User
 from registry.audit.trail import record
+from registry.consents import receipt_issuer
 from registry.consents.models import EvidenceDocument
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
@@ -68,6 +69,9 @@ def update_performer(
     personal = {k: (data[k] or None) for k in PERSONAL_FIELDS if k in data}
     if "legal_name" in personal and personal["legal_name"] is None:
         raise Invalid("Some fields are invalid.", {"legal_name": ["May not be empty."]})
+    if data.get("professional_name", performer.professional_name) != performer.professional_name:
+        # Receipts still to be signed (bulk imports) name the performer as recorded.
+        receipt_issuer.issue_for_performer(performer.id)
     for name in PUBLIC_FIELDS:
         if name in data:
             value = data[name]
@@ -169,7 +173,7 @@ def view(user: User, performer: Performer) -> dict[str, Any]:
     return out
 
 
-def erase_performer(performer_id: str, *, actor_id: str | None) -> Performer:
+def erase_performer(performer_id: str, *, actor_id: str | None, wait: float = 10.0) -> Performer:
     """Crypto-shred a performer: destroy their data key, clear ciphertexts, keep a tombstone.
 
     Consents, receipts and the audit trail stay as they are (they hold no personal data); the
@@ -200,5 +204,5 @@ def erase_performer(performer_id: str, *, actor_id: str | None) -> Performer:
         )
     # The key goes last: should the caller's commit fail, the data is unreadable anyway and
     # a rerun marks the tombstone.
-    key_store().destroy(performer.data_key_id)
+    key_store().destroy(performer.data_key_id, wait=wait)  # KeyStoreBusy: run it again
     return performer

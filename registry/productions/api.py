@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from registry.accounts.models import User
@@ -22,9 +21,10 @@ from registry.productions.schemas import (
     ProductionSchema,
 )
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema, paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "productions_api",
     __name__,
     url_prefix="/api/v1/productions",

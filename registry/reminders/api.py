@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from registry.appctx import setting
@@ -23,9 +22,10 @@ from registry.reminders.schemas import (
     RevokedSchema,
 )
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "reminders_api",
     __name__,
     url_prefix="/api/v1",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.core.clock import utcnow
 from registry.extensions import db
@@ -17,9 +16,10 @@ from registry.replicas.schemas import (
     ReplicaSchema,
 )
 from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "replicas_api",
     __name__,
     url_prefix="/api/v1/replicas",

@@ -1,8 +1,13 @@
-"""gunicorn's access log without secrets in URLs (``logger_class`` in ``gunicorn.conf.py``).
+"""gunicorn's access log without secrets or personal data in URLs (``logger_class`` in
+``gunicorn.conf.py``).
 
-A calendar feed is addressed by its private token (``/calendar/<token>.ics``): whoever reads an
-access log line with it could subscribe to that user's consent expiries. Every logged value
-(request line, path, referrer, headers) has such tokens replaced by ``[redacted]``.
+- A calendar feed is addressed by its private token (``/calendar/<token>.ics``): whoever reads
+  an access log line with it could subscribe to that user's consent expiries.
+- A performer search (``?q=``, pages and API) may be a legal name, which only the performer's
+  representatives may see; the log is read by operators.
+
+Every logged value (request line, path, query, referrer, headers) has both replaced by
+``[redacted]``, also where a URL carries them percent-encoded (``/login?next=...``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,16 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 SECRET_PATHS = re.compile(r"(/calendar/)[^/?#\s]+")
+# ``q=`` as typed, or percent-encoded inside another parameter (the sign-in page's ``next``),
+# up to the next separator in the same encoding.
+SEARCH_TERMS = re.compile(
+    r"((?:^|[?&]|%(?:25)*(?:3F|26))q(?:=|%(?:25)*3D))(?:(?!%(?:25)*26)[^&#\s\"])*",
+    re.IGNORECASE,
+)
 
 
 def redact(value: str) -> str:
-    return SECRET_PATHS.sub(r"\1[redacted]", value)
+    return SEARCH_TERMS.sub(r"\1[redacted]", SECRET_PATHS.sub(r"\1[redacted]", value))
 
 
 class RedactingLogger(Logger):

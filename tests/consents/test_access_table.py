@@ -12,6 +12,7 @@ any personal field in any answer (checked on every response below).
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -257,9 +258,10 @@ def test_access_table(ctx: Flask, app: Flask, role: str) -> None:
     login(client, caller)
     shared = _world(reps)
     failures: list[str] = []
-    calls = 0
+    calls = compared = 0
     for route, expected in TABLE.items():
         mutating = not route.startswith("GET")
+        refusals: dict[str, str] = {}
         for relation, want in zip(RELATIONS, expected[role], strict=True):
             world = _world(reps) if mutating and relation != "missing" else shared
             target = {"own": world.own, "other": world.other, "missing": MISSING}[relation]
@@ -268,10 +270,26 @@ def test_access_table(ctx: Flask, app: Flask, role: str) -> None:
             calls += 1
             if got != want:
                 failures.append(f"{role:<10} {route:<55} {relation:<7} expected {want}, got {got}")
+            if response.status_code >= 400:
+                refusals[relation] = _refusal(response, target)
             _check_no_personal_leak(role, relation, route, response, world)
             db.session.rollback()
+        # Another rep's object is refused in the very words used for one that does not exist.
+        if expected[role][1] == expected[role][2] and "other" in refusals:
+            compared += 1
+            if refusals["other"] != refusals.get("missing"):
+                failures.append(f"{role:<10} {route:<55} other and missing answer differently")
     assert calls == len(TABLE) * 3
+    assert compared >= {A: 0, R: 20}.get(role, 1)  # admin reads everything: nothing to compare
     assert not failures, "\n" + "\n".join(failures)
+
+
+def _refusal(response: Any, target: Target) -> str:
+    """A refusal's body without what differs by design: the ids asked for, CSRF tokens."""
+    text = str(response.get_data(as_text=True))
+    for value in (target.performer, target.consent):
+        text = text.replace(value, "ID")
+    return re.sub(r'(csrf[-_]token"? (?:value|content)=)"[^"]*"', r"\1", text)
 
 
 def _check_no_personal_leak(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from registry.core.crypto import (
     DataKeyStore,
     DecryptionError,
     KeyDestroyed,
+    KeyStoreBusy,
     RewrapProgress,
     ciphertext_key_id,
     decrypt_field,
@@ -72,6 +74,29 @@ def test_key_store_keeps_keys_wrapped_and_destroys_them_for_good(tmp_path: Path)
     with pytest.raises(KeyDestroyed):
         store.get_key(key_id)
     assert store.destroy(key_id) is False
+    for name in ("datakeys.sqlite", "datakeys.sqlite-wal"):
+        file = tmp_path / name
+        if file.exists():
+            assert key_id.encode() not in file.read_bytes(), f"{name} still holds the key row"
+
+
+def test_a_reader_holding_the_old_copy_makes_destroy_say_so_and_a_rerun_scrubs_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "datakeys.sqlite"
+    store = DataKeyStore(path, Ring(tmp_path / "master"))
+    key_id = store.create_key()
+    store.create_key()  # another key: a later write leaves the file's pages in the WAL
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM data_keys").fetchone() == (2,)  # a snapshot
+    with pytest.raises(KeyStoreBusy, match="run the erasure again"):
+        store.destroy(key_id, wait=0.3)
+    with pytest.raises(KeyDestroyed):
+        store.get_key(key_id)  # the row is gone at once
+    reader.execute("COMMIT")
+    reader.close()
+    assert store.destroy(key_id) is False  # the rerun: nothing left to delete, file scrubbed
     for name in ("datakeys.sqlite", "datakeys.sqlite-wal"):
         file = tmp_path / name
         if file.exists():

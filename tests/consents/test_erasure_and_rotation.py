@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -175,3 +176,33 @@ def test_erasing_an_unknown_performer_says_so(isolated_app: Flask) -> None:
     )
     assert result.exit_code != 0
     assert "No such performer" in result.output
+
+
+def test_a_busy_key_store_erases_and_asks_for_a_rerun_that_scrubs_it(isolated_app: Flask) -> None:
+    """Another process reads the key store throughout: the erasure still happens (tombstone,
+    key deleted), says the file is not scrubbed yet, and a rerun once it is quiet finishes."""
+    runner = isolated_app.test_cli_runner()
+    with isolated_app.app_context():
+        performer = make_performer(None, legal_name="Busy Reader Case")
+        performer_id, key_id = performer.id, performer.data_key_id
+        path = key_store().path
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM data_keys").fetchone()  # holds its snapshot
+    try:
+        busy = runner.invoke(args=["performers", "erase", performer_id, "--yes", "--wait", "0.2"])
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert busy.exit_code == 1
+    assert "data key deleted" in busy.output and "run the erasure again" in busy.output
+    with isolated_app.app_context():
+        row = db.session.get(Performer, performer_id)
+        assert row is not None and row.erased_at is not None and row.legal_name_ct is None
+        with pytest.raises(KeyDestroyed):
+            key_store().get_key(key_id)
+    again = runner.invoke(args=["performers", "erase", performer_id, "--yes"])
+    assert again.exit_code == 0, again.output
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            assert key_id.encode() not in file.read_bytes()

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from tqdm import tqdm
 
 from registry.audit.models import AuditEvent
 from registry.consents import bulk
-from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion, ReceiptBacklog
 from registry.core.clock import utcnow
 from registry.core.hashing import canonical_json, content_hash, sha256_hex
 from registry.extensions import db
@@ -65,6 +66,9 @@ def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_afte
     result = _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email)
     assert result.exit_code == 0, result.output
     assert "Imported 3 consent(s)" in result.output
+    # The progress bar counts the file's bytes, through to the end of the file.
+    size = tqdm.format_sizeof((tmp_path / "in.jsonl").stat().st_size)  # as the bar shows it
+    assert f"checking and importing: 100%|██████████| {size}/{size}" in result.output
     after = _counts()
     assert after[0] - before[0] == 3 and after[1] - before[1] == 3
     assert after[3] - before[3] == 4  # one event per consent and one for the import
@@ -194,7 +198,87 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
     ):
         assert expected in out, expected
     assert "line 1:" not in out and "line 3:" not in out
-    assert _counts() == before  # the valid rows written in earlier batches were rolled back
+    assert _counts() == before  # nothing written (rows written, then refused: test below)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rows_already_written_are_rolled_back_when_a_later_row_is_bad(
+    ctx: Flask, workers: int
+) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production().id
+    mine = make_performer(rep)
+    rows = [consent_body(mine.id, production) for _ in range(9)]
+    rows.append(consent_body(mine.id, production, purposes=["mind_reading"]))  # line 10
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    before = (*_counts(), db.session.query(ReceiptBacklog).count())
+    written: list[int] = []
+
+    def seen(*args: Any) -> None:  # after_cursor_execute(conn, cursor, sql, params, ctx, many)
+        if args[2].startswith("INSERT INTO consent_versions"):
+            written.append(len(args[3]) if args[5] else 1)
+
+    event.listen(db.engine, "after_cursor_execute", seen)
+    try:
+        # Chunks of 2 rows, written in batches of 2: lines 1-8 reach the database first.
+        result = bulk.import_consents(
+            io.BytesIO(data), "jsonl", actor=rep, batch=2, chunk=2, workers=workers
+        )
+    finally:
+        event.remove(db.engine, "after_cursor_execute", seen)
+    assert [(e.line, e.field) for e in result.errors] == [(10, "purposes.0")]
+    assert result.imported == 0
+    assert sum(written) == 8
+    assert (*_counts(), db.session.query(ReceiptBacklog).count()) == before
+
+
+def _committed(version: ConsentVersion, receipt: str) -> bool:
+    """Whether the audit event that recorded ``version`` committed to this receipt's payload."""
+    payload = verify_receipt(receipt)
+    event = db.session.execute(
+        select(AuditEvent).where(
+            AuditEvent.action == "consent.recorded", AuditEvent.subject_id == version.consent_id
+        )
+    ).scalar_one()
+    return event.content_hash == content_hash(
+        {"version_id": version.id, "receipt_payload_sha256": sha256_hex(canonical_json(payload))}
+    )
+
+
+def test_receipts_signed_later_say_what_the_import_committed_to(
+    ctx: Flask, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the import and the signing of its receipts, the performer is renamed and the
+    registry's BASE_URL changes: each receipt still matches its audit event."""
+    rep, token = make_user("talent_rep")
+    production = make_production().id
+    renamed, other = make_performer(rep, professional_name="Old Name"), make_performer(rep)
+    rows = [consent_body(p.id, production) for p in (renamed, renamed, other)]
+    monkeypatch.setitem(app.config, "BASE_URL", "https://registry.before.test")
+    assert _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email).exit_code == 0
+    monkeypatch.setitem(app.config, "BASE_URL", "https://registry.after.test")
+    patched = app.test_client().patch(
+        f"/api/v1/performers/{renamed.id}",
+        json={"professional_name": "New Name"},
+        headers=bearer(token),
+    )
+    assert patched.status_code == 200, patched.json
+    versions = db.session.execute(select(ConsentVersion)).scalars().all()
+    # The rename signed the renamed performer's receipts first; the other's are still pending.
+    assert len(versions) == 3
+    assert all((v.receipt is not None) == (v.performer_id == renamed.id) for v in versions)
+    issued = app.test_cli_runner().invoke(args=["consents", "issue-receipts"])
+    assert issued.exit_code == 0 and "Issued 1 consent receipt(s)" in issued.output
+    for version in versions:
+        db.session.refresh(version)
+        assert version.receipt is not None and _committed(version, version.receipt)
+        payload = verify_receipt(version.receipt)
+        assert payload["iss"] == "https://registry.before.test"
+        if version.performer_id == renamed.id:
+            assert payload["performer"]["professional_name"] == "Old Name"
+    # A consent recorded after the rename names the performer by the new name.
+    fresh = make_consent(rep, renamed.id, production)
+    assert verify_receipt(fresh.receipt or "")["performer"]["professional_name"] == "New Name"
 
 
 def test_only_reps_and_admins_import(ctx: Flask, app: Flask, tmp_path: Path) -> None:

@@ -196,6 +196,39 @@ def test_invalid_consent_form_names_the_fields_and_saves_nothing(
     )
 
 
+def test_a_refused_amendment_names_every_bad_field_and_saves_nothing(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production()
+    performer = make_performer(rep)
+    first = make_consent(rep, performer.id, production.id)
+    login(client, rep)
+    path = f"/consents/{first.consent_id}/amend"
+    data = _consent_form(
+        client,
+        path,
+        production.id,
+        b"",
+        evidence_sha256="not a hash",  # a field's own format
+        signed_at=_local(timedelta(days=3)),  # checks on the fields together
+        signed_by="estate",
+        expires_at=_local(-timedelta(hours=1)),
+    )
+    del data["evidence"]
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    for name in ("evidence_sha256", "signed_at", "signed_by", "expires_at"):
+        assert f'id="{name}-error"' in text, name
+    versions = db.session.execute(
+        select(func.count())
+        .select_from(ConsentVersion)
+        .where(ConsentVersion.consent_id == first.consent_id)
+    ).scalar_one()
+    assert versions == 1
+
+
 def test_expiring_page_lists_only_active_consents_in_the_window(
     ctx: Flask, client: FlaskClient
 ) -> None:

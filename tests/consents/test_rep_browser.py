@@ -1,5 +1,7 @@
-"""A talent rep in a real headless Chromium: record a consent with the signed PDF, see it on the
-timeline, amend it, revoke it (with the confirmation step), download the receipt."""
+"""A talent rep in a real headless Chromium: add a performer and find them by legal name, record
+a consent with the signed PDF, see it on the timeline and among the consents expiring soon,
+download the document, amend it, revoke it (with the confirmation step), download the
+receipts."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.receipts import verify_receipt
 from tests.browser import LiveServer
-from tests.consents.helpers import make_performer, unique_pdf
+from tests.consents.helpers import unique_pdf
 from tests.factories import PASSWORD, make_production, make_user
 
 
@@ -28,10 +30,8 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
 ) -> None:
     app = live_server.app
     with app.app_context():
-        rep, _ = make_user("talent_rep", "rita@example.test")
+        make_user("talent_rep", "rita@example.test")
         make_production("BR-01")
-        performer = make_performer(rep, professional_name="Browser Star", legal_name="Bea Rowser")
-        performer_id = performer.id
         db.session.remove()
     page = browser_page
     base = live_server.url
@@ -41,12 +41,22 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+    # Add the performer, then find them again by their legal name alone.
     page.get_by_role("link", name="My performers").first.click()
-    page.fill("#q", "rowser")  # the legal name finds them too
+    page.get_by_role("link", name="Add a performer").click()
+    page.fill("#professional_name", "Browser Star")
+    page.fill("#legal_name", "Bea Ostrova")
+    page.fill("#email", "bea@example.test")
+    page.get_by_role("button", name="Add performer").click()
+    page.wait_for_url(f"{base}/performers/prf_*")
+    performer_id = page.url.rsplit("/", 1)[1]
+    page.get_by_role("link", name="My performers").first.click()
+    page.fill("#q", "ostrov")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Browser Star").click()
     page.wait_for_url(f"{base}/performers/{performer_id}")
-    assert "Bea Rowser" in page.content()
+    assert "Bea Ostrova" in page.content() and "bea@example.test" in page.content()
 
     # Record, with the signed PDF uploaded through the form.
     page.get_by_role("link", name="Record a consent").click()
@@ -73,6 +83,21 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     assert "BR-01 · digital replica" in svg.inner_html()
     assert svg.locator("rect.bar.active").count() == 1
     assert svg.locator("line.today").count() == 1
+
+    # Among the consents expiring soon (it ends in 20 days): in the 30-day and 90-day windows.
+    page.get_by_role("link", name="Expiring consents").first.click()
+    assert page.locator("table a", has_text="Browser Star").count() == 1
+    page.get_by_role("link", name="90 days").click()
+    page.wait_for_url(f"{base}/consents/expiring?days=90")
+    assert page.locator("table a", has_text="Browser Star").count() == 1
+
+    # The signed document comes back byte for byte.
+    page.goto(consent_url)
+    with page.expect_download() as document_download:
+        page.get_by_role("link", name="Signed document (v1)").click()
+    document_file = tmp_path / "document.pdf"
+    document_download.value.save_as(document_file)
+    assert document_file.read_bytes() == first_pdf
 
     # Amend: a new signed document, a changed purpose list; version 1 is superseded.
     page.goto(consent_url)
@@ -115,4 +140,4 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     assert receipt["purposes"] == ["digital_replica", "synthetic_voice"]
     assert receipt["performer"] == {"id": performer_id, "professional_name": "Browser Star"}
     assert termination["typ"] == "consent-termination" and termination["status"] == "revoked"
-    assert "Bea Rowser" not in json.dumps(receipt) + json.dumps(termination)
+    assert "Bea Ostrova" not in json.dumps(receipt) + json.dumps(termination)

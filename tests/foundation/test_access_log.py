@@ -1,4 +1,5 @@
-"""gunicorn, started as ``make run`` starts it, never writes a calendar token to its access log."""
+"""gunicorn, started as ``make run`` starts it, never writes a calendar token or a performer
+search (possibly a legal name) to its access log."""
 
 from __future__ import annotations
 
@@ -10,11 +11,23 @@ from registry.web.access_log import redact
 from tests.gunicorn import get_status, served
 
 
-def test_redact_hides_calendar_tokens_only() -> None:
+def test_redact_hides_calendar_tokens_and_search_terms_only() -> None:
     assert (
         redact("GET /calendar/abc123.ics?x=1 HTTP/1.1") == "GET /calendar/[redacted]?x=1 HTTP/1.1"
     )
     assert redact("/api/v1/consents/cns_1") == "/api/v1/consents/cns_1"
+    assert (
+        redact("GET /performers?q=Jane+Doe&page=2 HTTP/1.1")
+        == "GET /performers?q=[redacted]&page=2 HTTP/1.1"
+    )
+    assert redact("page=2&q=Jane%20Doe") == "page=2&q=[redacted]"
+    assert redact("q=Doe") == "q=[redacted]"
+    assert redact("/api/v1/audit?seq=4&faq=1") == "/api/v1/audit?seq=4&faq=1"
+    assert (
+        redact("/login?next=%2Fperformers%3Fq%3DJane%2BDoe%26page%3D2")
+        == "/login?next=%2Fperformers%3Fq%3D[redacted]%26page%3D2"
+    )
+    assert redact("next=%252Fp%253Fq%253DDoe%2526x") == "next=%252Fp%253Fq%253D[redacted]%2526x"
 
 
 def test_the_access_log_has_the_request_but_not_the_token(tmp_path: Path) -> None:
@@ -25,10 +38,15 @@ def test_the_access_log_has_the_request_but_not_the_token(tmp_path: Path) -> Non
         tmp_path / "data", tmp_path / "log.db", workers=1, args=("--access-logfile", str(log))
     ) as base:
         assert get_status(f"{base}/calendar/{token}.ics") == 404
+        # Signed out, the search is redirected to the sign-in page, which carries it in ``next``.
+        assert get_status(f"{base}/performers?q=Zelda+Quackenbush&page=2") == 200
         for _ in range(50):
             text = log.read_text() if log.exists() else ""
-            if "/calendar/" in text:
+            if "/calendar/" in text and "GET /login" in text:
                 break
             time.sleep(0.1)
     assert "GET /calendar/[redacted] HTTP/1.1" in text and " 404 " in text
     assert token not in text
+    assert "GET /performers?q=[redacted]&page=2 HTTP/1.1" in text
+    assert "GET /login?next=%2Fperformers%3Fq%3D[redacted]%26page%3D2 HTTP/1.1" in text
+    assert "Quackenbush" not in text

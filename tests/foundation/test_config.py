@@ -18,22 +18,33 @@ def test_production_refuses_to_start_and_names_what_is_missing(tmp_path: Path) -
     with pytest.raises(ConfigError) as info:
         create_app({"ENV": "production", "DATA_DIR": str(tmp_path)})
     message = str(info.value)
-    for name in ("REGISTRY_SECRET_KEY", "REGISTRY_DATABASE_URL", "signing key", "master key"):
+    for name in (
+        "REGISTRY_SECRET_KEY",
+        "REGISTRY_DATABASE_URL",
+        "signing key",
+        "master key",
+        "REGISTRY_KEYS_DIR outside the data folder",
+    ):
         assert name in message
     assert not (tmp_path / "keys").exists()  # nothing generated in production
 
 
 def test_production_starts_with_everything_given(tmp_path: Path) -> None:
-    create_app({"DATA_DIR": str(tmp_path)})  # development: generates the keys once
-    app = create_app(
-        {
-            "ENV": "production",
-            "DATA_DIR": str(tmp_path),
-            "SECRET_KEY": "s" * 40,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
-        }
-    )
+    data, keys = tmp_path / "data", tmp_path / "keys"
+    create_app({"DATA_DIR": str(data), "KEYS_DIR": str(keys)})  # development: makes the keys
+    given = {
+        "ENV": "production",
+        "DATA_DIR": str(data),
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
+    app = create_app({**given, "KEYS_DIR": str(keys)})
     assert app.config["SECRET_KEY"] == "s" * 40
+    # Keys inside the data folder: one backup of it would undo every erasure.
+    for inside in (data / "keys", data):
+        create_app({"DATA_DIR": str(data), "KEYS_DIR": str(inside)})
+        with pytest.raises(ConfigError, match="REGISTRY_KEYS_DIR outside the data folder"):
+            create_app({**given, "KEYS_DIR": str(inside)})
 
 
 def test_development_generates_secrets_and_keys_once(tmp_path: Path) -> None:

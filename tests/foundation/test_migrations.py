@@ -155,7 +155,7 @@ def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
         db.session.remove()
         # 0007 changed nothing (PostgreSQL also undid the later steps, in the same transaction).
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version in ("0007_leaner_write_indexes", "0008_receipt_backlog")
+        assert version in ("0007_leaner_write_indexes", "0009_backlog_issuer")
         pk = inspect(db.session.connection()).get_pk_constraint("consent_purposes")
         assert pk["constrained_columns"][0] == "performer_id"
         count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
