@@ -95,9 +95,11 @@ def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
     if production and not config.get("DATABASE_URL"):
         missing.append("REGISTRY_DATABASE_URL")
     if production and keys_dir.is_relative_to(data_dir):
-        # A backup of the data folder (documents, a SQLite file) would hold the data keys too,
+        # A backup of the data folder (a SQLite database, say) would hold the data keys too,
         # and with them undo every later erasure in that backup.
-        missing.append("REGISTRY_KEYS_DIR outside the data folder")
+        missing.append(
+            f"REGISTRY_KEYS_DIR outside the data folder (it is {keys_dir}, inside {data_dir})"
+        )
     signing: SigningKeys | None = None
     master: MasterKeys | None = None
     try:

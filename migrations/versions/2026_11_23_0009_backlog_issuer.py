@@ -22,7 +22,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("consent_receipt_backlog") as batch:
-        batch.add_column(sa.Column("issuer", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("issuer", sa.Text(), nullable=True))
 
 
 def downgrade():

@@ -41,6 +41,7 @@ from registry.core.fastload import FastLoader
 from registry.core.hashing import content_hash
 from registry.core.ids import batch_ids
 from registry.extensions import db
+from registry.performers import names_lock
 from registry.performers.access import may_see_personal
 from registry.performers.models import Performer
 from registry.performers.personal import PERSONAL_FIELDS, reveal
@@ -316,6 +317,7 @@ def import_consents(
     writes the batches in order; at most a few chunks are in flight, so memory stays flat.
     """
     result = ImportResult()
+    names_lock.hold_for_import()  # the names read here are the ones the receipts will carry
     job = Job(
         SnapshotLookups.load(actor),
         str(setting("BASE_URL")),

@@ -122,7 +122,7 @@ class ReceiptBacklog(Base):
     last_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     # The receipts' ``iss`` (BASE_URL) at import, which their audit events committed to; None
     # for ranges from before migration 0009 (the current BASE_URL then).
-    issuer: Mapped[str | None] = mapped_column(String(500))
+    issuer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -68,7 +68,7 @@ def _payloads(versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
                 )
             ).tuples()
         }
-    issuer = _issuers()
+    issuer = _issuers([v.id for v in missing])
     return {
         v.id: receipts.consent_payload(
             v,
@@ -81,22 +81,27 @@ def _payloads(versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _issuers() -> Callable[[str], str | None]:
-    """The issuer each backlog range's import committed to, by version id (None: the current
-    BASE_URL). Few rows: one per import whose receipts are not all signed yet."""
-    ranges = db.session.execute(
+def _issuers(version_ids: Sequence[str]) -> Callable[[str], str | None]:
+    """The issuer each import committed its receipts to, by version id (None: the current
+    BASE_URL), from the backlog ranges that overlap ``version_ids`` (one per import whose
+    receipts are not all signed; imports that ran at the same time may overlap, and then name
+    the same deployment)."""
+    found = db.session.execute(
         select(
             ReceiptBacklog.first_version_id,
             ReceiptBacklog.last_version_id,
             ReceiptBacklog.issuer,
-        ).where(ReceiptBacklog.issuer.is_not(None))
-    ).tuples()
-    found = list(ranges)
+        ).where(
+            ReceiptBacklog.issuer.is_not(None),
+            ReceiptBacklog.last_version_id >= min(version_ids),
+            ReceiptBacklog.first_version_id <= max(version_ids),
+        )
+    ).all()
 
     def issuer(version_id: str) -> str | None:
         for first, last, name in found:
             if first <= version_id <= last:
-                return name
+                return str(name)
         return None
 
     return issuer
@@ -215,8 +220,10 @@ def issue_pending(limit: int = 2000) -> int:
 
 def issue_for_performer(performer_id: str) -> int:
     """Sign and store now the pending receipts of one performer's versions, in the caller's
-    transaction: called before their professional name changes, so that every receipt names
-    them as the audit event of its version committed to. Returns how many were stored."""
+    transaction: called before their professional name changes (holding ``names_lock``), so
+    that every receipt names them as the audit event of its version committed to. Returns how
+    many were stored. A performer has a few consents, so this is a few signatures (about 60 µs
+    each); only a rename right after importing thousands for one performer signs more."""
     rows = db.session.execute(
         select(*_PAYLOAD_COLUMNS).where(
             ConsentVersion.performer_id == performer_id, ConsentVersion.receipt.is_(None)

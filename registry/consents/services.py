@@ -74,13 +74,23 @@ def changeable_consent(user: User, consent_id: str, *, lock: bool = True) -> Con
     return consent
 
 
-def current_version(consent: Consent) -> ConsentVersion:
-    return db.session.execute(
-        select(ConsentVersion).where(
-            ConsentVersion.consent_id == consent.id,
-            ConsentVersion.version == consent.current_version,
-        )
-    ).scalar_one()
+def current_version(consent: Consent, *, fresh: bool = False) -> ConsentVersion:
+    """The consent's current version; ``fresh``: as stored now, even if the session already
+    holds it (amend and revoke, after locking the consent: a validation before the lock may
+    have loaded the version, and a revocation committed since must not go unseen)."""
+    stmt = select(ConsentVersion).where(
+        ConsentVersion.consent_id == consent.id,
+        ConsentVersion.version == consent.current_version,
+    )
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return db.session.execute(stmt).scalar_one()
+
+
+def _performer_now(consent: Consent) -> Performer:
+    performer = db.session.get(Performer, consent.performer_id, populate_existing=True)
+    assert performer is not None
+    return performer
 
 
 def version_of(consent: Consent, version: int | None) -> ConsentVersion:
@@ -258,11 +268,11 @@ def amend_consent(
 ) -> ConsentVersion:
     """A new version (same id, version + 1) that supersedes the current one; 409 if it ended."""
     now = utcnow()
-    old = current_version(consent)
+    old = current_version(consent, fresh=True)
     status = status_of(old, now)
     if status in ("revoked", "expired"):
         raise Conflict(f"This consent is {status}; it can no longer be amended.")
-    performer = db.session.get(Performer, consent.performer_id)
+    performer = _performer_now(consent)
     production = db.session.get(Production, consent.production_id)
     assert performer is not None and production is not None
     errors = amend_errors(old, performer, data, now)
@@ -296,7 +306,7 @@ def amend_consent(
 def revoke_consent(consent: Consent, reason: str, *, actor_id: str | None) -> ConsentVersion:
     """End the consent now, keeping its history; signals ``consent_ended`` before commit."""
     now = utcnow()
-    version = current_version(consent)
+    version = current_version(consent, fresh=True)
     status = status_of(version, now)
     if status == "revoked":
         raise Conflict("This consent is already revoked.")
@@ -305,7 +315,7 @@ def revoke_consent(consent: Consent, reason: str, *, actor_id: str | None) -> Co
     reason = reason.strip()
     if not reason:
         raise Invalid("Some fields are invalid.", {"reason": ["Give a reason."]})
-    performer = db.session.get(Performer, consent.performer_id)
+    performer = _performer_now(consent)
     production = db.session.get(Production, consent.production_id)
     assert performer is not None and production is not None
     version.revoked_at = now

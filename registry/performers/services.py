@@ -18,6 +18,7 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.ids import new_id
 from registry.extensions import db
+from registry.performers import names_lock
 from registry.performers.access import may_see_personal, represented_ids
 from registry.performers.keystore import key_store
 from registry.performers.models import Performer, PerformerRepresentative
@@ -71,6 +72,7 @@ def update_performer(
         raise Invalid("Some fields are invalid.", {"legal_name": ["May not be empty."]})
     if data.get("professional_name", performer.professional_name) != performer.professional_name:
         # Receipts still to be signed (bulk imports) name the performer as recorded.
+        names_lock.hold_for_rename()
         receipt_issuer.issue_for_performer(performer.id)
     for name in PUBLIC_FIELDS:
         if name in data:

@@ -18,16 +18,22 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 SECRET_PATHS = re.compile(r"(/calendar/)[^/?#\s]+")
-# ``q=`` as typed, or percent-encoded inside another parameter (the sign-in page's ``next``),
-# up to the next separator in the same encoding.
-SEARCH_TERMS = re.compile(
-    r"((?:^|[?&]|%(?:25)*(?:3F|26))q(?:=|%(?:25)*3D))(?:(?!%(?:25)*26)[^&#\s\"])*",
+# ``q=`` as typed: its value runs to the next ``&``. The key may itself be percent-encoded
+# (``%71``: werkzeug decodes it to ``q``).
+_SEARCH = re.compile(r"((?:^|[?&])(?:q|%71)=)[^&#\s]*", re.IGNORECASE)
+# ``q=`` percent-encoded inside another parameter (the sign-in page's ``next``), at any depth:
+# its value runs to the next separator of the same depth (``%26``, ``%2526``, ...) or the end
+# of the outer parameter.
+_NESTED_SEARCH = re.compile(
+    r"(%(?P<d>(?:25)*)(?:3F|26)(?:q|%(?P=d)2571|%(?P=d)71)%(?P=d)3D)(?:(?!%(?P=d)26)[^&#\s])*",
     re.IGNORECASE,
 )
 
 
 def redact(value: str) -> str:
-    return SEARCH_TERMS.sub(r"\1[redacted]", SECRET_PATHS.sub(r"\1[redacted]", value))
+    value = SECRET_PATHS.sub(r"\1[redacted]", value)
+    value = _NESTED_SEARCH.sub(r"\1[redacted]", value)
+    return _SEARCH.sub(r"\1[redacted]", value)
 
 
 class RedactingLogger(Logger):

@@ -6,19 +6,30 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.consents import services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
+from registry.core.errors import Conflict
 from registry.core.keys import verify_jws
 from registry.core.signals import consent_ended
 from registry.extensions import db
-from tests.consents.helpers import api_create_performer, api_record, consent_body, iso, sha
+from tests.consents.helpers import (
+    api_create_performer,
+    api_record,
+    consent_body,
+    iso,
+    make_consent,
+    make_performer,
+    sha,
+)
 from tests.factories import bearer, make_production, make_user
 
 
@@ -407,3 +418,46 @@ def test_an_unknown_filter_is_refused_rather_than_ignored(ctx: Flask, client: Fl
         answer = client.get(f"{path}?colour=red", headers=bearer(token))
         assert answer.status_code == 422 and answer.json is not None, path
         assert answer.json["errors"] == {"colour": ["Unknown field."]}
+
+
+def test_amend_and_revoke_see_a_revocation_committed_after_the_version_was_read(
+    isolated_app: Flask, db_kind: str
+) -> None:
+    """The amend schema reads the current version before the view locks the consent; another
+    request revokes it in between. (SQLite: every transaction holds the write lock from its
+    start, so nothing can come in between.)"""
+    if db_kind != "postgresql":
+        pytest.skip("PostgreSQL's concurrent transactions")
+    with isolated_app.app_context():
+        rep, _ = make_user("talent_rep")
+        production = make_production()
+        performer = make_performer(rep)
+        version = make_consent(rep, performer.id, production.id)
+        rep_id, consent_id, version_id = rep.id, version.consent_id, version.id
+        db.session.commit()
+        db.session.remove()
+
+        consent = db.session.get(Consent, consent_id)
+        assert consent is not None
+        read = services.current_version(consent)  # read (and still referenced), then ...
+        assert read.revoked_at is None
+        with db.engine.begin() as other:  # ... another request revokes and commits
+            other.execute(
+                update(ConsentVersion)
+                .where(ConsentVersion.id == version_id)
+                .values(revoked_at=utcnow(), revocation_reason="Withdrawn by letter.")
+            )
+        user = db.session.get(User, rep_id)
+        assert user is not None
+        locked = services.changeable_consent(user, consent_id)
+        amendment = {"evidence_sha256": sha(b"v2"), "signed_at": utcnow()}
+        with pytest.raises(Conflict, match="revoked"):
+            services.amend_consent(locked, amendment, actor_id=rep_id)
+        with pytest.raises(Conflict, match="already revoked"):
+            services.revoke_consent(locked, "Again.", actor_id=rep_id)
+        db.session.rollback()
+        versions = db.session.execute(
+            select(ConsentVersion).where(ConsentVersion.consent_id == consent_id)
+        ).scalars()
+        assert [(v.version, v.superseded_at) for v in versions] == [(1, None)]
+        assert read.revoked_at is not None  # the session's copy was brought up to date

@@ -14,12 +14,14 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from tqdm import tqdm
 
+from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.consents import bulk
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion, ReceiptBacklog
 from registry.core.clock import utcnow
 from registry.core.hashing import canonical_json, content_hash, sha256_hex
 from registry.extensions import db
+from registry.performers import names_lock
 from registry.receipts import verify_receipt
 from tests.consents.helpers import consent_body, iso, make_consent, make_performer
 from tests.factories import bearer, make_production, make_user
@@ -417,3 +419,51 @@ def test_workers_are_forked_only_from_a_single_threaded_process(
     assert bulk._pool_context().get_start_method() == "fork"
     monkeypatch.setattr("registry.consents.bulk.threading.active_count", lambda: 2)
     assert bulk._pool_context().get_start_method() == "spawn"
+
+
+def test_a_rename_waits_for_no_import_and_an_import_holds_its_names_to_the_end(
+    isolated_app: Flask, db_kind: str
+) -> None:
+    """A rename while an import runs would miss the import's pending receipts (see
+    ``names_lock``): it is refused with 409 instead. (SQLite: the write lock already keeps them
+    apart.)"""
+    if db_kind != "postgresql":
+        pytest.skip("PostgreSQL's concurrent transactions")
+    lock = select(func.pg_try_advisory_xact_lock(names_lock.ADVISORY_KEY))
+    with isolated_app.app_context():
+        rep, token = make_user("talent_rep")
+        production = make_production().id
+        performer = make_performer(rep, professional_name="Before")
+        rep_id, performer_id = rep.id, performer.id
+        db.session.commit()
+        client = isolated_app.test_client()
+        path = f"/api/v1/performers/{performer_id}"
+
+        with db.engine.connect() as importing:  # an import is running
+            importing.execute(select(func.pg_advisory_xact_lock_shared(names_lock.ADVISORY_KEY)))
+            refused = client.patch(path, json={"professional_name": "After"}, headers=bearer(token))
+            assert refused.status_code == 409 and refused.json is not None
+            assert "import" in refused.json["message"]
+            guild = client.patch(path, json={"guild": "Equity"}, headers=bearer(token))
+            assert guild.status_code == 200  # other changes need no lock
+            importing.rollback()
+        renamed = client.patch(path, json={"professional_name": "After"}, headers=bearer(token))
+        assert renamed.status_code == 200 and renamed.json is not None
+        assert renamed.json["professional_name"] == "After"
+
+        free: list[bool] = []
+
+        def progress(_: int) -> None:  # while the import reads its rows
+            with db.engine.connect() as other:
+                free.append(bool(other.execute(lock).scalar_one()))
+                other.rollback()
+
+        data = "".join(json.dumps(consent_body(performer_id, production)) + "\n" for _ in range(2))
+        user = db.session.get(User, rep_id)
+        result = bulk.import_consents(
+            io.BytesIO(data.encode()), "jsonl", actor=user, progress=progress
+        )
+        assert result.imported == 2 and free and not any(free)
+        with db.engine.connect() as other:  # released at the import's commit
+            assert other.execute(lock).scalar_one() is True
+            other.rollback()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
 
 from registry.web.access_log import redact
 from tests.gunicorn import get_status, served
@@ -28,6 +31,21 @@ def test_redact_hides_calendar_tokens_and_search_terms_only() -> None:
         == "/login?next=%2Fperformers%3Fq%3D[redacted]%26page%3D2"
     )
     assert redact("next=%252Fp%253Fq%253DDoe%2526x") == "next=%252Fp%253Fq%253D[redacted]%2526x"
+    assert redact("GET /performers?%71=Jane HTTP/1.1") == "GET /performers?%71=[redacted] HTTP/1.1"
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_a_search_with_separators_in_it_is_redacted_whole_at_any_depth(depth: int) -> None:
+    """A term with ``&``, ``+``, ``%`` and quotes, in a URL nested ``depth`` times in ``next``
+    (as the sign-in page receives it): none of it is logged, the other parameters are."""
+    url = "/performers?" + urlencode({"q": 'Smith & Jones + "O%Neil"', "page": 2})
+    for _ in range(depth):
+        url = "/login?" + urlencode({"next": url, "page": 7})
+    logged = redact(f"GET {url} HTTP/1.1")
+    for part in ("Smith", "Jones", "Neil"):
+        assert part not in logged, logged
+    assert logged.count("[redacted]") == 1 and logged.endswith(" HTTP/1.1")
+    assert ("page=7" in logged) == (depth > 0) and "page" in logged.split("[redacted]")[1]
 
 
 def test_the_access_log_has_the_request_but_not_the_token(tmp_path: Path) -> None:

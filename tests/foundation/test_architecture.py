@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.app import API_BLUEPRINTS, PAGE_BLUEPRINTS
+from registry.web.blueprint import ApiBlueprint
 from tests.factories import csrf_token
 
 PUBLIC_ENDPOINTS = {
@@ -85,3 +86,19 @@ def test_the_rules_engine_imports_neither_flask_nor_sqlalchemy() -> None:
 def test_services_never_commit() -> None:
     for file in (ROOT / "registry").rglob("services.py"):
         assert ".commit()" not in file.read_text(), f"{file} commits; the caller commits once"
+
+
+def test_every_api_route_refuses_unknown_query_parameters_through_its_blueprint(
+    app: Flask,
+) -> None:
+    """API.md: unknown fields are refused. Every /api/v1 route comes from an ``ApiBlueprint``,
+    whose parser leaves unknown fields to the schemas (which refuse them)."""
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api-docs.openapi_json":
+            continue
+        blueprint = app.blueprints[rule.endpoint.split(".", 1)[0]]
+        assert isinstance(blueprint, ApiBlueprint), rule.rule
+        checked += 1
+    assert checked >= 20
+    assert all(isinstance(b, ApiBlueprint) for b in API_BLUEPRINTS)

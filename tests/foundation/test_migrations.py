@@ -17,10 +17,19 @@ from registry.extensions import db
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def test_there_is_exactly_one_head() -> None:
+def _heads() -> tuple[str, ...]:
     config = Config(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
-    heads = ScriptDirectory.from_config(config).get_heads()
+    return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
+def _head() -> str:
+    (head,) = _heads()
+    return head
+
+
+def test_there_is_exactly_one_head() -> None:
+    heads = _heads()
     assert len(heads) == 1, heads
 
 
@@ -155,7 +164,7 @@ def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
         db.session.remove()
         # 0007 changed nothing (PostgreSQL also undid the later steps, in the same transaction).
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version in ("0007_leaner_write_indexes", "0009_backlog_issuer")
+        assert version in ("0007_leaner_write_indexes", _head())
         pk = inspect(db.session.connection()).get_pk_constraint("consent_purposes")
         assert pk["constrained_columns"][0] == "performer_id"
         count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
