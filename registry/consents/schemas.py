@@ -139,13 +139,19 @@ class AmendSchema(Schema):
     def strip(self, data: Any, **_: Any) -> Any:
         return _strip(data)
 
-    @validates_schema(skip_on_field_errors=False)
-    def together(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def together(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         base = self.base or amend_base_of_request()
-        if base is not None:
-            errors = amend_errors(base.current, base.performer, data)
-            if errors:
-                raise ValidationError(errors)
+        if base is None:
+            return
+        # A field that failed its own check (and so did not load; a list keeps its valid items)
+        # is unknown, not the current version's value: no check on the fields together is
+        # judged against a value the caller meant to replace.
+        given = original if isinstance(original, dict) else {}
+        failed = {name for name in self.fields if name in given and name not in data}
+        errors = amend_errors(base.current, base.performer, {**data, **dict.fromkeys(failed)})
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

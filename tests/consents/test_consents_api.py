@@ -308,6 +308,30 @@ def test_an_amendment_cannot_move_a_consent_or_skip_its_evidence(
     assert _counts() == before
 
 
+def test_an_amendment_is_not_judged_against_a_value_it_was_replacing(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    """The caller moves a consent that starts next month to start now and end in ten days, but
+    mistypes the new start: the refusal names the start, not the end (which is after the start
+    the caller meant, though before the one being replaced)."""
+    token, performer_id, production_id = _setup(client)
+    first = api_record(
+        client, token, performer_id, production_id, effective_from=iso(timedelta(days=30))
+    )
+    response = client.post(
+        f"/api/v1/consents/{first['id']}/amend",
+        json={
+            "evidence_sha256": sha(b"v2"),
+            "signed_at": iso(),
+            "effective_from": "tomorrow-ish",
+            "expires_at": iso(timedelta(days=10)),
+        },
+        headers=bearer(token),
+    )
+    assert response.status_code == 422 and response.json is not None
+    assert set(response.json["errors"]) == {"effective_from"}, response.json
+
+
 def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
     ctx: Flask, client: FlaskClient
 ) -> None:
