@@ -1,5 +1,5 @@
 """Access control, as a table: role x route x relation -> answer, for every consents and
-performers route (API and pages).
+performers route (API and pages) and the reminder views that list consents.
 
 Relations: ``own`` (a performer the talent_rep represents, and their consent), ``other``
 (another rep's performer and consent), ``missing`` (ids that do not exist). A rep gets 404 for
@@ -27,6 +27,7 @@ from registry.consents import evidence
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.performers.models import Performer
+from registry.reminders import services as reminders
 from tests.consents.helpers import consent_body, iso, make_consent, make_performer, sha, unique_pdf
 from tests.factories import bearer, csrf_token, login, make_production, make_user
 
@@ -39,6 +40,7 @@ READ = ("200", "200", "404")  # may read any performer's object
 MINE = ("200", "404", "404")  # only own objects, others indistinguishable from missing
 LIST_ALL = ("200+", "200+", "200-")
 LIST_MINE = ("200+", "200-", "200-")
+LIST_NONE = ("200-", "200-", "200-")
 
 
 def _rows(
@@ -97,6 +99,9 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /consents/{consent}/versions/1/receipt": _rows(READ, MINE, F403, F403),
     "GET /consents/{consent}/versions/1/evidence": _rows(READ, MINE, F403, F403),
     "GET /consents/expiring?days=30": _rows(LIST_ALL, LIST_MINE, F403, F403),
+    # --- reminders: the upcoming expiries each user may see (the targets end in 20 days)
+    "GET /reminders": _rows(LIST_ALL, LIST_MINE, LIST_NONE, LIST_ALL, F403),
+    "GET /calendar/{calendar}.ics": _rows(LIST_ALL, LIST_MINE, LIST_NONE, LIST_ALL, LIST_NONE),
 }
 
 
@@ -115,6 +120,7 @@ class World:
     reps: dict[str, User]
     own: Target
     other: Target
+    calendar: str = ""  # the caller's private calendar feed token
 
 
 def _target(rep: User, production: str) -> Target:
@@ -179,7 +185,10 @@ def _page_consent_form(client: FlaskClient, production: str, document: bytes) ->
 def _call(route: str, client: FlaskClient, token: str, world: World, target: Target) -> Any:
     method, template = route.split(" ", 1)
     path = template.format(
-        performer=target.performer, consent=target.consent, name=target.name.replace(" ", "+")
+        performer=target.performer,
+        consent=target.consent,
+        name=target.name.replace(" ", "+"),
+        calendar=world.calendar,
     )
     api = path.startswith("/api/")
     kwargs: dict[str, Any] = {"headers": bearer(token)} if api else {}
@@ -234,11 +243,17 @@ def _page_body(route: str, client: FlaskClient, world: World, target: Target) ->
     raise AssertionError(route)
 
 
+LISTS = ("?q=", "?performer_id=", "expiring", "/reminders", ".ics")
+
+
 def _outcome(route: str, response: Any, target: Target) -> str:
     code = str(response.status_code)
-    if code == "200" and ("?q=" in route or "?performer_id=" in route or "expiring" in route):
+    if code == "200" and any(marker in route for marker in LISTS):
         text = response.get_data(as_text=True)
-        marker = target.consent if "consent" in route or "expiring" in route else target.performer
+        by_consent = ("consent", "expiring", ".ics")
+        marker = target.consent if any(m in route for m in by_consent) else target.performer
+        if route == "GET /reminders":  # names the performer, by professional name
+            marker = target.name
         return "200+" if marker in text else "200-"
     return code
 
@@ -257,6 +272,8 @@ def test_access_table(ctx: Flask, app: Flask, role: str) -> None:
     client = app.test_client()
     login(client, caller)
     shared = _world(reps)
+    shared.calendar = reminders.new_calendar_token(caller)
+    db.session.commit()
     failures: list[str] = []
     calls = compared = 0
     for route, expected in TABLE.items():
