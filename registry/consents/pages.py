@@ -193,7 +193,7 @@ def amend(consent_id: str) -> Any:
         }
         loaded: dict[str, Any] = {}
         try:
-            loaded = AmendSchema().load(data)
+            loaded = AmendSchema(failed=form.errors).load(data)
         except ValidationError as exc:
             _merge(errors, flatten_errors(exc.messages))
         if not errors:

@@ -16,7 +16,7 @@ those ranges on the primary key, so no version carries an index entry just for w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, tuple_, update
@@ -30,25 +30,48 @@ from registry.productions.models import Production
 
 
 def sign_missing(versions: Sequence[Any]) -> dict[str, str]:
-    """Receipts signed now for those of ``versions`` (ORM versions, or rows with the columns of
-    ``_PAYLOAD_COLUMNS``) that have none yet: version id -> JWS."""
-    return {vid: receipts.sign(payload) for vid, payload in _payloads(versions).items()}
+    """The receipts of those of ``versions`` (ORM versions, or rows with the columns of
+    ``_PAYLOAD_COLUMNS``) read without one: version id -> JWS, stored meanwhile or signed now.
 
-
-def _payloads(versions: Sequence[Any]) -> dict[str, dict[str, Any]]:
-    """The receipt payloads of those of ``versions`` that have no receipt (reads the names)."""
+    Receipts stored since and the performers' names are read in one statement: a rename stores
+    its performer's pending receipts (under the old name) in the transaction that changes the
+    name, so a receipt signed here never names the performer as their audit event did not."""
     missing = [v for v in versions if v.receipt is None]
     if not missing:
         return {}
-    names = dict(
-        db.session.execute(
-            select(Performer.id, Performer.professional_name).where(
-                Performer.id.in_({v.performer_id for v in missing})
+    rows = db.session.execute(
+        select(ConsentVersion.id, ConsentVersion.receipt, Performer.id, Performer.professional_name)
+        .join(Performer, Performer.id == ConsentVersion.performer_id)
+        .where(ConsentVersion.id.in_([v.id for v in missing]))
+    ).tuples()
+    stored: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for vid, receipt, performer_id, name in rows:
+        if receipt is not None:
+            stored[vid] = receipt
+        names[performer_id] = name
+    unsigned = [v for v in missing if v.id not in stored]
+    return {**stored, **{vid: receipts.sign(p) for vid, p in _payloads(unsigned, names).items()}}
+
+
+def _payloads(
+    versions: Sequence[Any], names: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The receipt payloads of those of ``versions`` that have no receipt; ``names``:
+    performer id -> professional name (read here when not given)."""
+    missing = [v for v in versions if v.receipt is None]
+    if not missing:
+        return {}
+    if names is None:
+        names = dict(
+            db.session.execute(
+                select(Performer.id, Performer.professional_name).where(
+                    Performer.id.in_({v.performer_id for v in missing})
+                )
             )
+            .tuples()
+            .all()
         )
-        .tuples()
-        .all()
-    )
     productions = {
         row.id: row
         for row in db.session.execute(

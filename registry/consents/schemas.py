@@ -6,6 +6,7 @@ caller's rights, so a refusal names every bad field at once.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import g
@@ -131,9 +132,17 @@ class AmendSchema(Schema):
     effective_from = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
 
-    def __init__(self, *args: Any, base: AmendBase | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        base: AmendBase | None = None,
+        failed: Collection[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``failed``: fields that already failed before reaching the schema (a page's form)."""
         super().__init__(*args, **kwargs)
         self.base = base
+        self.failed = frozenset(failed)
 
     @pre_load
     def strip(self, data: Any, **_: Any) -> Any:
@@ -144,12 +153,19 @@ class AmendSchema(Schema):
         base = self.base or amend_base_of_request()
         if base is None:
             return
-        # A field that failed its own check (and so did not load; a list keeps its valid items)
-        # is unknown, not the current version's value: no check on the fields together is
-        # judged against a value the caller meant to replace.
-        given = original if isinstance(original, dict) else {}
-        failed = {name for name in self.fields if name in given and name not in data}
-        errors = amend_errors(base.current, base.performer, {**data, **dict.fromkeys(failed)})
+        # Fields that failed their own check did not load (a list keeps its valid items): they
+        # are unknown, and no check on the fields together judges them, or the others, against
+        # the value of the current version they were meant to replace.
+        given = original if isinstance(original, Mapping) else {}
+        failed = set(self.failed)
+        for name in self.fields:
+            if name in given and (
+                name not in data
+                or (isinstance(data[name], list) and len(data[name]) != len(given[name] or ()))
+            ):
+                failed.add(name)
+        changes = {k: v for k, v in data.items() if k not in failed}
+        errors = amend_errors(base.current, base.performer, changes, unknown=failed)
         if errors:
             raise ValidationError(errors)
 

@@ -10,7 +10,7 @@ worker processes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -113,9 +113,15 @@ def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def content_errors(data: Mapping[str, Any], performer: Any, now: datetime | None = None) -> Errors:
+def content_errors(
+    data: Mapping[str, Any],
+    performer: Any,
+    now: datetime | None = None,
+    unknown: Collection[str] = (),
+) -> Errors:
     """Every problem with the consent's fields taken together (absent fields are skipped).
-    ``performer``: anything with ``deceased`` (or None when unknown)."""
+    ``performer``: anything with ``deceased`` (or None when unknown). ``unknown``: fields that
+    failed their own checks (given as None): no check involves them, not even as a default."""
     now = now or utcnow()
     errors: Errors = {}
     for name in ("purposes", "media"):
@@ -142,7 +148,7 @@ def content_errors(data: Mapping[str, Any], performer: Any, now: datetime | None
     signed_at = data.get("signed_at")
     if isinstance(signed_at, datetime) and signed_at > now:
         _add(errors, "signed_at", "Must not be in the future.")
-    effective = data.get("effective_from") or signed_at
+    effective = None if "effective_from" in unknown else (data.get("effective_from") or signed_at)
     expires = data.get("expires_at")
     if isinstance(expires, datetime):
         if isinstance(effective, datetime) and expires <= effective:
@@ -196,12 +202,19 @@ def amended(current: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def amend_errors(
-    current: Any, performer: Performer, changes: Mapping[str, Any], now: datetime | None = None
+    current: Any,
+    performer: Performer,
+    changes: Mapping[str, Any],
+    now: datetime | None = None,
+    unknown: Collection[str] = (),
 ) -> Errors:
     """``content_errors`` of the amended consent, and the performer must not be erased.
-    ``changes`` may hold only the fields that passed their own checks: the rest are judged on
-    the current version's values, so a refusal names every bad field at once."""
-    errors = content_errors(amended(current, changes), performer, now)
+    ``changes``: the fields that passed their own checks (the others keep the current version's
+    values); ``unknown``: those that failed, which no check may judge against the value they
+    were meant to replace. So a refusal names every bad field at once, and only those."""
+    merged = amended(current, changes)
+    merged.update(dict.fromkeys(unknown))
+    errors = content_errors(merged, performer, now, unknown)
     if performer.erased_at is not None:
         _add(errors, "performer_id", "This performer's record was erased.")
     return errors

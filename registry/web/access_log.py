@@ -18,22 +18,18 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 SECRET_PATHS = re.compile(r"(/calendar/)[^/?#\s]+")
-# ``q=`` as typed: its value runs to the next ``&``. The key may itself be percent-encoded
-# (``%71``: werkzeug decodes it to ``q``).
-_SEARCH = re.compile(r"((?:^|[?&])(?:q|%71)=)[^&#\s]*", re.IGNORECASE)
-# ``q=`` percent-encoded inside another parameter (the sign-in page's ``next``), at any depth:
-# its value runs to the next separator of the same depth (``%26``, ``%2526``, ...) or the end
-# of the outer parameter.
-_NESTED_SEARCH = re.compile(
-    r"(%(?P<d>(?:25)*)(?:3F|26)(?:q|%(?P=d)2571|%(?P=d)71)%(?P=d)3D)(?:(?!%(?P=d)26)[^&#\s])*",
+# ``q=`` with its separator, key and ``=`` each as typed or percent-encoded at any depth (the
+# sign-in page's ``next`` carries the search URL encoded once, fully or in part; ``%71`` is a
+# ``q`` that werkzeug decodes). The value is redacted up to the next literal ``&``: in a
+# nested URL that takes the rest of the outer parameter with it, so nothing of the term leaks.
+_SEARCH = re.compile(
+    r"((?:^|[?&]|%(?:25)*(?:3F|26))(?:q|%(?:25)*71)(?:=|%(?:25)*3D))[^&#\s]*",
     re.IGNORECASE,
 )
 
 
 def redact(value: str) -> str:
-    value = SECRET_PATHS.sub(r"\1[redacted]", value)
-    value = _NESTED_SEARCH.sub(r"\1[redacted]", value)
-    return _SEARCH.sub(r"\1[redacted]", value)
+    return _SEARCH.sub(r"\1[redacted]", SECRET_PATHS.sub(r"\1[redacted]", value))
 
 
 class RedactingLogger(Logger):

@@ -27,6 +27,8 @@ from registry.consents import evidence
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.performers.models import Performer
+from registry.productions import services as productions
+from registry.productions.models import Production
 from registry.reminders import services as reminders
 from tests.consents.helpers import consent_body, iso, make_consent, make_performer, sha, unique_pdf
 from tests.factories import bearer, csrf_token, login, make_production, make_user
@@ -40,7 +42,7 @@ READ = ("200", "200", "404")  # may read any performer's object
 MINE = ("200", "404", "404")  # only own objects, others indistinguishable from missing
 LIST_ALL = ("200+", "200+", "200-")
 LIST_MINE = ("200+", "200-", "200-")
-LIST_NONE = ("200-", "200-", "200-")
+LIST_NONE = ("200-", "200-", "200-")  # a role that sees no consents
 
 
 def _rows(
@@ -100,8 +102,9 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /consents/{consent}/versions/1/evidence": _rows(READ, MINE, F403, F403),
     "GET /consents/expiring?days=30": _rows(LIST_ALL, LIST_MINE, F403, F403),
     # --- reminders: the upcoming expiries each user may see (the targets end in 20 days)
-    "GET /reminders": _rows(LIST_ALL, LIST_MINE, LIST_NONE, LIST_ALL, F403),
-    "GET /calendar/{calendar}.ics": _rows(LIST_ALL, LIST_MINE, LIST_NONE, LIST_ALL, LIST_NONE),
+    # (the vfx_lead is a member of the targets' production: both targets are theirs to see)
+    "GET /reminders": _rows(LIST_ALL, LIST_MINE, LIST_ALL, LIST_ALL, F403),
+    "GET /calendar/{calendar}.ics": _rows(LIST_ALL, LIST_MINE, LIST_ALL, LIST_ALL, LIST_NONE),
 }
 
 
@@ -273,6 +276,10 @@ def test_access_table(ctx: Flask, app: Flask, role: str) -> None:
     login(client, caller)
     shared = _world(reps)
     shared.calendar = reminders.new_calendar_token(caller)
+    if role == V:  # a vfx_lead sees the consents of the productions they work on
+        production = db.session.get(Production, shared.production)
+        assert production is not None
+        productions.add_member(production, caller.id, actor_id=None)
     db.session.commit()
     failures: list[str] = []
     calls = compared = 0

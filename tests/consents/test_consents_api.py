@@ -330,6 +330,18 @@ def test_an_amendment_is_not_judged_against_a_value_it_was_replacing(
     )
     assert response.status_code == 422 and response.json is not None
     assert set(response.json["errors"]) == {"effective_from"}, response.json
+    # A list with one bad item is unknown as a whole: the media meant for a voice consent are
+    # not judged by the items that happened to load.
+    voice = api_record(
+        client, token, performer_id, production_id, purposes=["synthetic_voice"], media=["voice"]
+    )
+    listed = client.post(
+        f"/api/v1/consents/{voice['id']}/amend",
+        json={"evidence_sha256": sha(b"v3"), "signed_at": iso(), "media": ["likeness", "vocie"]},
+        headers=bearer(token),
+    )
+    assert listed.status_code == 422 and listed.json is not None
+    assert listed.json["errors"] == {"media.1": ["Must be one of: likeness, voice, performance."]}
 
 
 def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(

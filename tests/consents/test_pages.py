@@ -229,6 +229,32 @@ def test_a_refused_amendment_names_every_bad_field_and_saves_nothing(
     assert versions == 1
 
 
+def test_an_amendment_page_does_not_judge_against_a_date_the_form_could_not_read(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    rep, _ = make_user("talent_rep")
+    production = make_production()
+    performer = make_performer(rep)
+    first = make_consent(
+        rep, performer.id, production.id, effective_from=utcnow() + timedelta(days=30)
+    )
+    login(client, rep)
+    path = f"/consents/{first.consent_id}/amend"
+    data = _consent_form(
+        client,
+        path,
+        production.id,
+        unique_pdf(),
+        effective_from="2026-13-45T99:99",  # meant to start now
+        expires_at=_local(timedelta(days=10)),  # after the start meant, before the one replaced
+    )
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="effective_from-error"' in text
+    assert 'id="expires_at-error"' not in text
+
+
 def test_expiring_page_lists_only_active_consents_in_the_window(
     ctx: Flask, client: FlaskClient
 ) -> None:

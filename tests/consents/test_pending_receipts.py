@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -142,3 +143,35 @@ def test_an_empty_backlog_takes_no_write_lock(ctx: Flask) -> None:
     db.session.commit()
     assert receipt_issuer.issue_pending() == 0
     assert not db.session().in_transaction()
+
+
+def test_a_read_racing_a_rename_shows_the_receipt_the_rename_stored(
+    isolated_app: Flask, db_kind: str
+) -> None:
+    """A reader loads a version still without its receipt; a rename then commits (it stores the
+    pending receipts under the old name first). The reader shows that stored receipt, never one
+    signed under the new name. (SQLite: a transaction sees one snapshot throughout.)"""
+    if db_kind != "postgresql":
+        pytest.skip("PostgreSQL's concurrent transactions")
+    with isolated_app.app_context():
+        rep, token = make_user("talent_rep")
+        performer = make_performer(rep, professional_name="Old Name")
+        production = make_production()
+        (version,) = _import([consent_body(performer.id, production.id)])
+        db.session.commit()
+        vid = version.id
+        read = db.session.get(ConsentVersion, vid)  # the reader's copy, receipt still None
+        assert read is not None and read.receipt is None
+        with isolated_app.app_context():  # another request, with a session of its own
+            renamed = isolated_app.test_client().patch(
+                f"/api/v1/performers/{performer.id}",
+                json={"professional_name": "New Name"},
+                headers=bearer(token),
+            )
+            assert renamed.status_code == 200
+        assert read.receipt is None  # this session's copy is as it was read
+        shown = receipt_issuer.sign_missing([read])[vid]
+        assert verify_receipt(shown)["performer"]["professional_name"] == "Old Name"
+        db.session.rollback()
+        stored = db.session.get(ConsentVersion, vid)
+        assert stored is not None and stored.receipt == shown
