@@ -35,7 +35,8 @@ def sign_missing(versions: Sequence[Any]) -> dict[str, str]:
 
     Receipts stored since and the performers' names are read in one statement: a rename stores
     its performer's pending receipts (under the old name) in the transaction that changes the
-    name, so a receipt signed here never names the performer as their audit event did not."""
+    name, so a receipt signed here always names the performer as its audit event committed to.
+    """
     missing = [v for v in versions if v.receipt is None]
     if not missing:
         return {}

@@ -157,7 +157,7 @@ class AmendSchema(Schema):
         # are unknown, and no check on the fields together judges them, or the others, against
         # the value of the current version they were meant to replace.
         given = original if isinstance(original, Mapping) else {}
-        failed = set(self.failed)
+        failed = {name for name in self.failed if name in self.fields}
         for name in self.fields:
             if name in given and (
                 name not in data

@@ -209,9 +209,10 @@ def amend_errors(
     unknown: Collection[str] = (),
 ) -> Errors:
     """``content_errors`` of the amended consent, and the performer must not be erased.
-    ``changes``: the fields that passed their own checks (the others keep the current version's
-    values); ``unknown``: those that failed, which no check may judge against the value they
-    were meant to replace. So a refusal names every bad field at once, and only those."""
+    ``changes``: the fields given that passed their own checks (fields not given keep the
+    current version's values); ``unknown``: those given that failed, which no check may judge,
+    nor judge others by, as the value they were meant to replace. So a refusal names every bad
+    field at once, and only those."""
     merged = amended(current, changes)
     merged.update(dict.fromkeys(unknown))
     errors = content_errors(merged, performer, now, unknown)
