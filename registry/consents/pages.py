@@ -24,6 +24,7 @@ from registry.consents.forms import (
 from registry.consents.models import Consent, ConsentVersion
 from registry.consents.receipt_issuer import receipt_of
 from registry.consents.schemas import AmendSchema, ConsentInSchema
+from registry.consents.validation import AMEND_BASE
 from registry.core.clock import utcnow
 from registry.core.errors import Invalid
 from registry.extensions import db
@@ -169,18 +170,11 @@ def amend(consent_id: str) -> Any:
     performer = changeable_performer(user, consent.performer_id)
     form = AmendForm()
     errors: Errors = {}
-    if request.method == "GET":
-        for name in (
-            "purposes",
-            "media",
-            "description",
-            "restrictions",
-            "guild_compliant",
-            "signed_by",
-        ):
-            getattr(form, name).data = getattr(current, name)
-        form.effective_from.data = current.effective_from.replace(tzinfo=None)
-        form.expires_at.data = current.expires_at.replace(tzinfo=None)
+    if request.method == "GET":  # the form starts from what the amendment starts from
+        for name in AMEND_BASE:
+            value = getattr(current, name)
+            local = value.replace(tzinfo=None) if isinstance(value, datetime) else value
+            getattr(form, name).data = local
     if request.method == "POST":
         form.validate()
         _form_errors(form, errors)

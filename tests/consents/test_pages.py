@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -196,19 +197,24 @@ def test_invalid_consent_form_names_the_fields_and_saves_nothing(
     )
 
 
-def test_a_refused_amendment_names_every_bad_field_and_saves_nothing(
-    ctx: Flask, client: FlaskClient
-) -> None:
+def _amend_page(client: FlaskClient, **consent: Any) -> tuple[ConsentVersion, str, str]:
+    """A rep signed in, their performer's consent; its version, amend page and production."""
     rep, _ = make_user("talent_rep")
     production = make_production()
     performer = make_performer(rep)
-    first = make_consent(rep, performer.id, production.id)
+    first = make_consent(rep, performer.id, production.id, **consent)
     login(client, rep)
-    path = f"/consents/{first.consent_id}/amend"
+    return first, f"/consents/{first.consent_id}/amend", production.id
+
+
+def test_a_refused_amendment_names_every_bad_field_and_saves_nothing(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    first, path, production_id = _amend_page(client)
     data = _consent_form(
         client,
         path,
-        production.id,
+        production_id,
         b"",
         evidence_sha256="not a hash",  # a field's own format
         signed_at=_local(timedelta(days=3)),  # checks on the fields together
@@ -232,18 +238,11 @@ def test_a_refused_amendment_names_every_bad_field_and_saves_nothing(
 def test_an_amendment_page_does_not_judge_against_a_date_the_form_could_not_read(
     ctx: Flask, client: FlaskClient
 ) -> None:
-    rep, _ = make_user("talent_rep")
-    production = make_production()
-    performer = make_performer(rep)
-    first = make_consent(
-        rep, performer.id, production.id, effective_from=utcnow() + timedelta(days=30)
-    )
-    login(client, rep)
-    path = f"/consents/{first.consent_id}/amend"
+    _, path, production_id = _amend_page(client, effective_from=utcnow() + timedelta(days=30))
     data = _consent_form(
         client,
         path,
-        production.id,
+        production_id,
         unique_pdf(),
         effective_from="2026-13-45T99:99",  # meant to start now
         expires_at=_local(timedelta(days=10)),  # after the start meant, before the one replaced
