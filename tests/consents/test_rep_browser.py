@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.receipts import verify_receipt
 from tests.browser import LiveServer
-from tests.consents.helpers import unique_pdf
+from tests.consents.helpers import make_performer, unique_pdf
 from tests.factories import PASSWORD, make_production, make_user
 
 
@@ -30,7 +31,8 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
 ) -> None:
     app = live_server.app
     with app.app_context():
-        make_user("talent_rep", "rita@example.test")
+        rita, _ = make_user("talent_rep", "rita@example.test")
+        make_performer(rita, professional_name="Other Client", legal_name="Olga Client")
         make_production("BR-01")
         db.session.remove()
     page = browser_page
@@ -52,8 +54,12 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     page.wait_for_url(f"{base}/performers/prf_*")
     performer_id = page.url.rsplit("/", 1)[1]
     page.get_by_role("link", name="My performers").first.click()
+    page.wait_for_url(f"{base}/performers")
+    expect(page.locator("table a", has_text="Other Client")).to_have_count(1)
     page.fill("#q", "ostrov")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url(f"{base}/performers?q=ostrov")
+    expect(page.locator("table a", has_text="Other Client")).to_have_count(0)
     page.get_by_role("link", name="Browser Star").click()
     page.wait_for_url(f"{base}/performers/{performer_id}")
     assert "Bea Ostrova" in page.content() and "bea@example.test" in page.content()
@@ -79,17 +85,19 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
 
     # The timeline on the performer's page shows it, with today marked.
     page.get_by_role("link", name="← Browser Star").click()
+    page.wait_for_url(f"{base}/performers/{performer_id}")
     svg = page.locator("svg.timeline")
     assert "BR-01 · digital replica" in svg.inner_html()
-    assert svg.locator("rect.bar.active").count() == 1
-    assert svg.locator("line.today").count() == 1
+    expect(svg.locator("rect.bar.active")).to_have_count(1)
+    expect(svg.locator("line.today")).to_have_count(1)
 
     # Among the consents expiring soon (it ends in 20 days): in the 30-day and 90-day windows.
     page.get_by_role("link", name="Expiring consents").first.click()
-    assert page.locator("table a", has_text="Browser Star").count() == 1
+    page.wait_for_url(f"{base}/consents/expiring*")
+    expect(page.locator("table a", has_text="Browser Star")).to_have_count(1)
     page.get_by_role("link", name="90 days").click()
     page.wait_for_url(f"{base}/consents/expiring?days=90")
-    assert page.locator("table a", has_text="Browser Star").count() == 1
+    expect(page.locator("table a", has_text="Browser Star")).to_have_count(1)
 
     # The signed document comes back byte for byte.
     page.goto(consent_url)
@@ -112,17 +120,17 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     page.get_by_role("button", name="Record amendment").click()
     page.wait_for_url(consent_url)
     assert "version 2 is now current" in page.content()
-    assert page.locator(".badge.superseded").count() == 1
+    expect(page.locator(".badge.superseded")).to_have_count(1)
 
     # Revoke, with the confirmation step.
     page.get_by_role("link", name="Revoke…").click()
     page.fill("#reason", "The performer withdrew consent in writing.")
     page.get_by_role("button", name="Continue…").click()
-    assert page.get_by_role("heading", name="Revoke this consent now?").is_visible()
-    assert page.locator("h1 .badge.revoked").count() == 0
+    expect(page.get_by_role("heading", name="Revoke this consent now?")).to_be_visible()
+    expect(page.locator("h1 .badge.revoked")).to_have_count(0)
     page.get_by_role("button", name="Yes, revoke this consent").click()
     page.wait_for_url(consent_url)
-    assert page.locator("h1 .badge.revoked").count() == 1
+    expect(page.locator("h1 .badge.revoked")).to_have_count(1)
 
     # Download the receipts and check them offline.
     with page.expect_download() as receipt_download:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from registry.extensions import db
 from tests.browser import LiveServer
@@ -66,8 +67,9 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     # Legal approves it from the queue; the request is decided again and now allowed.
     _sign_in(page, url, "lena@example.test")
     page.get_by_role("link", name="Approval queue").first.click()
+    page.wait_for_url(f"{url}/approvals/")
     item = page.locator("section.queue-item").filter(has_text="Mara Quill")
-    assert item.count() == 1
+    expect(item).to_have_count(1)
     item.locator("textarea[name=note]").fill("Replica rider signed by the agent, 21 Nov")
     item.locator("input[name=evidence_sha256]").fill(sha("rider"))
     item.get_by_role("button", name="Approve in writing").click()
@@ -77,4 +79,5 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     assert decision.locator("h2").inner_text() == "allow Allowed: you may go ahead."
     assert "on a written approval recorded by legal" in decision.inner_text()
     page.get_by_role("link", name="Approval queue").first.click()
-    assert "Nothing waits for approval." in page.content()
+    page.wait_for_url(f"{url}/approvals/")
+    expect(page.locator("main")).to_contain_text("Nothing waits for approval.")
