@@ -60,24 +60,26 @@ def test_a_token_is_checked_while_another_connection_writes(
 
 
 def test_a_writer_gets_the_lock_as_soon_as_it_is_free(sqlite_app: Flask) -> None:
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
+    released_at: list[float] = []
 
     def hold() -> None:
         with write_lock_held(sqlite_app):
+            held.set()
             time.sleep(0.3)
+            released_at.append(time.monotonic())  # just before the ROLLBACK frees the lock
         released.set()
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.05)
+    assert held.wait(10)  # the other connection has the lock before this one asks for it
     with sqlite_app.app_context():
-        start = time.monotonic()
         db.session.execute(text("CREATE TABLE IF NOT EXISTS lock_probe (x INTEGER)"))
         db.session.commit()
-        waited = time.monotonic() - start
+        done = time.monotonic()
     holder.join()
-    assert released.is_set() and waited >= 0.2  # it did wait for the other writer
-    assert waited < 0.3 + 0.5  # and did not sleep long past the release
+    assert released.is_set() and done >= released_at[0]  # it did wait for the other writer
+    assert done - released_at[0] < 0.5  # and did not sleep long past the release
 
 
 def test_a_writer_that_cannot_get_the_lock_in_time_gets_an_error(
