@@ -73,14 +73,14 @@ def consent(
 
 
 def build_mix() -> list[DecisionInput]:
-    """Fifteen requests: an allow, an escalate and a deny of each kind."""
-    a1 = PerformerFact("A1", "SAG-AFTRA", False)
-    a2 = PerformerFact("A2", None, False)
-    dead = PerformerFact("A1", None, True)
-    p1, p2, pitch = (
-        ProductionFact("P1", "production"),
-        ProductionFact("P2", "production"),
-        ProductionFact("X1", "pitch"),
+    """Sixteen requests: an allow, an escalate and a deny of each kind, names on every fact."""
+    a1 = PerformerFact("A1", "SAG-AFTRA", False, "Mara Quill")
+    a2 = PerformerFact("A2", None, False, "Jonah Vale")
+    dead = PerformerFact("A1", None, True, "Edith Marr")
+    p1, p3, pitch = (
+        ProductionFact("P1", "production", "GO-02", "Glass Onion"),
+        ProductionFact("P3", "production", "NH-01", "Night Harbour"),
+        ProductionFact("X1", "pitch", "PX-7", "Orchard pitch"),
     )
     # ~5 candidates: the one that counts among others of other productions, purposes, states.
     noise = (
@@ -108,8 +108,9 @@ def build_mix() -> list[DecisionInput]:
             consent("T1", purposes=("model_training",)),
             consent("T2", performer="A2", purposes=("model_training",)),
         ),
-        reuse,
         (a1, a2),
+        "Harbour voice clean-up",
+        p1,
     )
     suspended = ModelFact(
         "M2",
@@ -118,10 +119,13 @@ def build_mix() -> list[DecisionInput]:
         (SourceFact("dailies", "owned"),),
         False,
         (consent("T3", purposes=("model_training",), revoked_at=NOW - timedelta(hours=1)),),
-        (),
         (a1,),
+        "Old clean-up",
+        p1,
     )
-    rep = ReplicaFact("R1", "A1", "P1", frozenset({"likeness", "voice"}), (replica_k,))
+    rep = ReplicaFact(
+        "R1", "A1", "P1", frozenset({"likeness", "voice"}), (replica_k,), "Mara double", p1
+    )
     facts = RequestFacts
     like = frozenset({"likeness"})
 
@@ -144,12 +148,13 @@ def build_mix() -> list[DecisionInput]:
         req("replica.create", performer=dead, consents=with_k),
         req("replica.use", replica=rep, facts=facts(as_recorded=True)),
         req("replica.use", replica=rep, consents=with_k),
-        req("replica.use", replica=rep, production=p2, facts=facts(safety=True)),
+        req("replica.use", replica=rep, production=p3, facts=facts(safety=True)),
         req("alteration", facts=facts(changes=frozenset({"noise_reduction", "pitch"}))),
         req("alteration", consents=(*noise, alter_k), facts=facts(new_dialogue=True)),
         req("alteration", facts=facts(changes=frozenset({"other"}))),
         req("model.use", performer=None, model=model),
-        req("model.use", performer=None, model=model, production=pitch),
+        req("model.use", performer=None, model=model, production=pitch, consents=reuse),
+        req("model.use", performer=None, model=model, production=pitch, consents=noise),
         req("model.use", performer=None, model=suspended),
         req("model.train", consents=(*noise, train_k), approvals=approve),
         req(
@@ -180,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decisions", type=int, default=60_000)
     parser.add_argument("--warmup", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="fewer decisions (a smoke run)")
     args = parser.parse_args(argv)
-    n = max(args.decisions, 20_000)
+    n = 5_000 if args.quick else max(args.decisions, 20_000)
 
     mix = build_mix()
     outcomes = {(i.kind, decide(i).outcome) for i in mix}

@@ -40,6 +40,7 @@ from registry.replicas import pages as replicas_pages
 from registry.requests import api as requests_api
 from registry.requests import pages as requests_pages
 from registry.web import errors, public
+from registry.web import rules as rules_page
 from registry.web.guards import refuse_nul_characters
 from registry.web.nav import nav_items
 
@@ -79,6 +80,7 @@ PAGE_BLUEPRINTS = (
     approvals_pages.bp,
     reminders_pages.bp,
     reminders_pages.feed_bp,
+    rules_page.bp,
 )
 
 

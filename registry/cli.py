@@ -14,6 +14,7 @@ from registry.demo import demo
 from registry.performers.cli import performers, rotate_master_command
 from registry.receipts import receipts
 from registry.reminders.cli import mailcatcher_command, reminders, scheduler
+from registry.requests.blanket_report import decisions
 
 keys = AppGroup("keys", help="Signing and encryption keys.")
 
@@ -34,6 +35,7 @@ COMMAND_GROUPS = (
     keys,
     demo,
     receipts,
+    decisions,
     performers,
     consents,
     reminders,

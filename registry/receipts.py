@@ -54,4 +54,51 @@ def verify_command(file: Path, jwks_file: Path | None) -> None:
         click.echo(f"INVALID: {exc}", err=True)
         sys.exit(1)
     click.echo("VALID receipt:")
+    for line in in_words(payload):
+        click.echo(f"  {line}")
     click.echo(json.dumps(payload, indent=2, sort_keys=True))
+
+
+def _named(name: Any, oid: Any) -> str:
+    return f"{name} [{oid}]" if name else f"[{oid}]"
+
+
+def in_words(payload: dict[str, Any]) -> list[str]:
+    """What a receipt commits to, in sentences (decision receipts in full; others briefly)."""
+    if payload.get("typ") != "decision":
+        kind = payload.get("typ", "receipt")
+        return [f"A {kind} receipt; its fields follow."]
+    out = [
+        f"Decision {payload['decision_id']} (number {payload['sequence']}) on request "
+        f"{payload['request_id']}: {payload['kind']}.",
+        f"Asked for production {_named(payload.get('production_code'), payload['production_id'])}"
+        + (
+            f", performer {_named(payload.get('performer_name'), payload['performer_id'])}"
+            if payload.get("performer_id")
+            else ""
+        )
+        + (
+            f", model {_named(payload.get('model_name'), payload['model_id'])}"
+            if payload.get("model_id")
+            else ""
+        )
+        + (
+            f", replica {_named(payload.get('replica_name'), payload['replica_id'])}"
+            if payload.get("replica_id")
+            else ""
+        )
+        + f"; media {', '.join(payload.get('media') or []) or '(none given)'}.",
+        f"The facts as given hash to SHA-256 {payload.get('facts_sha256')} (canonical JSON).",
+        f"Outcome: {payload['outcome']}"
+        + (f", on {str(payload['basis']).replace('_', ' ')}" if payload.get("basis") else "")
+        + f", by rules {', '.join(payload.get('rules') or [])} under ruleset "
+        f"{payload['ruleset_version']}.",
+        f"Decided at {payload['decided_at']}; "
+        + (f"valid until {payload['valid_until']}" if payload.get("valid_until") else "no end date")
+        + ".",
+    ]
+    if payload.get("consent_ids"):
+        out.append(f"Consents relied on: {', '.join(payload['consent_ids'])}.")
+    if payload.get("approval_ids"):
+        out.append(f"Written approvals: {', '.join(payload['approval_ids'])}.")
+    return out

@@ -29,10 +29,11 @@ def make_user(role: str, email: str | None = None, *, password: str = PASSWORD) 
 def make_production(
     code: str | None = None, *, kind: str = "production", members: tuple[User, ...] = ()
 ) -> Production:
+    code = code or f"P-{secrets.token_hex(3)}"
     production = productions.create_production(
         {
             "title": f"Production {code}",
-            "code": code or f"P-{secrets.token_hex(3)}",
+            "code": code,
             "kind": kind,
             "phase": "production",
         },

@@ -27,6 +27,7 @@ APPROVAL_FIELDS = (
     "note",
     "evidence_sha256",
     "clears_sources",
+    "confirms_estate",
     "approved_by",
     "created_at",
 )

@@ -13,3 +13,6 @@ class ApprovalForm(FlaskForm):
     clears_sources = BooleanField(
         "The approval states that the unowned training material is cleared"
     )
+    confirms_estate = BooleanField(
+        "The approval confirms the estate's permission for this use (R15)"
+    )

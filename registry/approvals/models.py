@@ -21,5 +21,7 @@ class Approval(Base):
     note: Mapped[str] = mapped_column(Text)
     evidence_sha256: Mapped[str] = mapped_column(String(64))
     clears_sources: Mapped[bool] = mapped_column(Boolean, default=False)
+    # R15: legal confirms the estate's permission (needed when no estate consent is on record).
+    confirms_estate: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

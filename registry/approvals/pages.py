@@ -18,7 +18,7 @@ from registry.models import services as models
 from registry.models.forms import ClearanceForm
 from registry.requests import services as requests
 from registry.requests.forms import FACT_WORDS, KIND_WORDS
-from registry.requests.pages import labels_for
+from registry.requests.pages import consent_names, labels_for
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 
@@ -46,6 +46,7 @@ def queue() -> Any:
         blocked=blocked,
         clearance_form=ClearanceForm,
         labels=labels_for(reqs),
+        consent_names=consent_names({c for r in rows for c in r["decision"]["consent_ids"]}),
         kinds=KIND_WORDS,
         fact_words=FACT_WORDS,
     )
@@ -61,6 +62,7 @@ def approve(request_id: str) -> Any:
         "note": (form.note.data or "").strip(),
         "evidence_sha256": (form.evidence_sha256.data or "").strip(),
         "clears_sources": bool(form.clears_sources.data),
+        "confirms_estate": bool(form.confirms_estate.data),
         "decision_id": form.decision_id.data or None,
     }
     back = request.form.get("next") or url_for("approvals_pages.queue")

@@ -21,6 +21,13 @@ class ApprovalInSchema(Schema):
             "material was cleared (needed for model.train with such sources, R12)"
         },
     )
+    confirms_estate = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the approval confirms the estate's permission (needed on a deceased "
+            "performer's request when no estate consent for the use is on record, R15)"
+        },
+    )
     decision_id = fields.String(
         load_default=None,
         allow_none=True,
@@ -36,6 +43,7 @@ class ApprovalSchema(Schema):
     note = fields.String(required=True)
     evidence_sha256 = fields.String(required=True)
     clears_sources = fields.Boolean(required=True)
+    confirms_estate = fields.Boolean(required=True)
     approved_by = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
 

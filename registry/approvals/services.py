@@ -5,6 +5,10 @@ already holds the write lock) and the current decision re-checked inside the tra
 ``approvals.decision_id`` is unique: simultaneous approvals of one request give exactly one
 approval and one new decision; the others are refused (409). An approval never turns a deny
 into an allow (R14): that is refused too, naming what is missing.
+
+A decision made under an older ruleset is decided again first, in memory, under the current
+one: if that says deny, the approval is refused (409, naming what is missing) and nothing is
+written; if it no longer needs an approval, the caller is told to re-evaluate instead.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
 from registry.extensions import db
+from registry.requests import facts as bridge
 from registry.requests.models import DecisionRecord, UseRequest
 from registry.requests.services import current_decision, decide_request, visible_request
 from registry.requests.validity import validity
+from registry.rules import RULESET_VERSION, decide
 
 APPROVERS = ("legal", "admin")
 
@@ -59,6 +65,8 @@ def approve(
             f"The escalate decision is no longer valid ({state.reason}): "
             "re-evaluate the request before approving it."
         )
+    if current.ruleset_version != RULESET_VERSION:
+        _still_escalates(req, current.ruleset_version, now)
     approval = Approval(
         id=new_id("apr"),
         request_id=req.id,
@@ -66,6 +74,7 @@ def approve(
         note=data["note"],
         evidence_sha256=data["evidence_sha256"].lower(),
         clears_sources=bool(data.get("clears_sources")),
+        confirms_estate=bool(data.get("confirms_estate")),
         approved_by=user.id,
         created_at=now,
     )
@@ -83,11 +92,31 @@ def approve(
             "decision_id": current.id,
             "evidence_sha256": approval.evidence_sha256,
             "clears_sources": approval.clears_sources,
+            "confirms_estate": approval.confirms_estate,
         },
         user.id,
     )
     decided = decide_request(req, now, trigger="approval", actor_id=user.id, audit_first=[recorded])
     return req, approval, decided
+
+
+def _still_escalates(req: UseRequest, old_version: str, now: datetime) -> None:
+    """The request decided again under the current ruleset, without writing anything: a deny
+    or an allow there refuses the approval (409)."""
+    fresh = decide(bridge.load(db.session, req, now).input)
+    if fresh.outcome == "deny":
+        missing = list(fresh.missing) or ["(nothing named)"]
+        raise Conflict(
+            f"The decision was made under ruleset {old_version}; under ruleset "
+            f"{RULESET_VERSION} the request is denied, and a written approval never turns a "
+            "deny into an allow (R14). Still missing: " + "; ".join(missing),
+            {"missing": missing},
+        )
+    if fresh.outcome == "allow":
+        raise Conflict(
+            f"The decision was made under ruleset {old_version}; under ruleset "
+            f"{RULESET_VERSION} the request needs no written approval: re-evaluate it."
+        )
 
 
 def approvals_query(req: UseRequest) -> Select[Any]:

@@ -62,12 +62,16 @@ class Consents(MethodView):
 
 @blp.route("/<consent_id>")
 class ConsentItem(MethodView):
-    @roles_required(*READ)
+    @roles_required(*READ, "vfx_lead")
     @blp.response(200, ConsentSchema)
     def get(self, consent_id: str) -> Any:
-        """The current version, with its status at this moment."""
-        consent = services.visible_consent(actor(), consent_id)
-        return services.view(services.current_version(consent))
+        """The current version, with its status at this moment.
+
+        A vfx_lead reads only a consent a decision of their production relied on, and only its
+        production, purposes, media, validity and description."""
+        consent, whole = services.readable_consent(actor(), consent_id)
+        out = services.view(services.current_version(consent))
+        return out if whole else services.lead_view(out)
 
 
 @blp.route("/<consent_id>/versions")

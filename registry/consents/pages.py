@@ -29,7 +29,7 @@ from registry.core.clock import utcnow
 from registry.core.errors import Invalid
 from registry.extensions import db
 from registry.performers import services as performers
-from registry.performers.access import changeable_performer
+from registry.performers.access import can_change, changeable_performer, visible_performer
 from registry.productions.models import Production
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
@@ -38,7 +38,9 @@ from registry.web.schemas import paginate
 bp = Blueprint("consents_pages", __name__)
 bp.before_request(authenticate_page)
 
-PAGE_ROLES = ("admin", "talent_rep")
+PAGE_ROLES = ("admin", "talent_rep")  # who records, amends and revokes
+WHOLE_ROLES = ("admin", "talent_rep", "legal")  # who reads a consent whole, receipts included
+READ_ROLES = (*WHOLE_ROLES, "vfx_lead")
 EXPIRY_WINDOWS = (30, 60, 90)
 Errors = dict[str, list[str]]
 
@@ -146,17 +148,24 @@ def new(performer_id: str) -> Any:
 
 
 @bp.route("/consents/<consent_id>")
-@roles_required(*PAGE_ROLES)
+@roles_required(*READ_ROLES)
 def detail(consent_id: str) -> Any:
+    """The consent and its history: whole for its reps, admin and legal (who judge it; only
+    reps and admin act on it); for a vfx_lead, only a consent a decision of their production
+    relied on, and only its production, purposes, media, validity and description."""
     user = actor()
-    consent = services.changeable_consent(user, consent_id, lock=False)
+    consent, whole = services.readable_consent(user, consent_id)
     history = services.views(services.versions(consent))
-    performer = performers.view(user, changeable_performer(user, consent.performer_id))
+    if not whole:
+        history = [services.lead_view(v) for v in history]
+    performer = performers.view(user, visible_performer(user, consent.performer_id))
     return render_template(
         "consents/detail.html",
         consent=history[-1],
         history=list(reversed(history)),
         performer=performer,
+        whole=whole,
+        may_change=can_change(user, consent.performer_id),
         upload=EvidenceForm(),
     )
 
@@ -265,12 +274,13 @@ def upload(consent_id: str) -> Any:
 
 
 def _version(consent_id: str, raw: str) -> ConsentVersion:
-    consent: Consent = services.changeable_consent(actor(), consent_id, lock=False)
+    """A version of a consent the caller reads whole (its reps, admin, legal)."""
+    consent: Consent = services.visible_consent(actor(), consent_id)
     return services.version_of(consent, _version_number(raw))
 
 
 @bp.route("/consents/<consent_id>/versions/<version>/receipt")
-@roles_required(*PAGE_ROLES)
+@roles_required(*WHOLE_ROLES)
 def receipt(consent_id: str, version: str) -> Any:
     row = _version(consent_id, version)
     termination = request.args.get("kind") == "termination"
@@ -286,7 +296,7 @@ def receipt(consent_id: str, version: str) -> Any:
 
 
 @bp.route("/consents/<consent_id>/versions/<version>/evidence")
-@roles_required(*PAGE_ROLES)
+@roles_required(*WHOLE_ROLES)
 def document(consent_id: str, version: str) -> Any:
     return evidence.download(_version(consent_id, version))
 

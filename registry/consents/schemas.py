@@ -183,6 +183,10 @@ class RevokeSchema(Schema):
 
 
 class ConsentSchema(Schema):
+    """A consent version. A vfx_lead gets only the fields marked required here (production,
+    purposes, media, validity, description): never who signed, the evidence, restrictions or
+    the receipts."""
+
     id = fields.String(required=True, metadata={"description": "the consent's id (all versions)"})
     version = fields.Integer(required=True)
     version_id = fields.String(required=True)
@@ -193,11 +197,11 @@ class ConsentSchema(Schema):
     purposes = fields.List(fields.String(), required=True)
     media = fields.List(fields.String(), required=True)
     description = fields.String(required=True)
-    signed_by = fields.String(required=True)
-    signed_at = fields.DateTime(required=True)
+    signed_by = fields.String()
+    signed_at = fields.DateTime()
     evidence_sha256 = fields.String(allow_none=True)
     evidence_uploaded = fields.Boolean()
-    guild_compliant = fields.Boolean(required=True)
+    guild_compliant = fields.Boolean()
     restrictions = fields.String(allow_none=True)
     effective_from = fields.DateTime(required=True)
     expires_at = fields.DateTime(required=True)
@@ -205,7 +209,7 @@ class ConsentSchema(Schema):
     superseded_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime(required=True)
+    created_at = fields.DateTime()
     receipt = fields.String(allow_none=True, metadata={"description": "JWS consent receipt"})
     termination_receipt = fields.String(
         allow_none=True, metadata={"description": "JWS termination receipt (revoked only)"}

@@ -39,6 +39,7 @@ from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.performers.access import can_change, represented_ids, represents
 from registry.performers.models import Performer
+from registry.productions.access import member_production_ids
 from registry.productions.models import Production
 
 READ_ROLES = ("admin", "talent_rep", "legal")
@@ -60,6 +61,60 @@ def visible_consent(user: User, consent_id: str) -> Consent:
     if consent is None or not can_read_consents_of(user, consent.performer_id):
         raise NotFound("No such consent.")
     return consent
+
+
+def relied_on_in_productions_of(user: User, consent_id: str) -> bool:
+    """A decision of a production ``user`` is a member of relied on this consent (API.md: a
+    vfx_lead reads those consents, without personal fields or the evidence document)."""
+    from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
+
+    found = db.session.execute(
+        select(DecisionConsent.consent_id)
+        .join(DecisionRecord, DecisionRecord.id == DecisionConsent.decision_id)
+        .join(UseRequest, UseRequest.id == DecisionRecord.request_id)
+        .where(
+            DecisionConsent.consent_id == consent_id,
+            UseRequest.production_id.in_(member_production_ids(user)),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def readable_consent(user: User, consent_id: str) -> tuple[Consent, bool]:
+    """The consent and whether the caller reads all of it (False: a vfx_lead reading one a
+    decision of their production relied on: ``LEAD_FIELDS`` only). NotFound otherwise."""
+    if user.role == "vfx_lead":
+        consent = db.session.get(Consent, consent_id)
+        if consent is None or not relied_on_in_productions_of(user, consent_id):
+            raise NotFound("No such consent.")
+        return consent, False
+    return visible_consent(user, consent_id), True
+
+
+# What a vfx_lead reads of a consent a decision of their production relied on: its production,
+# purposes, media, validity and description; never personal fields or the evidence.
+LEAD_FIELDS = (
+    "id",
+    "version",
+    "version_id",
+    "performer_id",
+    "performer_name",
+    "production_id",
+    "production_code",
+    "purposes",
+    "media",
+    "description",
+    "effective_from",
+    "expires_at",
+    "status",
+    "superseded_at",
+    "revoked_at",
+)
+
+
+def lead_view(full: dict[str, Any]) -> dict[str, Any]:
+    return {name: full[name] for name in LEAD_FIELDS}
 
 
 def changeable_consent(user: User, consent_id: str, *, lock: bool = True) -> Consent:

@@ -26,7 +26,7 @@ from registry.extensions import db
 from registry.performers.access import can_change, represented_ids
 from registry.performers.models import Performer
 from registry.productions.models import Production
-from registry.rules.consent import BLANKET_DESCRIPTIONS
+from registry.rules.blanket import blanket_grant, blanket_message
 
 Errors = dict[str, list[str]]
 
@@ -132,11 +132,10 @@ def content_errors(
     if "synthetic_voice" in purposes and media and "voice" not in media:
         _add(errors, "media", "A synthetic_voice consent must cover the voice medium.")
     description = data.get("description")
-    blanket = isinstance(description, str) and (
-        " ".join(description.lower().split()) in BLANKET_DESCRIPTIONS
-    )
-    if blanket:
-        _add(errors, "description", "Describe the specific intended use (C2).")
+    if isinstance(description, str):
+        blanket = blanket_grant(description)
+        if blanket is not None:
+            _add(errors, "description", blanket_message(blanket))
     signed_by = data.get("signed_by")
     if performer is not None and signed_by:
         if performer.deceased and signed_by != "estate":

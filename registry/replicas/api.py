@@ -48,7 +48,9 @@ class Replicas(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Register the replica an allowed replica.create request permits."""
         now = utcnow()
-        replica = services.register_replica(data["request_id"], user=actor(), now=now)
+        replica = services.register_replica(
+            data["request_id"], user=actor(), now=now, name=data.get("name")
+        )
         db.session.commit()
         return services.present(replica, now)
 

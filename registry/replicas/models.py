@@ -19,6 +19,8 @@ class Replica(Base):
     __tablename__ = "replicas"
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    # How decisions name it (DOMAIN.md: "a model or replica by its name").
+    name: Mapped[str] = mapped_column(String(300))
     performer_id: Mapped[str] = mapped_column(ForeignKey("performers.id"), index=True)
     production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"), index=True)
     media: Mapped[list[str]] = mapped_column(JSON)

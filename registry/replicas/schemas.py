@@ -15,6 +15,15 @@ class ReplicaInSchema(Schema):
         validate=_ID,
         metadata={"description": "an allowed replica.create request whose decision is valid"},
     )
+    name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={
+            "description": "how decisions name it; default: the performer's professional name "
+            "and the media"
+        },
+    )
 
 
 class ReplicaFilterSchema(PaginationSchema):
@@ -29,6 +38,7 @@ class ReplicaConsentSchema(Schema):
 
 class ReplicaSchema(Schema):
     id = fields.String(required=True)
+    name = fields.String(required=True)
     performer_id = fields.String(required=True)
     production_id = fields.String(required=True)
     media = fields.List(fields.String(), required=True)

@@ -20,13 +20,14 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden, Invalid, NotFound
 from registry.core.ids import new_id
 from registry.extensions import db
+from registry.performers.models import Performer
 from registry.productions.access import can_see_production, member_production_ids
 from registry.replicas.models import Replica
 from registry.requests import facts as bridge
 from registry.requests.models import DecisionConsent
 from registry.requests.services import current_decision, visible_request
 from registry.requests.validity import validity
-from registry.rules import consent_problems
+from registry.rules import consent_problems, labels
 
 READERS = ("admin", "vfx_lead", "legal")
 REGISTRARS = ("admin", "vfx_lead")
@@ -53,7 +54,11 @@ def replicas_query(user: User, filters: dict[str, Any]) -> Select[Any]:
     return stmt
 
 
-def register_replica(request_id: str, *, user: User, now: datetime | None = None) -> Replica:
+def register_replica(
+    request_id: str, *, user: User, now: datetime | None = None, name: str | None = None
+) -> Replica:
+    """Register the replica an allowed replica.create request made. ``name``: how decisions
+    name it (default: "<professional name> replica (<media>)")."""
     now = now or utcnow()
     if not user.has_role(*REGISTRARS):
         raise Forbidden("Your role may not register replicas.")
@@ -83,8 +88,11 @@ def register_replica(request_id: str, *, user: User, now: datetime | None = None
             {"request_id": ["Already registered."]},
         )
     assert req.performer_id is not None
+    performer = db.session.get(Performer, req.performer_id)
+    assert performer is not None
     replica = Replica(
         id=new_id("rep"),
+        name=(name or "").strip() or default_name(performer.professional_name, req.media),
         performer_id=req.performer_id,
         production_id=req.production_id,
         media=list(req.media),
@@ -100,6 +108,7 @@ def register_replica(request_id: str, *, user: User, now: datetime | None = None
         "replica",
         replica.id,
         {
+            "name": replica.name,
             "request_id": req.id,
             "decision_id": decision.id,
             "consent_ids": decision.consent_ids,
@@ -110,6 +119,10 @@ def register_replica(request_id: str, *, user: User, now: datetime | None = None
         actor_id=user.id,
     )
     return replica
+
+
+def default_name(professional_name: str, media: list[str]) -> str:
+    return f"{professional_name} replica ({', '.join(media)})"
 
 
 def present(replica: Replica, now: datetime) -> dict[str, Any]:
@@ -126,15 +139,16 @@ def present(replica: Replica, now: datetime) -> dict[str, Any]:
     current = {c.id for c in fact.consents} if fact else set()
     for consent_id, _ in relied:
         if consent_id not in current:
-            problems.append(f"consent {consent_id} has no current version")
+            problems.append(f"consent [{consent_id}] has no current version")
     for consent in fact.consents if fact else ():
         found = consent_problems(
             consent, performer, replica.production_id, "digital_replica", (), now
         )
         if found:
-            problems.append(f"consent {consent.id} v{consent.version}: {'; '.join(found)}")
+            problems.append(f"{labels.consent(consent)}: {'; '.join(found)}")
     return {
         "id": replica.id,
+        "name": replica.name,
         "performer_id": replica.performer_id,
         "production_id": replica.production_id,
         "media": replica.media,

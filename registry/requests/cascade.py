@@ -24,6 +24,8 @@ from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.models.models import ModelTrainingConsent
 from registry.requests.models import DecisionConsent, DecisionRecord
+from registry.requests.validity import ended
+from registry.rules.labels import consent_label
 
 CHUNK = 500
 
@@ -32,30 +34,27 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
-def _ended(reason: str) -> str:
-    return {"revoked": "was revoked", "expired": "expired"}.get(reason, f"ended ({reason})")
-
-
 def invalidate(
     version_ids: Sequence[str], reason: str, at: datetime, actor_id: str | None = None
 ) -> tuple[list[str], list[str]]:
     """Mark the decisions relying on these versions invalid; returns (decision ids, model ids)."""
-    versions: dict[str, tuple[str, int, datetime]] = {}
+    versions: dict[str, tuple[str, int, datetime, str]] = {}
     for chunk in _chunks(list(dict.fromkeys(version_ids))):
-        for vid, cid, number, expires_at in db.session.execute(
+        for vid, cid, number, expires_at, description in db.session.execute(
             select(
                 ConsentVersion.id,
                 ConsentVersion.consent_id,
                 ConsentVersion.version,
                 ConsentVersion.expires_at,
+                ConsentVersion.description,
             ).where(ConsentVersion.id.in_(chunk))
         ):
-            versions[vid] = (cid, number, expires_at)
+            versions[vid] = (cid, number, expires_at, description)
     entries: list[AuditEntry] = []
     decided: list[str] = []
-    for vid, (consent_id, number, expires_at) in sorted(versions.items()):
+    for vid, (consent_id, number, expires_at, description) in sorted(versions.items()):
         when = min(at, expires_at) if reason == "expired" else at
-        why = f"consent {consent_id} v{number} {_ended(reason)} at {when.isoformat()}"
+        why = ended(consent_label(consent_id, number, description), reason)
         ids = list(
             db.session.execute(
                 select(DecisionRecord.id)

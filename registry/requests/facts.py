@@ -65,8 +65,9 @@ _CV_COLUMNS = (
     CV.expires_at,
     CV.revoked_at,
     CV.superseded_at,
+    CV.restrictions,
 )
-_CV_KINDS = "sssssffssbsdddd"
+_CV_KINDS = "sssssffssbsdddds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +88,16 @@ class Loaded:
 
 _current = CV.superseded_at.is_(None)
 PERFORMER = Query(
-    select(Performer.id, Performer.guild, Performer.deceased).where(
+    select(Performer.id, Performer.guild, Performer.deceased, Performer.professional_name).where(
         Performer.id == bindparam("performer_id")
     ),
-    "ssb",
+    "ssbs",
 )
 PRODUCTION = Query(
-    select(Production.id, Production.kind).where(Production.id == bindparam("production_id")),
-    "ss",
+    select(Production.id, Production.kind, Production.code, Production.title).where(
+        Production.id == bindparam("production_id")
+    ),
+    "ssss",
 )
 PERFORMER_CONSENTS = Query(
     select(*_CV_COLUMNS).where(CV.performer_id == bindparam("performer_id"), _current),
@@ -106,15 +109,21 @@ MODEL = Query(
         EnhancementModel.production_id,
         EnhancementModel.training_sources,
         EnhancementModel.retired_at,
-    ).where(EnhancementModel.id == bindparam("model_id")),
-    "ssjd",
+        EnhancementModel.name,
+        Production.kind,
+        Production.code,
+        Production.title,
+    )
+    .join(Production, Production.id == EnhancementModel.production_id)
+    .where(EnhancementModel.id == bindparam("model_id")),
+    "ssjdssss",
 )
 MODEL_PERFORMERS = Query(
-    select(Performer.id, Performer.guild, Performer.deceased)
+    select(Performer.id, Performer.guild, Performer.deceased, Performer.professional_name)
     .join(ModelPerformer, ModelPerformer.performer_id == Performer.id)
     .where(ModelPerformer.model_id == bindparam("model_id"))
     .order_by(ModelPerformer.position),
-    "ssb",
+    "ssbs",
 )
 MODEL_CLEARANCES = Query(
     select(ModelSourceClearance.source_index).where(
@@ -128,7 +137,7 @@ MODEL_TRAINING = Query(
     .where(ModelTrainingConsent.model_id == bindparam("model_id"), _current),
     _CV_KINDS,
 )
-MODEL_REUSE = Query(
+MODEL_TARGET = Query(
     select(*_CV_COLUMNS)
     .join(ModelPerformer, ModelPerformer.performer_id == CV.performer_id)
     .where(
@@ -140,9 +149,19 @@ MODEL_REUSE = Query(
 )
 REPLICA = Query(
     select(
-        Replica.id, Replica.performer_id, Replica.production_id, Replica.media, Replica.decision_id
-    ).where(Replica.id == bindparam("replica_id")),
-    "sssfs",
+        Replica.id,
+        Replica.performer_id,
+        Replica.production_id,
+        Replica.media,
+        Replica.decision_id,
+        Replica.name,
+        Production.kind,
+        Production.code,
+        Production.title,
+    )
+    .join(Production, Production.id == Replica.production_id)
+    .where(Replica.id == bindparam("replica_id")),
+    "sssfsssss",
 )
 REPLICA_CONSENTS = Query(
     select(*_CV_COLUMNS)
@@ -151,10 +170,16 @@ REPLICA_CONSENTS = Query(
     _CV_KINDS,
 )
 APPROVALS = Query(
-    select(Approval.id, Approval.note, Approval.evidence_sha256, Approval.clears_sources)
+    select(
+        Approval.id,
+        Approval.note,
+        Approval.evidence_sha256,
+        Approval.clears_sources,
+        Approval.confirms_estate,
+    )
     .where(Approval.request_id == bindparam("request_id"))
     .order_by(Approval.id),
-    "sssb",
+    "sssbb",
 )
 
 
@@ -195,6 +220,7 @@ def _build_consent(r: Any) -> ConsentFact:
         utc(r[12]),
         None if r[13] is None else utc(r[13]),
         r[14] is not None,
+        r[15],
     )
 
 
@@ -215,6 +241,7 @@ def consent_fact(row: Any) -> ConsentFact:
         expires_at=row[12],
         revoked_at=row[13],
         superseded=row[14] is not None,
+        restrictions=row[15],
     )
 
 
@@ -269,7 +296,7 @@ def performer_fact(reader: Reader, performer_id: str | None) -> PerformerFact | 
     if performer_id is None:
         return None
     rows = reader.rows(PERFORMER, performer_id=performer_id)
-    return PerformerFact(*rows[0]) if rows else None
+    return _performer(*rows[0]) if rows else None
 
 
 def production_fact(reader: Reader, production_id: str) -> ProductionFact | None:
@@ -292,8 +319,8 @@ def effective_sources(
 
 
 @lru_cache(maxsize=4096)
-def _performer(performer_id: str, guild: str | None, deceased: Any) -> PerformerFact:
-    return PerformerFact(performer_id, guild, bool(deceased))
+def _performer(performer_id: str, guild: str | None, deceased: Any, name: str) -> PerformerFact:
+    return PerformerFact(performer_id, guild, bool(deceased), name)
 
 
 def _sources(raw: Any, cleared: tuple[int, ...]) -> tuple[SourceFact, ...]:
@@ -309,24 +336,14 @@ def _sources_of_text(raw: str | bytes, cleared: tuple[int, ...]) -> tuple[Source
     return effective_sources(json.loads(raw) or [], cleared)
 
 
-def _model(
-    reader: Reader,
-    model_id: str,
-    target: ProductionFact | None,
-    version_ids: dict[str, str],
-) -> ModelFact | None:
+def _model(reader: Reader, model_id: str, version_ids: dict[str, str]) -> ModelFact | None:
     rows = reader.raw(MODEL, model_id=model_id)
     if not rows:
         return None
-    _, production_id, sources, retired_at = rows[0]
+    _, production_id, sources, retired_at, name, kind, code, title = rows[0]
     performers = tuple(_performer(*p) for p in reader.raw(MODEL_PERFORMERS, model_id=model_id))
     cleared = tuple(sorted(r[0] for r in reader.raw(MODEL_CLEARANCES, model_id=model_id)))
     training = _consents(reader, MODEL_TRAINING, version_ids, model_id=model_id)
-    reuse: tuple[ConsentFact, ...] = ()
-    if target is not None and (target.id != production_id or target.kind != "production"):
-        reuse = _consents(
-            reader, MODEL_REUSE, version_ids, model_id=model_id, production_id=target.id
-        )
     return ModelFact(
         id=model_id,
         production_id=production_id,
@@ -334,24 +351,19 @@ def _model(
         sources=_sources(sources, cleared),
         retired=retired_at is not None,
         training_consents=training,
-        reuse_consents=reuse,
         performers=performers,
+        name=name,
+        production=ProductionFact(production_id, kind, code, title),
     )
 
 
 def model_fact(
-    session: DbSession,
-    model_id: str,
-    *,
-    target: ProductionFact | None = None,
-    version_ids: dict[str, str] | None = None,
+    session: DbSession, model_id: str, *, version_ids: dict[str, str] | None = None
 ) -> ModelFact | None:
-    """The model as the engine sees it now. With a ``target`` production outside the model's
-    own (another production, or a pitch or concept), also the model_reuse candidates of its
-    performers for that production (R9)."""
+    """The model as the engine sees it now."""
     reader = Reader(session)
     try:
-        return _model(reader, model_id, target, version_ids if version_ids is not None else {})
+        return _model(reader, model_id, version_ids if version_ids is not None else {})
     finally:
         reader.close()
 
@@ -360,9 +372,17 @@ def _replica(reader: Reader, replica_id: str, version_ids: dict[str, str]) -> Re
     rows = reader.rows(REPLICA, replica_id=replica_id)
     if not rows:
         return None
-    rid, performer_id, production_id, media, decision_id = rows[0]
+    rid, performer_id, production_id, media, decision_id, name, kind, code, title = rows[0]
     consents = _consents(reader, REPLICA_CONSENTS, version_ids, decision_id=decision_id)
-    return ReplicaFact(rid, performer_id, production_id, media or frozenset(), consents)
+    return ReplicaFact(
+        rid,
+        performer_id,
+        production_id,
+        media or frozenset(),
+        consents,
+        name or "",
+        ProductionFact(production_id, kind, code, title),
+    )
 
 
 def replica_fact(
@@ -412,13 +432,18 @@ def load(
                 performer_id = replica.performer_id
         model = None
         if req.kind == "model.use" and req.model_id is not None:
-            model = _model(reader, req.model_id, production, version_ids)
+            model = _model(reader, req.model_id, version_ids)
         if known is not None and known.performer is not None and known.performer.id == performer_id:
             performer: PerformerFact | None = known.performer
         else:
             performer = performer_fact(reader, performer_id)
         consents: tuple[ConsentFact, ...] = ()
-        if performer is not None:
+        if model is not None and production is not None:
+            # every performer the model names, in the target production (R9 reuse, R7)
+            consents = _consents(
+                reader, MODEL_TARGET, version_ids, model_id=model.id, production_id=production.id
+            )
+        elif performer is not None:
             consents = _consents(reader, PERFORMER_CONSENTS, version_ids, performer_id=performer.id)
         approvals: tuple[ApprovalFact, ...] = ()
         if not new:

@@ -59,10 +59,15 @@ class DecisionRecord(Base):
     outcome: Mapped[str] = mapped_column(String(10), index=True)
     basis: Mapped[str | None] = mapped_column(String(30))
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # The rules weighed that did not decide it (an exception that held while another denied).
+    considered: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     consent_ids: Mapped[list[str]] = mapped_column(JSON)
     missing: Mapped[list[str]] = mapped_column(JSON)
     approval_ids: Mapped[list[str]] = mapped_column(JSON)
     exception: Mapped[str | None] = mapped_column(String(30))
+    # What to do next, without dates (the reader adds them, in their own time zone); None for
+    # decisions made before ruleset 2026.12-1 (then derived from the outcome when read).
+    next_step: Mapped[str | None] = mapped_column(Text)
     valid_until: Mapped[datetime | None]
     decided_at: Mapped[datetime]
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from registry.approvals.forms import ApprovalForm
 from registry.approvals.models import Approval
 from registry.approvals.services import APPROVERS
+from registry.consents.models import ConsentVersion
 from registry.core.clock import utcnow
 from registry.core.errors import ServiceError
 from registry.extensions import db
@@ -20,7 +21,7 @@ from registry.performers.models import Performer
 from registry.productions.access import member_production_ids
 from registry.productions.models import Production
 from registry.replicas.models import Replica
-from registry.requests import services
+from registry.requests import blanket_report, services
 from registry.requests.forms import (
     CHANGE_WORDS,
     FACT_WORDS,
@@ -32,6 +33,7 @@ from registry.requests.forms import (
 )
 from registry.requests.models import REQUEST_KINDS, DecisionRecord
 from registry.requests.schemas import OUTCOMES, RequestInSchema
+from registry.rules.labels import consent_label
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
@@ -59,11 +61,24 @@ def names(model: Any, ids: set[str | None], column: Any) -> dict[str, str]:
     }
 
 
+def consent_names(consent_ids: set[str]) -> dict[str, str]:
+    """Each consent as a person knows it: what its current version describes."""
+    if not consent_ids:
+        return {}
+    rows = db.session.execute(
+        select(ConsentVersion.consent_id, ConsentVersion.version, ConsentVersion.description).where(
+            ConsentVersion.consent_id.in_(consent_ids), ConsentVersion.superseded_at.is_(None)
+        )
+    )
+    return {cid: consent_label(cid, n, description) for cid, n, description in rows}
+
+
 def labels_for(reqs: list[Any]) -> dict[str, dict[str, str]]:
     return {
         "performers": names(Performer, {r.performer_id for r in reqs}, Performer.professional_name),
         "productions": names(Production, {r.production_id for r in reqs}, Production.code),
         "models": names(EnhancementModel, {r.model_id for r in reqs}, EnhancementModel.name),
+        "replicas": names(Replica, {r.replica_id for r in reqs}, Replica.name),
     }
 
 
@@ -206,6 +221,15 @@ def ask(kind: str) -> Any:
     ), status
 
 
+@bp.route("/blanket-consents")
+@roles_required(*blanket_report.READERS)
+def blanket_consents() -> Any:
+    """Decisions made on a consent that ruleset 2026.12-1 reads as a blanket grant (C2)."""
+    return render_template(
+        "requests/blanket_consents.html", items=blanket_report.reliances(actor())
+    )
+
+
 @bp.route("/<request_id>")
 @roles_required(*services.READERS)
 def detail(request_id: str) -> Any:
@@ -225,6 +249,7 @@ def detail(request_id: str) -> Any:
     approval_form = None
     if actor().has_role(*APPROVERS) and current["outcome"] == "escalate" and current["valid"]:
         approval_form = ApprovalForm(decision_id=current["id"])
+    relied = {c for d in decisions for c in d["consent_ids"]}
     return render_template(
         "requests/detail.html",
         req=req,
@@ -237,6 +262,8 @@ def detail(request_id: str) -> Any:
         fact_words=FACT_WORDS,
         change_words=CHANGE_WORDS,
         approval_form=approval_form,
+        estate=any(r["id"] == "R15" for r in current["rules"]),
+        consent_names=consent_names(relied),
         reevaluate_form=ReevaluateForm(),
         can_register_replica=(
             req.kind == "replica.create"

@@ -85,9 +85,35 @@ class DecisionSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     basis = fields.String(required=True, allow_none=True, validate=validate.OneOf(BASES))
-    rules = fields.List(fields.Nested(DecisionRuleSchema), required=True)
+    rules = fields.List(
+        fields.Nested(DecisionRuleSchema),
+        required=True,
+        metadata={"description": "the rules that decided the outcome"},
+    )
+    considered = fields.List(
+        fields.Nested(DecisionRuleSchema),
+        required=True,
+        metadata={
+            "description": "rules weighed that did not decide it (e.g. an exception that "
+            "held while another rule denied)"
+        },
+    )
+    next_step = fields.String(
+        required=True,
+        metadata={
+            "description": "what to do now, in one sentence; computed when read (a "
+            "decision no longer valid says so)"
+        },
+    )
     consent_ids = fields.List(fields.String(), required=True)
-    missing = fields.List(fields.String(), required=True)
+    missing = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "only what can turn it into an allow (never written approval "
+            "on a deny, R14)"
+        },
+    )
     valid_until = fields.DateTime(required=True, allow_none=True)
     valid = fields.Boolean(
         required=True,

@@ -20,7 +20,7 @@ from registry.appctx import setting, signing_keys
 from registry.audit.services import AuditEntry, record_many
 from registry.core.clock import utcnow
 from registry.core.errors import Forbidden, Invalid, NotFound
-from registry.core.hashing import sha256_hex
+from registry.core.hashing import canonical_json, sha256_hex
 from registry.core.ids import new_id
 from registry.core.reads import Reader
 from registry.core.writes import Write
@@ -30,7 +30,7 @@ from registry.receipts import sign_receipt
 from registry.requests import facts as bridge
 from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
 from registry.requests.validity import VALID, present, valid_clause, validities
-from registry.rules import decide
+from registry.rules import Decision, DecisionInput, FiredRule, decide
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
 DECISION_CONSENTS = cast(Table, DecisionConsent.__table__)
@@ -121,6 +121,51 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _rules(rules: tuple[FiredRule, ...]) -> list[dict[str, str]]:
+    return [
+        {"id": r.id, "section": r.section, "reason": r.reason, "outcome": r.outcome} for r in rules
+    ]
+
+
+def receipt_payload(
+    req: UseRequest,
+    inp: DecisionInput,
+    decision: Decision,
+    decision_id: str,
+    sequence: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """What a decision receipt commits to (API.md "Decisions"): what was asked (kind,
+    performer, production, model or replica, media, the SHA-256 of the facts over canonical
+    JSON) with the names a person knows them by, and what was decided under which ruleset."""
+    performer, production = inp.performer, inp.production
+    return {
+        "typ": "decision",
+        "decision_id": decision_id,
+        "request_id": req.id,
+        "sequence": sequence,
+        "kind": req.kind,
+        "performer_id": req.performer_id,
+        "performer_name": performer.name if performer is not None else None,
+        "production_id": req.production_id,
+        "production_code": production.code if production is not None else None,
+        "model_id": req.model_id,
+        "model_name": inp.model.name if inp.model is not None else None,
+        "replica_id": req.replica_id,
+        "replica_name": inp.replica.name if inp.replica is not None else None,
+        "media": sorted(req.media or ()),
+        "facts_sha256": sha256_hex(canonical_json(req.facts or {})),
+        "outcome": decision.outcome,
+        "basis": decision.basis,
+        "rules": list(decision.rule_ids),
+        "consent_ids": list(decision.consent_ids),
+        "approval_ids": list(decision.approval_ids),
+        "decided_at": now.isoformat(),
+        "valid_until": _iso(decision.valid_until),
+        "ruleset_version": decision.ruleset_version,
+    }
+
+
 def decide_request(
     req: UseRequest,
     now: datetime,
@@ -146,22 +191,7 @@ def decide_request(
     decision = decide(loaded.input)
     sequence = req.decision_count + 1
     decision_id = new_id("dec")
-    rule_ids = [r.id for r in decision.rules]
-    payload = {
-        "typ": "decision",
-        "decision_id": decision_id,
-        "request_id": req.id,
-        "sequence": sequence,
-        "kind": req.kind,
-        "outcome": decision.outcome,
-        "basis": decision.basis,
-        "rules": rule_ids,
-        "consent_ids": list(decision.consent_ids),
-        "approval_ids": list(decision.approval_ids),
-        "decided_at": now.isoformat(),
-        "valid_until": _iso(decision.valid_until),
-        "ruleset_version": decision.ruleset_version,
-    }
+    payload = receipt_payload(req, loaded.input, decision, decision_id, sequence, now)
     receipt = sign_receipt(payload)
     values = {
         "id": decision_id,
@@ -170,14 +200,13 @@ def decide_request(
         "trigger": trigger,
         "outcome": decision.outcome,
         "basis": decision.basis,
-        "rules": [
-            {"id": r.id, "section": r.section, "reason": r.reason, "outcome": r.outcome}
-            for r in decision.rules
-        ],
+        "rules": _rules(decision.rules),
+        "considered": _rules(decision.considered),
         "consent_ids": list(decision.consent_ids),
         "missing": list(decision.missing),
         "approval_ids": list(decision.approval_ids),
         "exception": decision.exception,
+        "next_step": decision.next_step,
         "valid_until": decision.valid_until,
         "decided_at": now,
         "decided_by": actor_id,

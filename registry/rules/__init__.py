@@ -1,8 +1,8 @@
 """The decision engine: pure Python, imports neither Flask nor SQLAlchemy.
 
-`decide(DecisionInput) -> Decision` applies the ruleset in `table.py` (rules R0-R14, consent
-conditions C1-C5) to facts in memory; `now` is always an input. Every Decision records
-RULESET_VERSION.
+`decide(DecisionInput) -> Decision` applies the ruleset in `table.py` (rules R0-R15, consent
+conditions C1-C5; C2's blanket phrases in `blanket.py`) to facts in memory; `now` is always an
+input. Every Decision records RULESET_VERSION and names things through `labels.py`.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import lru_cache
 from types import MappingProxyType
 
+from registry.rules import labels
+from registry.rules.blanket import blanket_grant
 from registry.rules.facts import MEDIA, PURPOSES, SIGNERS, ConsentFact, PerformerFact
 
 _EMPTY: frozenset[str] = frozenset()
@@ -42,32 +43,6 @@ _MEETS_SOMEWHERE: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 
-# C2: phrases that describe no particular use (compared lower-cased, whitespace collapsed).
-BLANKET_DESCRIPTIONS = frozenset(
-    {
-        "any",
-        "any use",
-        "any uses",
-        "any purpose",
-        "any purposes",
-        "all",
-        "all uses",
-        "all purposes",
-        "all media",
-        "blanket",
-        "blanket consent",
-        "everything",
-        "unlimited",
-        "unrestricted",
-        "general",
-        "n/a",
-        "na",
-        "none",
-        "tbd",
-        "tbc",
-        "-",
-    }
-)
 # C3: guild values that mean "not a guild member".
 _NO_GUILD = frozenset({"", "none", "n/a"})
 _SIGNER_SET = frozenset(SIGNERS)
@@ -83,10 +58,9 @@ def is_guild_member(performer: PerformerFact) -> bool:
     return performer.guild is not None and performer.guild.strip().lower() not in _NO_GUILD
 
 
-@lru_cache(maxsize=4096)
 def _specific(description: str) -> bool:
-    text = " ".join(description.lower().split())
-    return bool(text) and text not in BLANKET_DESCRIPTIONS
+    """C2: the description names a particular use (``blanket.blanket_grant``)."""
+    return blanket_grant(description) is None
 
 
 def _documented(evidence_sha256: str | None) -> bool:
@@ -171,16 +145,19 @@ def consent_problems(
     if performer is None:
         problems.append("C1: the performer is unknown")
     elif consent.performer_id != performer.id:
-        problems.append(f"C1: given by performer {consent.performer_id}, not {performer.id}")
+        problems.append(f"C1: given by another performer, not {labels.performer(performer)}")
     if consent.production_id != production_id:
-        problems.append(
-            f"C1: for production {consent.production_id}, not {production_id} "
-            "(no blanket consents across productions)"
-        )
+        problems.append("C1: given for another production (no blanket consents across productions)")
     problems.extend(_scope_problems(consent, purpose, media))
     # C2 specific
-    if not _specific(consent.description):
-        problems.append("C2: no specific description of the intended use")
+    blanket = blanket_grant(consent.description)
+    if blanket is not None:
+        found = ", ".join(f"'{p}'" for p in blanket)
+        problems.append(
+            f"C2: a blanket grant ({found}), naming no particular use"
+            if found
+            else "C2: no specific description of the intended use"
+        )
     if not _documented(consent.evidence_sha256):
         problems.append("C2: not documented (no evidence hash)")
     # C3 guild
@@ -293,5 +270,5 @@ def near_misses(
             continue
         problems = consent_problems(consent, performer, production_id, purpose, media, now)
         if problems:
-            notes.append(f"{consent.id} v{consent.version}: {'; '.join(problems)}")
+            notes.append(f"{labels.consent(consent)}: {'; '.join(problems)}")
     return f" ({' | '.join(sorted(set(notes)))})" if notes else ""

@@ -4,16 +4,20 @@ Order of work:
 1. R0 fail closed: a fact the request kind needs is missing or outside the vocabulary -> deny
    at once (nothing else can be judged). Contradictory facts -> R0 deny, the rest still runs so
    the decision explains everything.
-2. The kind's rules (`kinds.py`), then R13 for any kind.
+2. The kind's rules (`kinds.py`), then R13 and R15 for any kind.
 3. Combine: deny beats escalate beats allow. R14: valid written approvals turn an escalate into
-   an allow (for R12 with uncleared sources, only an approval stating they were cleared); they
+   an allow (for R12 with uncleared sources, only an approval stating they were cleared; for
+   R15 with no estate consent on record, only one confirming the estate's permission); they
    never turn a deny into an allow.
+4. Explain: the rules that decided it apart from those only considered, what is missing for
+   an allow (never written approval on a deny), and the next step in one sentence.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from registry.rules import labels
 from registry.rules.consent import latest_versions
 from registry.rules.decision import Decision
 from registry.rules.facts import (
@@ -29,6 +33,7 @@ from registry.rules.facts import (
 from registry.rules.kinds import (
     HANDLERS,
     Trace,
+    estate,
     significant_changes,
     training_problems,
     uncleared_sources,
@@ -76,8 +81,8 @@ def _incomplete(inp: DecisionInput) -> list[str]:
             items.append("the replica")
         elif performer is not None and replica.performer_id != performer.id:
             items.append(
-                f"a replica of performer {performer.id} "
-                f"(replica {replica.id} is of {replica.performer_id})"
+                f"a replica of {labels.performer(performer)} "
+                f"(replica {labels.replica(replica)} is of another performer)"
             )
     elif kind == "alteration":
         if not (
@@ -99,14 +104,15 @@ def _incomplete(inp: DecisionInput) -> list[str]:
 
 def _model_incomplete(model: ModelFact, performer_id: str | None) -> list[str]:
     items: list[str] = []
+    name = labels.model(model)
     if not model.performer_ids:
-        items.append(f"the performers model {model.id} was trained on")
+        items.append(f"the performers model {name} was trained on")
     known = {p.id for p in model.performers}
     for pid in model.performer_ids:
-        if pid not in known:
+        if pid not in known:  # nothing to name them by: the bridge found no performer row
             items.append(f"the facts of performer {pid} (guild, deceased)")
     if performer_id is not None and performer_id not in model.performer_ids:
-        items.append(f"a performer model {model.id} was trained on (not {performer_id})")
+        items.append(f"a performer model {name} was trained on (not the performer given)")
     return items
 
 
@@ -117,7 +123,7 @@ def _contradiction(inp: DecisionInput, t: Trace) -> None:
     if significant:
         what = ", ".join(words for words, _ in significant)
         t.fire("R0", "contradictory", what=what)
-        t.need(f"consistent facts (as_recorded contradicts {what})")
+        t.need(f"consistent facts (as_recorded contradicts {what})", "correct the request's facts")
 
 
 def decide(inp: DecisionInput) -> Decision:
@@ -126,13 +132,38 @@ def decide(inp: DecisionInput) -> Decision:
     t = Trace(tuple(sorted(inp.media)))
     if items:
         t.fire("R0", "incomplete", items="; ".join(items))
-        return Decision(DENY, None, t.rules(), (), tuple(items), None, RULESET_VERSION)
+        step = f"correct the request ({items[0]}), then ask again"
+        return Decision(
+            DENY, None, t.rules(), (), tuple(items), None, RULESET_VERSION, next_step=step
+        )
     _contradiction(inp, t)
     HANDLERS[inp.kind](inp, t)
     if inp.facts.may_harm_reputation:
         t.fire("R13", "harm")
         t.needs_approval = True
+    estate(inp, t)
     return _conclude(inp, t)
+
+
+def _deny_step(actions: list[str]) -> str:
+    unique = list(dict.fromkeys(actions))
+    if not unique:
+        return "ask again once what is missing is on record"
+    more = len(unique) - 1
+    tail = f" (and {more} more thing{'s' if more > 1 else ''} listed as missing)" if more else ""
+    return f"{unique[0]}{tail}, then ask again"
+
+
+def _escalate_step(t: Trace, clears: bool, confirms: bool, evidenced: bool) -> str:
+    wants: list[str] = []
+    if t.estate and not confirms:
+        wants.append("confirms the estate's permission")
+    if t.clearing and not clears:
+        wants.append("states that the training sources were cleared")
+    if not evidenced:
+        wants.append("records its evidence")
+    step = "send the request to legal for a written approval"
+    return f"{step} that {' and '.join(wants)}" if wants else step
 
 
 def _conclude(inp: DecisionInput, t: Trace) -> Decision:
@@ -142,14 +173,13 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
     basis: str | None = None
     approval_ids: tuple[str, ...] = ()
     valid: list[ApprovalFact] = []
-    clears = False
+    clears = confirms = False
     if inp.approvals:
         valid = [a for a in inp.approvals if a.evidence_sha256 and not a.evidence_sha256.isspace()]
-        for approval in valid:
-            if approval.clears_sources:
-                clears = True
+        clears = any(a.clears_sources for a in valid)
+        confirms = any(a.confirms_estate for a in valid)
         if outcome != ALLOW:
-            given = ", ".join(sorted({a.id for a in inp.approvals}))
+            given = labels.approvals(inp.approvals)
             if outcome == DENY:
                 t.fire("R14", "deny_stays", approvals=given)
             elif not valid:
@@ -161,9 +191,16 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
                     approvals=given,
                     detail="it does not state that the training sources were cleared",
                 )
+            elif t.estate and not confirms:
+                t.fire(
+                    "R14",
+                    "insufficient",
+                    approvals=given,
+                    detail="it does not confirm the estate's permission",
+                )
             else:
                 approval_ids = tuple(sorted({a.id for a in valid}))
-                t.fire("R14", "lifted", approvals=", ".join(approval_ids))
+                t.fire("R14", "lifted", approvals=labels.approvals(valid))
                 outcome, basis = ALLOW, "written_approval"
     if outcome == ALLOW and basis is None:
         if t.by_consent:
@@ -172,19 +209,38 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
             basis = "customary_exception"
         else:  # an allow with nothing under it: fail closed
             t.fire("R0", "incomplete", items="a consent or customary exception to rest on")
-            t.need("a consent or customary exception to rest on")
+            t.need("a consent or customary exception to rest on", "ask legal how to proceed")
             outcome = DENY
+    fired = t.rules()
     if outcome == ALLOW:
         missing: tuple[str, ...] = ()
+        step = "go ahead"
     else:
         wanted = t.missing
         if t.clearing and not clears:
             wanted.extend(t.clearing)
-        if t.needs_approval and not valid:
-            wanted.append("written approval")
+        if outcome == DENY:  # R14: an approval cannot lift a deny, so it is never asked for
+            decided = tuple(r for r in fired if r.outcome == DENY)
+            considered = tuple(r for r in fired if r.outcome != DENY)
+            return Decision(
+                DENY,
+                None,
+                decided,
+                (),
+                tuple(dict.fromkeys(wanted)),
+                None,
+                RULESET_VERSION,
+                considered=considered,
+                next_step=_deny_step(t.actions),
+            )
+        if t.needs_approval and (not valid or (t.estate and not confirms)):
+            wanted.append(
+                "written approval confirming the estate's permission"
+                if t.estate and not confirms
+                else "written approval"
+            )
         missing = tuple(dict.fromkeys(wanted))
-        if outcome == DENY:
-            return Decision(DENY, None, t.rules(), (), missing, None, RULESET_VERSION)
+        step = _escalate_step(t, clears, confirms, bool(valid) or not inp.approvals)
     relied = t.relied
     if not relied:
         consent_ids: tuple[str, ...] = ()
@@ -197,13 +253,14 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
     return Decision(
         outcome,
         basis,
-        t.rules(),
+        fired,
         consent_ids,
         missing,
         valid_until,
         RULESET_VERSION,
         approval_ids,
         t.exception,
+        next_step=step,
     )
 
 

@@ -87,19 +87,27 @@ class ConsentFact:
     expires_at: datetime
     revoked_at: datetime | None = None
     superseded: bool = False
+    restrictions: str | None = None  # free text the consent records (R8: legal confirms)
 
 
 @dataclass(frozen=True, slots=True)
 class PerformerFact:
+    """`name`: the professional name, as reasons name the performer (never a personal field)."""
+
     id: str
     guild: str | None
     deceased: bool
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ProductionFact:
+    """`code` (and `title`): how reasons name the production."""
+
     id: str
     kind: str  # 'production' | 'pitch' | 'concept'
+    code: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +123,10 @@ class ModelFact:
     `training_consents`: the model_training consents its training relied on, as recorded at
     registration; pass the current version of each (an amended consent's newest version). When
     several versions of one consent are given, the highest version is the one that counts.
-    `reuse_consents`: candidate model_reuse consents of its performers for the target production.
     `performers`: facts of every performer in `performer_ids` (needed for C3 and C5; a performer
-    without facts fails closed).
+    without facts fails closed). `production`: the production it is bound to (for its code).
+    The candidate consents of its performers for the target production (model_reuse, R9; the
+    purposes R7 asks for) are the DecisionInput's `consents`.
     """
 
     id: str
@@ -126,29 +135,38 @@ class ModelFact:
     sources: tuple[SourceFact, ...]
     retired: bool
     training_consents: tuple[ConsentFact, ...]
-    reuse_consents: tuple[ConsentFact, ...] = ()
     performers: tuple[PerformerFact, ...] = ()
+    name: str = ""
+    production: ProductionFact | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReplicaFact:
-    """A registered replica; `consents`: those its creation relied on (current versions)."""
+    """A registered replica; `consents`: those its creation relied on (current versions).
+    `production`: the production it was registered in (for its code)."""
 
     id: str
     performer_id: str
     production_id: str
     media: frozenset[str]
     consents: tuple[ConsentFact, ...]
+    name: str = ""
+    production: ProductionFact | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalFact:
-    """A written approval recorded by legal. Without an evidence hash it does not count."""
+    """A written approval recorded by legal. Without an evidence hash it does not count.
+
+    `clears_sources`: it states that the training sources were cleared (R12).
+    `confirms_estate`: it confirms the estate's permission (R15, when no estate consent is on
+    record for the use)."""
 
     id: str
     note: str
     evidence_sha256: str | None
     clears_sources: bool = False
+    confirms_estate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +190,8 @@ class DecisionInput:
 
     `production`: the target production (None = unknown: fails closed). `performer`: None for
     model.use (the model names its performers). `consents`: candidate consents of the
-    performer(s), of any production and status: the engine keeps those valid under C1-C5.
+    performer(s), of any production and status: the engine keeps those valid under C1-C5 (for
+    model.use: those of every performer the model names, in the target production).
     """
 
     kind: str

@@ -7,7 +7,13 @@ only ever fires a rule through one of these cases, so this file is the whole lis
 decision can give. Deny beats escalate beats allow; see `engine.py` for how they combine.
 
 Change anything here and bump RULESET_VERSION: every decision records the version it was made
-under.
+under. Names in the templates ({production}, {performer}, {model}, {replica}, {consents}) are
+filled with ``labels``: as people know the thing, never an id alone.
+
+2026.12-1: R3 escalates a replica used in another production with a digital_replica consent
+there; R4/R6 never cover a new performance and R7 judges it in replica.use and model.use too;
+R8 quotes what it relied on and escalates a consent with restrictions; R9 treats a pitch or
+concept as its own production; R15 (estate-controlled) is new; C2 refuses blanket grants.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-RULESET_VERSION = "2026.11-1"
+RULESET_VERSION = "2026.12-1"
 
 ALLOW = "allow"
 ESCALATE = "escalate"
@@ -65,7 +71,8 @@ RULES: tuple[Rule, ...] = (
         ALL_KINDS,
         'If you answer "no" or "unsure" to any of these principles, escalate ... before '
         "proceeding, as written approval may be required.",
-        "The registry decides only on complete, consistent facts. A fact that is missing, "
+        "The registry's own rule, beside the guidance's: it decides only on complete, "
+        "consistent facts. A fact that is missing, "
         "outside the vocabulary or contradicts another (as_recorded with new dialogue, a change "
         "of tone, delivery or intent, or re-ageing) is denied, not escalated: an approval cannot "
         "repair the facts, so the requester resubmits them. Nothing unsure is ever allowed.",
@@ -117,8 +124,11 @@ RULES: tuple[Rule, ...] = (
         "Consent is given per production (no blanket consents across productions, C1); Model "
         'usage: "used solely for the production in question and within the scope of work '
         'agreed upon with the talent".',
-        "A replica is used only in the production it was registered in, only for the media it "
-        "includes, and only while the consents behind it are still valid; otherwise deny.",
+        "A replica is used in the production it was registered in, only for the media it "
+        "includes, and only while the consents behind it are still valid; otherwise deny. In "
+        "another production (or a pitch or concept) it is denied unless the performer gave a "
+        "valid digital_replica consent for that production covering the media; then written "
+        "approval still applies (escalate), as for a model (R9).",
         ok=Case(
             ALLOW,
             "replica {replica} is registered in production {production} and the consents "
@@ -127,7 +137,14 @@ RULES: tuple[Rule, ...] = (
         other_production=Case(
             DENY,
             "replica {replica} was registered in production {replica_production}, not "
-            "{production}: a replica is not used in another production",
+            "{production}, and {performer} gave no valid digital_replica consent for "
+            "{production} covering {uncovered}{detail}",
+        ),
+        other_production_consent=Case(
+            ESCALATE,
+            "replica {replica} was registered in production {replica_production}, not "
+            "{production}; {performer}'s consent {consents} for digital_replica in "
+            "{production} covers {media}, and written approval is required (as for a model, R9)",
         ),
         media=Case(DENY, "replica {replica} does not include {uncovered}"),
         no_consent=Case(DENY, "replica {replica} records no consent behind it"),
@@ -148,7 +165,9 @@ RULES: tuple[Rule, ...] = (
         "activities incapable of being performed by a human for safety reasons; or (3) results "
         "in the performer being unrecognizable (e.g. wearing a mask).",
         "A customary use of a registered replica is allowed without further consent; the "
-        "decision names which exception applied.",
+        "decision names which exception applied. The exceptions never cover a new "
+        "performance: new dialogue, a changed tone, delivery or intent, or re-ageing is judged "
+        "by R7 whatever exception is claimed.",
         as_recorded=Case(
             ALLOW,
             "the output remains substantially as scripted, performed or recorded (e.g. "
@@ -181,8 +200,8 @@ RULES: tuple[Rule, ...] = (
         ),
         no_consent=Case(
             DENY,
-            "no customary exception applies and no valid consent for digital_replica covers "
-            "{uncovered} in production {production}{detail}",
+            "no customary exception applies and {performer} gave no valid consent for "
+            "digital_replica covering {uncovered} in production {production}{detail}",
         ),
     ),
     _rule(
@@ -196,7 +215,7 @@ RULES: tuple[Rule, ...] = (
         "or using a double is permitted under existing agreements.",
         "A customary alteration is allowed without consent or approval; every change named must "
         "be customary (re_ageing and other are not). Never applies to a significant alteration "
-        "(R7).",
+        "(R7), and an alteration naming no change is not customary.",
         as_recorded=Case(
             ALLOW,
             "the result remains substantially as scripted, performed or recorded: customary, no "
@@ -214,7 +233,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "R7",
         "Talent & Performance",
-        ("alteration",),
+        ("alteration", "replica.use", "model.use"),
         "Significant Digital Alterations to Performances - Be cautious when making changes that "
         "affect a performance's emotional tone, delivery, or intent ... Examples include visual "
         "ADR (altering lip-sync or facial performance to match new, unscripted dialogue). "
@@ -222,16 +241,19 @@ RULES: tuple[Rule, ...] = (
         "review.",
         "A change of tone, delivery or intent (digital_alteration), visual ADR (visual_adr or "
         "digital_alteration) or re-ageing (re_ageing or digital_alteration) is never customary: "
-        "no consent, deny; consent, escalate; consent and written approval, allow.",
+        "no consent, deny; consent, escalate; consent and written approval, allow. It judges "
+        "these facts in every kind that produces output (alteration, replica.use, model.use), "
+        "whatever exception is claimed; a model needs the consent of every performer it names.",
         consent=Case(
             ESCALATE,
-            "{what}: a significant alteration, never customary; consent {consents} is valid "
-            "and written approval is required",
+            "{what}: a significant alteration, never customary whatever exception is claimed; "
+            "consent {consents} is valid and written approval is required",
         ),
         no_consent=Case(
             DENY,
-            "{what}: a significant alteration, never customary; no valid consent for "
-            "{purposes} in production {production}{detail}",
+            "{what}: a significant alteration, never customary whatever exception is claimed; "
+            "{performers} gave no valid consent for {purposes} in production "
+            "{production}{detail}",
         ),
     ),
     _rule(
@@ -240,15 +262,24 @@ RULES: tuple[Rule, ...] = (
         ("alteration",),
         "Consent is generally required for digital alterations, except for those customarily "
         "done in the entertainment and film industry.",
-        "Any other alteration needs a valid consent for digital_alteration.",
+        "Any other alteration needs a valid consent for digital_alteration, else deny. Whether "
+        "its words cover this use is not the registry's to judge: it quotes what it relied on "
+        "and the requester stands behind the match (allow); a consent that records "
+        "restrictions goes to legal, who confirms the use respects them (escalate).",
         consent=Case(
             ALLOW,
-            "{changes}: not customary; valid consent {consents} for digital_alteration covers it",
+            "{changes}: not customary; relied on {relied} (the requester stands behind the "
+            "match between this use and that description)",
+        ),
+        restricted=Case(
+            ESCALATE,
+            "{changes}: not customary; consent {consents} for digital_alteration records "
+            "restrictions ({restrictions}): legal confirms the use respects them",
         ),
         no_consent=Case(
             DENY,
-            "{changes}: not customary, and no valid consent for digital_alteration covers "
-            "{uncovered} in production {production}{detail}",
+            "{changes}: not customary, and {performer} gave no valid consent for "
+            "digital_alteration covering {uncovered} in production {production}{detail}",
         ),
     ),
     _rule(
@@ -259,15 +290,23 @@ RULES: tuple[Rule, ...] = (
         "for the production in question and within the scope of work agreed upon with the "
         "talent. Models must not be used to create an actor's performance in another "
         "production, pitch, or concept without the express consent of all parties involved.",
-        "Within its bound production (a real production, not a pitch or concept) and within "
-        "the media its performers consented to train it on: allow. Elsewhere: deny, unless "
-        "every performer it was trained on has a valid model_reuse consent for the target "
-        "production; then escalate (the other parties' consent is the written approval). A "
-        "retired model is not used.",
+        "Within its bound production (a pitch or concept included, when it is the one the "
+        "model is bound to) and within the media its performers consented to train it on: "
+        "allow; when those training consents record restrictions, legal confirms the use stays "
+        "within the scope agreed with the talent (escalate). In another production, pitch or "
+        "concept: deny, unless every performer it was trained on has a valid model_reuse "
+        "consent for the target production; then escalate (written approval of all parties). "
+        "A retired model is not used.",
         in_production=Case(
             ALLOW,
             "model {model} is used within its bound production {production} and within the "
             "media its training consents {consents} cover",
+        ),
+        in_production_restricted=Case(
+            ESCALATE,
+            "model {model} is used within its bound production {production}, and its training "
+            "consents {consents} record restrictions ({restrictions}): legal confirms the use "
+            "stays within the scope agreed with the talent",
         ),
         reuse=Case(
             ESCALATE,
@@ -366,10 +405,33 @@ RULES: tuple[Rule, ...] = (
         insufficient=Case(ESCALATE, "written approval {approvals} does not resolve it: {detail}"),
         deny_stays=Case(DENY, "written approval {approvals} cannot turn a deny into an allow"),
     ),
+    _rule(
+        "R15",
+        "Always written approval",
+        ALL_KINDS,
+        "Creative Output: Copyrighted or Estate-Controlled - Avoid using inputs (e.g., prompts, "
+        "images) that reference ... likenesses of public figures or deceased individuals "
+        "without appropriate permissions (listed among uses that always require escalation and "
+        "written approval).",
+        "Any request on a deceased performer's likeness, voice or performance needs written "
+        "approval, whatever else allows it (a customary exception included): at least "
+        "escalate. The estate's consent (C5) is the permission and the approval confirms it; "
+        "with no estate consent for the use on record, the approval must itself confirm the "
+        "estate's permission.",
+        estate_consent=Case(
+            ESCALATE,
+            "{performers} deceased: the estate's consent {consents} is the permission, and "
+            "written approval confirms it",
+        ),
+        no_estate_consent=Case(
+            ESCALATE,
+            "{performers} deceased and no estate consent for this use in production "
+            "{production} is on record: written approval must confirm the estate's permission",
+        ),
+    ),
 )
 
 RULES_BY_ID: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in RULES})
-RULE_ORDER: Mapping[str, int] = MappingProxyType({rule.id: i for i, rule in enumerate(RULES)})
 
 
 CONDITIONS: tuple[Condition, ...] = (
@@ -387,8 +449,11 @@ CONDITIONS: tuple[Condition, ...] = (
         "specific",
         "Talent & Performance",
         "... without explicit and documented consent ...",
-        "A specific description of the intended use (not blank, not a blanket phrase such as "
-        "'any use') and documented: the evidence hash is present.",
+        "A specific description of the intended use and documented: the evidence hash is "
+        "present. A blanket grant (a description that names no particular use once phrases "
+        "such as 'any and all uses', 'in perpetuity', 'all media now known or hereafter "
+        "devised' or 'throughout the universe' are set aside, see rules/blanket.py) is refused "
+        "when recorded and never counts at decision time, whenever it was recorded.",
     ),
     Condition(
         "C3",
@@ -415,7 +480,6 @@ CONDITIONS: tuple[Condition, ...] = (
         "estate cannot sign for a living one).",
     ),
 )
-CONDITIONS_BY_ID: Mapping[str, Condition] = MappingProxyType({c.id: c for c in CONDITIONS})
 
 
 def as_markdown() -> str:

@@ -65,6 +65,18 @@ NAV: tuple[NavItem, ...] = (
         ("admin",),
         "Productions, pitches, concepts and their members",
     ),
+    NavItem(
+        "Blanket grants",
+        "requests_pages.blanket_consents",
+        ("admin", "legal", "talent_rep"),
+        "Decisions made on a consent that names no particular use (C2)",
+    ),
+    NavItem(
+        "The rules",
+        "rules_pages.index",
+        ("admin", "talent_rep", "vfx_lead", "legal", "auditor"),
+        "How the registry decides, next to the guidance",
+    ),
 )
 
 

@@ -43,6 +43,9 @@ MINE = ("200", "404", "404")  # only own objects, others indistinguishable from 
 LIST_ALL = ("200+", "200+", "200-")
 LIST_MINE = ("200+", "200-", "200-")
 LIST_NONE = ("200-", "200-", "200-")  # a role that sees no consents
+# a vfx_lead reads only consents a decision of their production relied on (none here; the
+# relied-on case is tests/gate/test_consent_reads.py): as if they did not exist
+F404 = ("404", "404", "404")
 
 
 def _rows(
@@ -72,7 +75,7 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     # --- API: consents
     "GET /api/v1/consents?performer_id={performer}": _rows(LIST_ALL, LIST_MINE, F403, LIST_ALL),
     "POST /api/v1/consents": _rows(("201", "201", "422"), ("201", "422", "422"), F403, F403),
-    "GET /api/v1/consents/{consent}": _rows(READ, MINE, F403, READ),
+    "GET /api/v1/consents/{consent}": _rows(READ, MINE, F404, READ),
     "GET /api/v1/consents/{consent}/versions": _rows(READ, MINE, F403, READ),
     "GET /api/v1/consents/{consent}/receipt": _rows(READ, MINE, F403, READ),
     "GET /api/v1/consents/{consent}/evidence": _rows(READ, MINE, F403, READ),
@@ -92,14 +95,14 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "POST /performers/{performer}/consents/new": _rows(
         _sub(READ, "302"), _sub(MINE, "302"), F403, F403
     ),
-    "GET /consents/{consent}": _rows(READ, MINE, F403, F403),
+    "GET /consents/{consent}": _rows(READ, MINE, F404, READ),
     "GET /consents/{consent}/amend": _rows(READ, MINE, F403, F403),
     "POST /consents/{consent}/amend": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
     "GET /consents/{consent}/revoke": _rows(READ, MINE, F403, F403),
     "POST /consents/{consent}/revoke": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
     "POST /consents/{consent}/evidence": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
-    "GET /consents/{consent}/versions/1/receipt": _rows(READ, MINE, F403, F403),
-    "GET /consents/{consent}/versions/1/evidence": _rows(READ, MINE, F403, F403),
+    "GET /consents/{consent}/versions/1/receipt": _rows(READ, MINE, F403, READ),
+    "GET /consents/{consent}/versions/1/evidence": _rows(READ, MINE, F403, READ),
     "GET /consents/expiring?days=30": _rows(LIST_ALL, LIST_MINE, F403, F403),
     # --- reminders: the upcoming expiries each user may see (the targets end in 20 days)
     # (the vfx_lead is a member of the targets' production: both targets are theirs to see)

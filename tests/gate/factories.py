@@ -27,6 +27,7 @@ from registry.extensions import db
 from registry.performers.models import Performer
 from registry.productions.models import Production
 from tests.factories import bearer, make_production, make_user
+from tests.gate.naming import assert_named
 
 EVIDENCE = "e" * 64
 
@@ -75,6 +76,7 @@ def make_consent(
     effective_from: datetime | None = None,
     expires_at: datetime | None = None,
     revoked_at: datetime | None = None,
+    restrictions: str | None = None,
 ) -> ConsentVersion:
     """A consent (version 1), stored the way the consent registry stores it."""
     now = utcnow()
@@ -99,6 +101,7 @@ def make_consent(
         effective_from=effective_from or now - timedelta(days=1),
         expires_at=expires_at or now + timedelta(days=365),
         revoked_at=revoked_at,
+        restrictions=restrictions,
     )
     db.session.commit()
     return version
@@ -166,7 +169,12 @@ def revoke(version: ConsentVersion, *, reason: str = "performer withdrew") -> No
 
 
 class World:
-    """A production with a member vfx_lead, legal, admin and an outsider vfx_lead."""
+    """A production with a member vfx_lead, legal, admin and an outsider vfx_lead.
+
+    ``check_names``: every decision read through ``ask`` or ``get`` is checked to name things
+    as people know them (``tests.gate.naming``)."""
+
+    check_names = False
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
@@ -182,14 +190,25 @@ class World:
         return self.client.post(path, json=body, headers=bearer(token or self.vfx_token))
 
     def get(self, path: str, token: str | None = None) -> Any:
-        return self.client.get(path, headers=bearer(token or self.vfx_token))
+        answer = self.client.get(path, headers=bearer(token or self.vfx_token))
+        body = answer.json if answer.status_code == 200 else None
+        if self.check_names and isinstance(body, dict) and "decision" in body:
+            assert_named(body["decision"])
+        return answer
 
     def ask(self, token: str | None = None, **body: Any) -> Any:
         """POST /api/v1/requests with defaults for this world's production."""
         body.setdefault("production_id", self.production.id)
         body.setdefault("media", ["likeness"])
         body.setdefault("description", "Scene 12: harbour stunt, wide shot")
-        return self.post("/api/v1/requests", body, token)
+        answer = self.post("/api/v1/requests", body, token)
+        if self.check_names and answer.status_code == 201:
+            assert_named(answer.json["decision"])
+        return answer
+
+    def label(self, production: Production) -> str:
+        """A production as decisions name it."""
+        return f"{production.code} ({production.title})"
 
 
 def user_of(app: Flask, role: str) -> tuple[User, str]:

@@ -76,7 +76,7 @@ def test_approval_of_a_deny_is_409_names_what_is_missing_and_writes_nothing(
         world.legal_token,
     )
     assert refused.status_code == 409
-    missing = f"consent for digital_replica in production {world.production.id}"
+    missing = f"consent for digital_replica in production {world.label(world.production)}"
     assert "R14" in refused.json["message"]
     assert missing in refused.json["message"]
     assert missing in refused.json["errors"]["missing"]

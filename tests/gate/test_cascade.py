@@ -51,11 +51,20 @@ def test_revocation_marks_decisions_invalid_and_suspends_models_in_its_transacti
         decision = world.get(f"/api/v1/requests/{request['id']}").json["decision"]
         assert decision["valid"] is False
         assert decision["invalidated_at"] is not None
-        assert f"consent {version.consent_id} v1 was revoked" in decision["invalidated_reason"]
-        # Everything else about the decision is as it was made.
-        assert {**decision, "valid": True, "invalidated_at": None, "invalidated_reason": None} == (
-            request["decision"]
+        assert decision["invalidated_reason"] == (
+            f'"Digital double for the harbour stunt sequence…" [{version.consent_id} v1] was '
+            "revoked"
         )
+        assert decision["next_step"].startswith("the consent it relied on was revoked on ")
+        # Everything else about the decision is as it was made.
+        made = request["decision"]
+        assert {
+            **decision,
+            "valid": True,
+            "invalidated_at": None,
+            "invalidated_reason": None,
+            "next_step": made["next_step"],
+        } == made
     # A decision that relied on no consent is untouched.
     assert world.get(f"/api/v1/requests/{customary['id']}").json["decision"]["valid"] is True
     assert world.get(f"/api/v1/models/{model['id']}").json["status"] == "suspended"
@@ -151,4 +160,4 @@ def test_expiry_cascade_signal_marks_with_the_expiry_time(ctx: Flask, client: Fl
     db.session.commit()
     decision = world.get(f"/api/v1/requests/{asked['id']}").json["decision"]
     assert decision["invalidated_at"] == expires.isoformat()
-    assert decision["invalidated_reason"].startswith(f"consent {version.consent_id} v1 expired")
+    assert decision["invalidated_reason"].endswith(f"[{version.consent_id} v1] expired")

@@ -52,7 +52,7 @@ def test_seed_gate_registers_models_and_decided_requests(ctx: Flask, client: Fla
             ("alteration", "allow", ["R6"]),
             ("alteration", "escalate", ["R7"]),
             ("replica.create", "escalate", ["R1", "R2"]),
-            ("model.use", "deny", ["R9", "R11"]),  # the blocked model, in its production
+            ("model.use", "deny", ["R11"]),  # the blocked model, in its production
             ("model.use", "deny", ["R9"]),  # the clean model, in the pitch
         ]
     )

@@ -2,7 +2,9 @@
 
 Each row sets up consents (written as the consent registry stores them), asks the registry
 through the API, and checks what a VFX lead reads: the outcome, the rules that fired (with the
-outcome each pushed), the basis, the exception, the consents relied on and what is missing.
+outcome each pushed; on a deny the others are "considered"), the basis, the exception, the
+consents relied on, what is missing and the next step. Every decision this module reads is also
+checked to name things as people know them: no id without its name (``tests.gate.naming``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from tests.gate.factories import (
     model_via_api,
     replica_via_api,
     revoke,
+    sha,
 )
 
 ALL_MEDIA = ("likeness", "voice", "performance")
+
+
+@pytest.fixture(autouse=True)
+def _every_decision_names_things(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(World, "check_names", True)
 
 
 @dataclass
@@ -389,14 +397,20 @@ def _consent(world: World, performer: Any, spec: dict[str, Any]) -> Any:
     return amend(version, **changes) if changes else version
 
 
-def check(row: Row, body: dict[str, Any], production_id: str, expires: list[Any]) -> None:
+def check(row: Row, body: dict[str, Any], production: str, expires: list[Any]) -> None:
     decision = body["decision"]
     assert decision["outcome"] == row.expect, decision["rules"]
-    fired = {r["id"]: r["outcome"] for r in decision["rules"]}
+    fired = {r["id"]: r["outcome"] for r in decision["rules"] + decision["considered"]}
     for rule_id, outcome in row.rules.items():
         assert fired.get(rule_id) == outcome, (rule_id, decision["rules"])
-    for rule in decision["rules"]:
+    for rule in decision["rules"] + decision["considered"]:
         assert rule["section"] and rule["reason"]
+    if row.expect == "deny":  # the rules that denied decide it; written approval cannot help
+        assert {r["outcome"] for r in decision["rules"]} == {"deny"}
+        assert not [m for m in decision["missing"] if "approval" in m]
+        assert decision["next_step"].endswith("then ask again"), decision["next_step"]
+    else:
+        assert decision["considered"] == []
     assert decision["basis"] == row.basis
     assert decision["exception"] == row.exception
     assert bool(decision["consent_ids"]) == row.relies
@@ -406,7 +420,7 @@ def check(row: Row, body: dict[str, Any], production_id: str, expires: list[Any]
     else:
         assert decision["valid_until"] is None
     for item in row.missing:
-        assert item.format(P=production_id) in decision["missing"], decision["missing"]
+        assert item.format(P=production) in decision["missing"], decision["missing"]
     if row.expect == "allow":
         assert decision["missing"] == []
     assert decision["valid"] is True
@@ -421,7 +435,7 @@ def test_outcome_through_the_api(ctx: Flask, client: FlaskClient, row: Row) -> N
     versions = [_consent(world, performer, spec) for spec in row.consents]
     asked = world.ask(kind=row.kind, performer_id=performer.id, media=row.media, facts=row.facts)
     assert asked.status_code == 201, asked.json
-    check(row, asked.json, world.production.id, [v.expires_at for v in versions])
+    check(row, asked.json, world.label(world.production), [v.expires_at for v in versions])
     # The stored request reads back the same.
     again = world.get(f"/api/v1/requests/{asked.json['id']}")
     assert again.status_code == 200
@@ -473,20 +487,27 @@ def test_r5_other_use_of_a_replica_with_consent_escalates(ctx: Flask, client: Fl
     assert decision["missing"] == ["written approval"]
 
 
+def _replica_label(world: World, replica_id: str) -> str:
+    name = world.get(f"/api/v1/replicas/{replica_id}").json["name"]
+    return f"{name} [{replica_id}]"
+
+
 def test_r3_r5_replica_whose_consent_was_revoked_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, _performer, version, replica_id = _replica_world(client)
+    world, performer, version, replica_id = _replica_world(client)
     revoke(version)
     asked = world.ask(kind="replica.use", replica_id=replica_id)
     decision = asked.json["decision"]
     assert decision["outcome"] == "deny"
     fired = {r["id"]: r["outcome"] for r in decision["rules"]}
     assert fired["R3"] == "deny" and fired["R5"] == "deny"
-    assert f"a valid consent behind replica {replica_id}" in decision["missing"]
+    label = _replica_label(world, replica_id)
+    assert label == f"{performer.professional_name} replica (likeness) [{replica_id}]"
+    assert f"a valid consent behind replica {label}" in decision["missing"]
     assert decision["consent_ids"] == []
 
 
 def test_r3_replica_in_another_production_is_denied(ctx: Flask, client: FlaskClient) -> None:
-    world, _performer, _version, replica_id = _replica_world(client)
+    world, performer, _version, replica_id = _replica_world(client)
     asked = world.ask(
         kind="replica.use",
         replica_id=replica_id,
@@ -495,8 +516,39 @@ def test_r3_replica_in_another_production_is_denied(ctx: Flask, client: FlaskCli
     )
     decision = asked.json["decision"]
     assert decision["outcome"] == "deny"
-    assert {r["id"]: r["outcome"] for r in decision["rules"]}["R3"] == "deny"
-    assert f"a replica registered in production {world.other.id}" in decision["missing"]
+    assert {r["id"]: r["outcome"] for r in decision["rules"]} == {"R3": "deny"}
+    assert {r["id"] for r in decision["considered"]} == {"R4"}
+    wanted = f"consent for digital_replica in production {world.label(world.other)}"
+    assert decision["missing"] == [wanted]
+    assert decision["next_step"] == (
+        f"ask {performer.professional_name}'s representative for a digital_replica consent for "
+        f"production {world.label(world.other)}, then ask again"
+    )
+
+
+def test_r3_replica_in_another_production_with_consent_there_escalates(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    world, performer, _version, replica_id = _replica_world(client)
+    there = make_consent(performer, world.other, ["digital_replica"], ["likeness"])
+    asked = world.ask(
+        kind="replica.use",
+        replica_id=replica_id,
+        production_id=world.other.id,
+        facts={"as_recorded": True},
+    )
+    decision = asked.json["decision"]
+    assert decision["outcome"] == "escalate", decision
+    assert {r["id"]: r["outcome"] for r in decision["rules"]} == {"R3": "escalate", "R4": "allow"}
+    assert there.consent_id in decision["consent_ids"]
+    assert decision["missing"] == ["written approval"]
+    approved = world.post(
+        f"/api/v1/requests/{asked.json['id']}/approvals",
+        {"note": "Cross-production use cleared", "evidence_sha256": sha()},
+        world.legal_token,
+    )
+    assert approved.status_code == 201, approved.json
+    assert approved.json["decision"]["outcome"] == "allow"
 
 
 def test_r3_medium_the_replica_does_not_include_is_denied(ctx: Flask, client: FlaskClient) -> None:
@@ -522,7 +574,9 @@ def _model_world(
 
 
 def _rules(asked: Any) -> dict[str, str]:
-    return {r["id"]: r["outcome"] for r in asked.json["decision"]["rules"]}
+    """Every rule that fired, deciding or only considered, with the outcome it pushed."""
+    decision = asked.json["decision"]
+    return {r["id"]: r["outcome"] for r in decision["rules"] + decision["considered"]}
 
 
 def test_r9_model_within_its_production_is_allowed(ctx: Flask, client: FlaskClient) -> None:
@@ -554,8 +608,8 @@ def test_r9_model_in_another_production_or_pitch_without_reuse_consent_is_denied
     assert decision["outcome"] == "deny"
     assert _rules(asked)["R9"] == "deny"
     assert (
-        f"consent for model_reuse in production {target.id} (performer {performer.id})"
-        in decision["missing"]
+        f"consent for model_reuse in production {world.label(target)} from "
+        f"{performer.professional_name}" in decision["missing"]
     )
 
 
@@ -593,8 +647,8 @@ def test_r10_model_whose_training_consent_was_revoked_is_denied(
     assert decision["outcome"] == "deny"
     assert _rules(asked)["R10"] == "deny"
     assert (
-        f"consent for model_training in production {world.production.id} "
-        f"(performer {performer.id})" in decision["missing"]
+        f"consent for model_training in production {world.label(world.production)} from "
+        f"{performer.professional_name}" in decision["missing"]
     )
     assert world.get(f"/api/v1/models/{model['id']}").json["status"] == "suspended"
 

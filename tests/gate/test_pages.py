@@ -379,3 +379,67 @@ def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
     assert "Allowed: you may go ahead." in page and "R4" in page
     assert "it depicts an activity no person could perform safely" in page
     assert "Stunt fall, scene 9" in _text(client.get(replica_url))
+
+
+def test_a_decision_no_longer_valid_says_so_first_and_links_its_consents(
+    ctx: Flask, app: Flask
+) -> None:
+    from tests.gate.factories import revoke
+
+    people = People(app)
+    performer = make_performer("Ira Vance")
+    version = make_consent(
+        performer,
+        people.production,
+        ["digital_alteration"],
+        description="Sky replacement behind the lead, rooftop scenes of episode 2",
+    )
+    asked = _ask(
+        people.vfx_client,
+        "alteration",
+        {"production_id": people.production.id, "performer_id": performer.id,
+         "media": ["likeness"], "description": "Sky fix", "changes": ["other"]},
+    )  # fmt: skip
+    assert asked.status_code == 302
+    page = asked.headers["Location"]
+    text = _text(people.vfx_client.get(page))
+    assert "Next step:</strong> go ahead; the decision is valid until" in text
+    assert f'href="/consents/{version.consent_id}"' in text
+    assert 'href="/rules#R8"' in text
+    revoke(version)
+    text = _text(people.vfx_client.get(page))
+    notice = text.index("No longer valid")
+    assert notice < text.index("It was allow when decided; do not rely on it")
+    assert notice < text.index("What was decided")
+    assert "Allowed: you may go ahead" not in text
+    assert 'class="badge allow"' not in text[: text.index("What was decided")]
+    assert "allow, no longer valid" in text
+    assert "the consent it relied on was revoked on" in text
+    # the lead opens the consent it relied on: its scope and validity, nothing personal
+    consent = _text(people.vfx_client.get(f"/consents/{version.consent_id}"))
+    assert "Sky replacement behind the lead" in consent
+    assert "Signed by" not in consent and "Evidence" not in consent and "Amend" not in consent
+    # legal opens it whole, without the rep's actions
+    legal = _text(people.legal_client.get(f"/consents/{version.consent_id}"))
+    assert "Signed by" in legal and "Evidence" in legal
+    assert "Revoke…" not in legal and "Amend</a>" not in legal
+    # an outsider lead sees nothing of it
+    assert people.outsider_client.get(f"/consents/{version.consent_id}").status_code == 404
+
+
+def test_the_rules_page_shows_every_rule_and_condition_with_its_guidance(
+    ctx: Flask, app: Flask
+) -> None:
+    from markupsafe import escape
+
+    from registry.rules import CONDITIONS, RULES, RULESET_VERSION
+
+    people = People(app)
+    text = _text(people.legal_client.get("/rules"))
+    assert RULESET_VERSION in text
+    items: list[Any] = [*RULES, *CONDITIONS]
+    for item in items:
+        assert f'id="{item.id}"' in text, item.id
+        assert str(escape(item.guidance.split(" ... ")[0][:40])) in text, item.id
+    assert "in perpetuity" in text  # C2's phrases
+    assert 'href="/rules"' in _text(people.vfx_client.get("/"))  # in everyone's navigation

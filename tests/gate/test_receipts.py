@@ -4,6 +4,7 @@ still verify after a key rotation from the published JWKS."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from registry.core.hashing import canonical_json
 from registry.receipts import verify_receipt
 from tests.gate.factories import World, make_consent, make_performer
 
@@ -35,9 +37,11 @@ def _flip(token: str, index: int) -> str:
 
 
 def _decision(world: World) -> dict[str, Any]:
-    performer = make_performer()
+    performer = make_performer("Mara Quill")
     make_consent(performer, world.production, ["digital_replica"])
-    return dict(world.ask(kind="replica.create", performer_id=performer.id).json["decision"])
+    facts = {"may_harm_reputation": False}
+    asked = world.ask(kind="replica.create", performer_id=performer.id, facts=facts)
+    return dict(asked.json["decision"], performer_id=performer.id)
 
 
 def test_receipt_carries_the_essential_fields_and_verifies_from_the_jwks(
@@ -50,12 +54,24 @@ def test_receipt_carries_the_essential_fields_and_verifies_from_the_jwks(
     assert _header(decision["receipt"])["alg"] == "EdDSA"
     assert _header(decision["receipt"])["kid"] in [k["kid"] for k in jwks["keys"]]
     payload = verify_receipt(decision["receipt"], jwks)
+    stored = world.get(f"/api/v1/requests/{decision['request_id']}").json
+    # what was asked: kind, performer, production, model or replica, media, the facts' SHA-256
     assert payload == {
         "typ": "decision",
         "decision_id": decision["id"],
         "request_id": decision["request_id"],
         "sequence": 1,
         "kind": "replica.create",
+        "performer_id": decision["performer_id"],
+        "performer_name": "Mara Quill",
+        "production_id": world.production.id,
+        "production_code": world.production.code,
+        "model_id": None,
+        "model_name": None,
+        "replica_id": None,
+        "replica_name": None,
+        "media": ["likeness"],
+        "facts_sha256": hashlib.sha256(canonical_json(stored["facts"])).hexdigest(),
         "outcome": decision["outcome"],
         "basis": decision["basis"],
         "rules": [r["id"] for r in decision["rules"]],
@@ -80,6 +96,13 @@ def test_cli_verifies_offline_and_fails_on_one_changed_byte(
     result = runner.invoke(args=["receipts", "verify", str(good), "--jwks", str(jwks_file)])
     assert result.exit_code == 0, result.output
     assert '"outcome": "escalate"' in result.output
+    # ... and in words, before the fields
+    words = result.output.split("{", 1)[0]
+    assert "replica.create." in words
+    assert f"Asked for production {world.production.code} [{world.production.id}]" in words
+    assert "performer Mara Quill [" in words and "media likeness." in words
+    assert "The facts as given hash to SHA-256 " in words
+    assert "Outcome: escalate, by rules R1, R2 under ruleset 2026.12-1." in words
     for index in (0, 17, len(receipt.split(".")[1]) // 2, -3):
         bad = tmp_path / f"bad{index}.jws"
         bad.write_text(_flip(receipt, index))

@@ -47,6 +47,7 @@ def consent(
     revoked_at: datetime | None = None,
     superseded: bool = False,
     version: int = 1,
+    restrictions: str | None = None,
 ) -> ConsentFact:
     return ConsentFact(
         id=id,
@@ -63,11 +64,14 @@ def consent(
         expires_at=expires_at,
         revoked_at=revoked_at,
         superseded=superseded,
+        restrictions=restrictions,
     )
 
 
-def approval(id: str = "AP1", *, clears: bool = False, evidence: str | None = SHA) -> ApprovalFact:
-    return ApprovalFact(id, "approved by legal", evidence, clears)
+def approval(
+    id: str = "AP1", *, clears: bool = False, evidence: str | None = SHA, estate: bool = False
+) -> ApprovalFact:
+    return ApprovalFact(id, "approved by legal", evidence, clears, estate)
 
 
 def training(id: str = "T1", performer: str = "A1", **kw: object) -> ConsentFact:
@@ -84,7 +88,6 @@ def model(
     sources: tuple[SourceFact, ...] = (SourceFact("dailies of the lead", "owned"),),
     retired: bool = False,
     training_consents: tuple[ConsentFact, ...] | None = None,
-    reuse_consents: tuple[ConsentFact, ...] = (),
 ) -> ModelFact:
     if training_consents is None:
         training_consents = tuple(
@@ -97,7 +100,6 @@ def model(
         sources=sources,
         retired=retired,
         training_consents=training_consents,
-        reuse_consents=reuse_consents,
         performers=performers,
     )
 

@@ -18,6 +18,8 @@ from registry.rules import (
     RULES,
     RULESET_VERSION,
     DecisionInput,
+    PerformerFact,
+    ProductionFact,
     SourceFact,
     consent_problems,
     decide,
@@ -58,6 +60,8 @@ class Row:
     missing: tuple[str, ...] = ()
     exception: str | None = None
     approval_ids: tuple[str, ...] = ()
+    considered: tuple[str, ...] = ()
+    next_step: str | None = None  # asserted when given
 
 
 REVOKED = NOW - timedelta(hours=1)
@@ -83,7 +87,7 @@ ROWS: tuple[Row, ...] = (
         ("R0",), missing=("the replica",)),
     Row("R0 replica of another performer",
         request("replica.use", performer=A2, replica=replica(), as_recorded=True), "deny", None,
-        ("R0",), missing=("a replica of performer A2 (replica R1 is of A1)",)),
+        ("R0",), missing=("a replica of A2 (replica R1 is of another performer)",)),
     Row("R0 empty media", request("replica.create", media=(), consents=(consent(),)), "deny", None,
         ("R0",), missing=("at least one medium",)),
     Row("R0 unknown medium", request("replica.create", media=["smell"], consents=(consent(),)),
@@ -109,9 +113,10 @@ ROWS: tuple[Row, ...] = (
     Row("R0 as_recorded contradicts visual ADR, even with consent and approval",
         request("alteration", as_recorded=True, new_dialogue=True, consents=(ADR,),
                 approvals=(approval(),)),
-        "deny", None, ("R0", "R7", "R14"),
+        "deny", None, ("R0", "R14"),
         missing=("consistent facts (as_recorded contradicts visual ADR (new, unscripted "
-                 "dialogue))",)),
+                 "dialogue))",), considered=("R7",),
+        next_step="correct the request's facts, then ask again"),
     Row("R0 as_recorded contradicts a change of tone",
         request("alteration", as_recorded=True, alters_tone_delivery_or_intent=True),
         "deny", None, ("R0", "R7"),
@@ -119,11 +124,14 @@ ROWS: tuple[Row, ...] = (
             "consistent facts (as_recorded contradicts a change of emotional tone, delivery or "
             "intent)",
             "consent for digital_alteration in production P1",
-            APPROVAL,
-        )),
+        ),
+        next_step="correct the request's facts (and 1 more thing listed as missing), then ask "
+                  "again"),
     # -- R1, R2: replica.create ---------------------------------------------------------------
-    Row("R1 no consent: deny", request("replica.create"), "deny", None, ("R1", "R2"),
-        missing=(NEED_REPLICA, APPROVAL)),
+    Row("R1 no consent: deny", request("replica.create"), "deny", None, ("R1",),
+        missing=(NEED_REPLICA,), considered=("R2",),
+        next_step="ask A1's representative for a digital_replica consent for production P1, "
+                  "then ask again"),
     Row("R1+R2 consent, no approval: escalate", request("replica.create", consents=(consent(),)),
         "escalate", None, ("R1", "R2"), ("K1",), (APPROVAL,)),
     Row("R2 consent and approval: allow",
@@ -137,35 +145,55 @@ ROWS: tuple[Row, ...] = (
         request("replica.create", media=["likeness", "voice"],
                 consents=(consent("K3", purposes=("synthetic_voice",),
                                   media=("voice", "likeness")),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("R1 two consents together cover likeness and voice",
         request("replica.create", media=["likeness", "voice"],
                 consents=(consent(),
                           consent("K3", purposes=("synthetic_voice",), media=("voice",)))),
         "escalate", None, ("R1", "R2"), ("K1", "K3"), (APPROVAL,)),
     Row("R1 consent for another purpose does not count",
-        request("replica.create", consents=(DUB,)), "deny", None, ("R1", "R2"),
-        missing=(NEED_REPLICA, APPROVAL)),
+        request("replica.create", consents=(DUB,)), "deny", None, ("R1",),
+        missing=(NEED_REPLICA,), considered=("R2",)),
     # -- R3: replica in this production, consents still valid -----------------------------------
-    Row("R3 guidance: a replica in another production",
+    Row("R3 guidance: a replica in another production, no consent there",
         request("replica.use", production=P2, replica=replica(), as_recorded=True),
-        "deny", None, ("R3", "R4"), missing=("a replica registered in production P2",)),
+        "deny", None, ("R3",), missing=("consent for digital_replica in production P2",),
+        considered=("R4",)),
+    Row("R3 a replica in another production with a digital_replica consent there: escalate",
+        request("replica.use", production=P2, replica=replica(), as_recorded=True,
+                consents=(consent("K2", production="P2"),)),
+        "escalate", None, ("R3", "R4"), ("K2", "KR"), (APPROVAL,), exception="as_recorded",
+        next_step="send the request to legal for a written approval"),
+    Row("R3 ... and with written approval: allow",
+        request("replica.use", production=P2, replica=replica(), as_recorded=True,
+                consents=(consent("K2", production="P2"),), approvals=(approval(),)),
+        "allow", "written_approval", ("R3", "R4", "R14"), ("K2", "KR"),
+        exception="as_recorded", approval_ids=("AP1",), next_step="go ahead"),
+    Row("R3 a consent there that does not cover the media asked for",
+        request("replica.use", production=P2, replica=replica(media=("likeness", "voice")),
+                media=["likeness", "voice"], as_recorded=True,
+                consents=(consent("K2", production="P2"),)),
+        "deny", None, ("R3",), missing=("consent for digital_replica in production P2",),
+        considered=("R4",)),
     Row("R3 the consent behind the replica was revoked",
         request("replica.use", replica=replica(consents=(consent("KR", revoked_at=REVOKED),)),
                 as_recorded=True),
-        "deny", None, ("R3", "R4"), missing=("a valid consent behind replica R1",)),
+        "deny", None, ("R3",), missing=("a valid consent behind replica R1",),
+        considered=("R4",)),
     Row("R3 an amendment dropped digital_replica from the replica's consent",
         request("replica.use", replica=replica(consents=(
             consent("KR", superseded=True),
             consent("KR", version=2, purposes=("model_training",)))),
             safety=True),
-        "deny", None, ("R3", "R4"), missing=("a valid consent behind replica R1",)),
+        "deny", None, ("R3",), missing=("a valid consent behind replica R1",),
+        considered=("R4",)),
     Row("R3 a replica with no consent recorded behind it",
         request("replica.use", replica=replica(consents=()), safety=True),
-        "deny", None, ("R3", "R4"), missing=("a valid consent behind replica R1",)),
+        "deny", None, ("R3",), missing=("a valid consent behind replica R1",),
+        considered=("R4",)),
     Row("R3 the replica does not include voice",
         request("replica.use", media=["voice"], replica=replica(), unrecognizable=True),
-        "deny", None, ("R3", "R4"), missing=("a replica that includes voice",)),
+        "deny", None, ("R3",), missing=("a replica that includes voice",), considered=("R4",)),
     # -- R4: customary uses of a replica --------------------------------------------------------
     Row("R4 guidance: reshoots", request("replica.use", replica=replica(), as_recorded=True),
         "allow", "customary_exception", ("R3", "R4"), ("KR",), exception="as_recorded"),
@@ -176,7 +204,7 @@ ROWS: tuple[Row, ...] = (
         "allow", "customary_exception", ("R3", "R4"), ("KR",), exception="unrecognizable"),
     # -- R5: any other use of a replica ---------------------------------------------------------
     Row("R5 other use without consent", request("replica.use", replica=replica()), "deny", None,
-        ("R3", "R5"), missing=(NEED_REPLICA, APPROVAL)),
+        ("R5",), missing=(NEED_REPLICA,), considered=("R3",)),
     Row("R5 other use with consent: legal judges the description",
         request("replica.use", replica=replica(), consents=(consent(),)), "escalate", None,
         ("R3", "R5"), ("K1", "KR"), (APPROVAL,)),
@@ -198,7 +226,9 @@ ROWS: tuple[Row, ...] = (
     # -- R7: significant alterations ------------------------------------------------------------
     Row("R7 guidance: visual ADR with new dialogue, no consent",
         request("alteration", new_dialogue=True), "deny", None, ("R7",),
-        missing=("consent for visual_adr in production P1", APPROVAL)),
+        missing=("consent for visual_adr in production P1",),
+        next_step="ask A1's representative for a visual_adr consent for production P1, then "
+                  "ask again"),
     Row("R7 visual ADR with visual_adr consent: escalate",
         request("alteration", new_dialogue=True, consents=(ADR,)), "escalate", None, ("R7",),
         ("K7",), (APPROVAL,)),
@@ -217,10 +247,10 @@ ROWS: tuple[Row, ...] = (
         "allow", "written_approval", ("R7", "R14"), ("K8",), approval_ids=("AP1",)),
     Row("R7 re-ageing is not covered by a visual_adr consent",
         request("alteration", changes=["re_ageing"], consents=(ADR,)), "deny", None, ("R7",),
-        missing=("consent for re_ageing in production P1", APPROVAL)),
+        missing=("consent for re_ageing in production P1",)),
     Row("R7 re-ageing with dubbing permitted is still significant",
         request("alteration", changes=["re_ageing"], dubbing_or_double_permitted=True),
-        "deny", None, ("R7",), missing=("consent for re_ageing in production P1", APPROVAL)),
+        "deny", None, ("R7",), missing=("consent for re_ageing in production P1",)),
     # -- R8: any other alteration ---------------------------------------------------------------
     Row("R8 other change with digital_alteration consent",
         request("alteration", changes=["other"], consents=(DUB,)), "allow", "consent", ("R8",),
@@ -237,43 +267,49 @@ ROWS: tuple[Row, ...] = (
         "allow", "consent", ("R9",), ("T1",)),
     Row("R9 guidance: a model reused for a pitch",
         request("model.use", performer=None, production=PITCH, model=model()), "deny", None,
-        ("R9",), missing=("consent for model_reuse in production X1 (performer A1)", APPROVAL)),
+        ("R9",), missing=("consent for model_reuse in production X1 from A1",)),
     Row("R9 reuse for a pitch with every performer's model_reuse consent",
-        request("model.use", performer=None, production=PITCH, model=model(
-            performers=(A1, A2), reuse_consents=(REUSE_A1, REUSE_A2))),
+        request("model.use", performer=None, production=PITCH, consents=(REUSE_A1, REUSE_A2),
+                model=model(performers=(A1, A2))),
         "escalate", None, ("R9",), ("T1", "T2", "U1", "U2"), (APPROVAL,)),
     Row("R9 reuse with consents and approval",
         request("model.use", performer=None, production=PITCH, consents=(REUSE_A1,),
                 model=model(), approvals=(approval(),)),
         "allow", "written_approval", ("R9", "R14"), ("T1", "U1"), approval_ids=("AP1",)),
     Row("R9 reuse in another production with one of two performers consenting",
-        request("model.use", performer=None, production=P2, model=model(
-            performers=(A1, A2), reuse_consents=(consent("U1", production="P2",
-                                                          purposes=("model_reuse",)),))),
-        "deny", None, ("R9",), missing=("consent for model_reuse in production P2 (performer A2)",
-                                         APPROVAL)),
-    Row("R9 a model bound to a concept, used in that concept, is still outside",
+        request("model.use", performer=None, production=P2,
+                consents=(consent("U1", production="P2", purposes=("model_reuse",)),),
+                model=model(performers=(A1, A2))),
+        "deny", None, ("R9",), missing=("consent for model_reuse in production P2 from A2",)),
+    Row("R9 a model bound to a concept, used in that concept, is used in its own production",
         request("model.use", performer=None, production=CONCEPT, model=model(production="X2")),
-        "deny", None, ("R9",), missing=("consent for model_reuse in production X2 (performer A1)",
-                                         APPROVAL)),
+        "allow", "consent", ("R9",), ("T1",), next_step="go ahead"),
+    Row("R9 a model bound to a pitch, used in that pitch, is used in its own production",
+        request("model.use", performer=None, production=PITCH, model=model(production="X1")),
+        "allow", "consent", ("R9",), ("T1",)),
+    Row("R9 a model bound to a pitch, used in another pitch, is outside",
+        request("model.use", performer=None, production=PITCH, model=model(production="X2")),
+        "deny", None, ("R9",), missing=("consent for model_reuse in production X1 from A1",)),
+    Row("R9 training consents that record restrictions: legal confirms the scope",
+        request("model.use", performer=None, model=model(training_consents=(
+            training(restrictions="Never for trailers or marketing"),))),
+        "escalate", None, ("R9",), ("T1",), (APPROVAL,),
+        next_step="send the request to legal for a written approval"),
     Row("R9 a retired model", request("model.use", performer=None, model=model(retired=True)),
         "deny", None, ("R9",), missing=("a model that is not retired (model M1)",)),
     Row("R9 outside the media the talent agreed to train on",
         request("model.use", performer=None, media=["performance"], model=model()),
         "deny", None, ("R9",),
-        missing=("consent for model_training covering performance in production P1 "
-                 "(performer A1)",)),
+        missing=("consent for model_training covering performance in production P1 from A1",)),
     # -- R10: suspended model -------------------------------------------------------------------
     Row("R10 a training consent was revoked",
         request("model.use", performer=None, model=model(
             training_consents=(training(revoked_at=REVOKED),))),
-        "deny", None, ("R10",), missing=("consent for model_training in production P1 "
-                                          "(performer A1)",)),
+        "deny", None, ("R10",), missing=("consent for model_training in production P1 from A1",)),
     Row("R10 a training consent expired",
         request("model.use", performer=None, model=model(
             training_consents=(training(expires_at=NOW - timedelta(days=1)),))),
-        "deny", None, ("R10",), missing=("consent for model_training in production P1 "
-                                          "(performer A1)",)),
+        "deny", None, ("R10",), missing=("consent for model_training in production P1 from A1",)),
     Row("R10 superseded, with its valid newer version given: still active",
         request("model.use", performer=None, model=model(
             training_consents=(training(superseded=True), training(version=2)))),
@@ -281,27 +317,25 @@ ROWS: tuple[Row, ...] = (
     Row("R10 superseded with no newer version given: suspended",
         request("model.use", performer=None, model=model(
             training_consents=(training(superseded=True),))),
-        "deny", None, ("R10",), missing=("consent for model_training in production P1 "
-                                          "(performer A1)",)),
+        "deny", None, ("R10",), missing=("consent for model_training in production P1 from A1",)),
     Row("R10 a performer without training consent",
         request("model.use", performer=None, model=model(performers=(A1, A2),
                                                           training_consents=(training(),))),
-        "deny", None, ("R10",), missing=("consent for model_training in production P1 "
-                                          "(performer A2)",)),
+        "deny", None, ("R10",), missing=("consent for model_training in production P1 from A2",)),
     # -- R11: blocked model ---------------------------------------------------------------------
     Row("R11 an uncleared training source blocks every use",
         request("model.use", performer=None, model=model(sources=(OWNED, UNCLEARED))),
-        "deny", None, ("R9", "R11"),
+        "deny", None, ("R11",), considered=("R9",),
         missing=("clearance of training source 1: celebrity faces scraped from the web",)),
     Row("R11 an approval of the use does not lift the block",
         request("model.use", performer=None, model=model(sources=(UNCLEARED,)),
                 approvals=(approval(clears=True),)),
-        "deny", None, ("R9", "R11", "R14"),
+        "deny", None, ("R11", "R14"), considered=("R9",),
         missing=("clearance of training source 0: celebrity faces scraped from the web",)),
     # -- R12: training --------------------------------------------------------------------------
     Row("R12 training without consent", request("model.train", training_sources=(OWNED,)),
         "deny", None, ("R12",),
-        missing=("consent for model_training in production P1", APPROVAL)),
+        missing=("consent for model_training in production P1",)),
     Row("R12 training with consent: escalate",
         request("model.train", consents=(training(),), training_sources=(OWNED,)),
         "escalate", None, ("R12",), ("T1",), (APPROVAL,)),
@@ -321,6 +355,118 @@ ROWS: tuple[Row, ...] = (
         request("model.train", consents=(training(),), training_sources=(UNCLEARED,),
                 approvals=(approval(clears=True),)),
         "allow", "written_approval", ("R12", "R14"), ("T1",), approval_ids=("AP1",)),
+    # -- R7 in every kind that produces output --------------------------------------------------
+    Row("R7 a replica made to speak new dialogue is not a safety exception",
+        request("replica.use", replica=replica(), safety=True, new_dialogue=True,
+                consents=(consent(),)),
+        "deny", None, ("R7",), missing=("consent for visual_adr in production P1",),
+        considered=("R3", "R5"),
+        next_step="ask A1's representative for a visual_adr consent for production P1, then "
+                  "ask again"),
+    Row("R7 a masked replica re-aged needs a re_ageing consent",
+        request("replica.use", replica=replica(), unrecognizable=True, changes=["re_ageing"],
+                consents=(consent(),)),
+        "deny", None, ("R7",), missing=("consent for re_ageing in production P1",),
+        considered=("R3", "R5")),
+    Row("R7 a replica speaking new dialogue with both consents: escalate",
+        request("replica.use", replica=replica(), safety=True, new_dialogue=True,
+                consents=(consent(), ADR)),
+        "escalate", None, ("R3", "R5", "R7"), ("K1", "K7", "KR"), (APPROVAL,)),
+    Row("R7 a model making new dialogue is not allowed on its training consent alone",
+        request("model.use", performer=None, model=model(), new_dialogue=True),
+        "deny", None, ("R7",), missing=("consent for visual_adr in production P1",),
+        considered=("R9",)),
+    Row("R7 a model re-ageing the performer, with a re_ageing consent: escalate",
+        request("model.use", performer=None, model=model(), changes=["re_ageing"],
+                consents=(REAGE,)),
+        "escalate", None, ("R7", "R9"), ("K8", "T1"), (APPROVAL,)),
+    Row("R7 a model of two performers needs the consent of both",
+        request("model.use", performer=None, model=model(performers=(A1, A2)),
+                alters_tone_delivery_or_intent=True, consents=(DUB,)),
+        "deny", None, ("R7",),
+        missing=("consent for digital_alteration in production P1 from A2",),
+        considered=("R9",)),
+    Row("R7 a model of two performers with both consents and approval: allow",
+        request("model.use", performer=None, model=model(performers=(A1, A2)),
+                alters_tone_delivery_or_intent=True,
+                consents=(DUB, consent("K9", performer="A2", purposes=("digital_alteration",))),
+                approvals=(approval(),)),
+        "allow", "written_approval", ("R7", "R9", "R14"), ("K1", "K9", "T1", "T2"),
+        approval_ids=("AP1",)),
+    # -- R8: what was relied on, and restrictions ----------------------------------------------
+    Row("R8 a consent recording restrictions goes to legal",
+        request("alteration", changes=["other"], consents=(
+            consent(purposes=("digital_alteration",), restrictions="No nudity; not in trailers"),)),
+        "escalate", None, ("R8",), ("K1",), (APPROVAL,),
+        next_step="send the request to legal for a written approval"),
+    Row("R8 restrictions confirmed by legal's approval",
+        request("alteration", changes=["other"], approvals=(approval(),), consents=(
+            consent(purposes=("digital_alteration",), restrictions="No nudity; not in trailers"),)),
+        "allow", "written_approval", ("R8", "R14"), ("K1",), approval_ids=("AP1",)),
+    Row("R8 blank restrictions are no restrictions",
+        request("alteration", changes=["other"], consents=(
+            consent(purposes=("digital_alteration",), restrictions="  "),)),
+        "allow", "consent", ("R8",), ("K1",), next_step="go ahead"),
+    # -- R15: estate-controlled -----------------------------------------------------------------
+    Row("R15 a customary change to a deceased performer, no estate consent: escalate",
+        request("alteration", performer=DECEASED, changes=["cosmetics"]),
+        "escalate", None, ("R6", "R15"), missing=("written approval confirming the estate's "
+                                                   "permission",),
+        exception="customary_changes",
+        next_step="send the request to legal for a written approval that confirms the estate's "
+                  "permission"),
+    Row("R15 a plain approval does not stand in for the estate's permission",
+        request("alteration", performer=DECEASED, changes=["cosmetics"], approvals=(approval(),)),
+        "escalate", None, ("R6", "R14", "R15"),
+        missing=("written approval confirming the estate's permission",),
+        exception="customary_changes"),
+    Row("R15 an approval confirming the estate's permission allows it",
+        request("alteration", performer=DECEASED, changes=["cosmetics"],
+                approvals=(approval(estate=True),)),
+        "allow", "written_approval", ("R6", "R14", "R15"), exception="customary_changes",
+        approval_ids=("AP1",)),
+    Row("R15 with the estate's consent on record, written approval allows it",
+        request("alteration", performer=DECEASED, changes=["cosmetics"],
+                consents=(consent(purposes=("digital_alteration",), signed_by="estate"),),
+                approvals=(approval(),)),
+        "allow", "written_approval", ("R6", "R14", "R15"), ("K1",),
+        exception="customary_changes", approval_ids=("AP1",)),
+    Row("R15 with the estate's consent on record and no approval: escalate",
+        request("alteration", performer=DECEASED, changes=["cosmetics"],
+                consents=(consent(purposes=("digital_alteration",), signed_by="estate"),)),
+        "escalate", None, ("R6", "R15"), ("K1",), (APPROVAL,), exception="customary_changes"),
+    Row("R15 a replica of a deceased performer used as recorded still escalates",
+        request("replica.use", performer=DECEASED, as_recorded=True,
+                replica=replica(consents=(consent("KR", signed_by="estate"),))),
+        "escalate", None, ("R3", "R4", "R15"), ("KR",), (APPROVAL,), exception="as_recorded"),
+    Row("R15 an R8 alteration of a deceased performer on the estate's consent",
+        request("alteration", performer=DECEASED, changes=["other"], consents=(
+            consent(purposes=("digital_alteration",), signed_by="estate"),)),
+        "escalate", None, ("R8", "R15"), ("K1",), (APPROVAL,)),
+    Row("R15 a model trained on a deceased performer, in its production",
+        request("model.use", performer=None, model=model(
+            performers=(DECEASED,), training_consents=(training(signed_by="estate"),))),
+        "escalate", None, ("R9", "R15"), ("T1",), (APPROVAL,)),
+    Row("R15 is considered, not deciding, when another rule denies",
+        request("alteration", performer=DECEASED, new_dialogue=True),
+        "deny", None, ("R7",), missing=("consent for visual_adr in production P1",),
+        considered=("R15",),
+        next_step="ask the estate of A1 for a visual_adr consent for production P1, then ask "
+                  "again"),
+    # -- C2: blanket grants never count --------------------------------------------------------
+    Row("C2 guidance: a blanket grant in the industry's words",
+        request("replica.create", consents=(consent(
+            description="Any and all uses in all media now known or hereafter devised, "
+                        "throughout the universe, in perpetuity"),)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
+    Row("C2 letter case and punctuation do not hide a blanket grant",
+        request("replica.create", consents=(consent(
+            description="USE OF MY LIKENESS FOR ANY-AND-ALL PURPOSES, FOREVER!"),)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
+    Row("C2 a specific use stays specific, in perpetuity or not",
+        request("replica.create", consents=(consent(
+            description="Stunt double pass for episode 3, in perpetuity"),)),
+        "escalate", None, ("R1", "R2"), ("K1",), (APPROVAL,)),
     # -- R13: reputation ------------------------------------------------------------------------
     Row("R13 a customary change that could harm reputation escalates",
         request("alteration", changes=["cosmetics"], may_harm_reputation=True),
@@ -335,54 +481,54 @@ ROWS: tuple[Row, ...] = (
         "escalate", None, ("R9", "R13"), ("T1",), (APPROVAL,)),
     # -- R14: approvals -------------------------------------------------------------------------
     Row("R14 an approval never turns a deny into an allow",
-        request("replica.create", approvals=(approval(),)), "deny", None, ("R1", "R2", "R14"),
-        missing=(NEED_REPLICA,)),
+        request("replica.create", approvals=(approval(),)), "deny", None, ("R1", "R14"),
+        missing=(NEED_REPLICA,), considered=("R2",)),
     Row("R14 an approval without evidence does not count",
         request("replica.create", consents=(consent(),), approvals=(approval(evidence=" "),)),
         "escalate", None, ("R1", "R2", "R14"), ("K1",), (APPROVAL,)),
     # -- C1-C5: which consents count ------------------------------------------------------------
     Row("C1 a consent of another production does not count",
         request("replica.create", consents=(consent(production="P2"),)), "deny", None,
-        ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C1 a consent of another performer does not count",
         request("replica.create", consents=(consent(performer="A2"),)), "deny", None,
-        ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C1 every requested medium must be covered",
         request("replica.create", media=["likeness", "voice"], consents=(consent(),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C2 a blank description", request("replica.create", consents=(consent(description=" "),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C2 a blanket description",
         request("replica.create", consents=(consent(description="Any  use"),)), "deny", None,
-        ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C2 undocumented", request("replica.create", consents=(consent(evidence=None),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C3 a guild member's consent must comply",
         request("replica.create", performer=GUILD, consents=(consent(guild_compliant=False),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C3 a compliant consent of a guild member",
         request("replica.create", performer=GUILD, consents=(consent(),)), "escalate", None,
         ("R1", "R2"), ("K1",), (APPROVAL,)),
     Row("C4 expired", request("replica.create", consents=(consent(expires_at=NOW),)), "deny",
-        None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C4 revoked", request("replica.create", consents=(consent(revoked_at=REVOKED),)), "deny",
-        None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C4 not yet effective",
         request("replica.create", consents=(consent(effective_from=NOW + timedelta(days=1)),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C4 superseded", request("replica.create", consents=(consent(superseded=True),)), "deny",
-        None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        None, ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
     Row("C5 guidance: a deceased performer's consent signed by an agent",
         request("replica.create", performer=DECEASED,
                 consents=(consent(signed_by="representative"),)),
-        "deny", None, ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        "deny", None, ("R1",), missing=(NEED_REPLICA,), considered=("R2", "R15")),
     Row("C5 guidance: a deceased performer's estate signed",
         request("replica.create", performer=DECEASED, consents=(consent(signed_by="estate"),),
                 approvals=(approval(),)),
-        "allow", "written_approval", ("R1", "R2", "R14"), ("K1",), approval_ids=("AP1",)),
+        "allow", "written_approval", ("R1", "R2", "R14", "R15"), ("K1",), approval_ids=("AP1",)),
     Row("C5 an estate cannot sign for a living performer",
         request("replica.create", consents=(consent(signed_by="estate"),)), "deny", None,
-        ("R1", "R2"), missing=(NEED_REPLICA, APPROVAL)),
+        ("R1",), missing=(NEED_REPLICA,), considered=("R2",)),
 )  # fmt: skip
 
 
@@ -396,8 +542,15 @@ def test_rule_table(row: Row) -> None:
     assert decision.missing == row.missing
     assert decision.exception == row.exception
     assert decision.approval_ids == row.approval_ids
+    assert tuple(rule.id for rule in decision.considered) == row.considered
     assert decision.ruleset_version == RULESET_VERSION
-    assert all(rule.reason and rule.section for rule in decision.rules)
+    assert all(rule.reason and rule.section for rule in decision.rules + decision.considered)
+    assert decision.next_step
+    if row.next_step is not None:
+        assert decision.next_step == row.next_step
+    if decision.outcome == "deny":  # R14: an approval cannot lift a deny, so none is asked for
+        assert not any("approval" in item for item in decision.missing)
+        assert all(rule.outcome == "deny" for rule in decision.rules)
 
 
 def test_every_rule_and_condition_has_a_row() -> None:
@@ -449,8 +602,9 @@ def test_the_longest_lasting_consent_is_relied_on() -> None:
 
 def test_a_deny_names_why_candidate_consents_failed() -> None:
     decision = decide(request("replica.create", performer=DECEASED, consents=(consent(),)))
-    assert "K1 v1: C5: the performer is deceased and the estate did not sign" in (
-        decision.rules[0].reason
+    assert (
+        '"Digital double of the lead for the rooftop…" [K1 v1]: C5: the performer is deceased '
+        "and the estate did not sign" in decision.rules[0].reason
     )
 
 
@@ -464,6 +618,8 @@ def test_a_deny_names_why_candidate_consents_failed() -> None:
         ({"purposes": ("model_training",)}, ("C1",)),
         ({"description": ""}, ("C2",)),
         ({"description": "all uses"}, ("C2",)),
+        ({"description": "Likeness, any and all uses, throughout the universe"}, ("C2",)),
+        ({"description": "Stunt double pass for episode 3, in perpetuity"}, ()),
         ({"evidence": ""}, ("C2",)),
         ({"guild_compliant": False}, ("C3",)),
         ({"revoked_at": REVOKED}, ("C4",)),
@@ -543,9 +699,41 @@ def test_the_table_prints_for_people() -> None:
 
 def test_table_entries_are_complete() -> None:
     ids = [rule.id for rule in RULES]
-    assert ids == [f"R{i}" for i in range(15)]
+    assert ids == [f"R{i}" for i in range(16)]
     for rule in RULES:
         assert rule.section and rule.guidance and rule.summary and rule.cases
         for case in rule.cases.values():
             assert case.outcome in {"allow", "escalate", "deny"}
     assert [c.id for c in CONDITIONS] == ["C1", "C2", "C3", "C4", "C5"]
+
+
+def test_a_blanket_grant_is_named_by_its_phrases() -> None:
+    grant = consent(description="Any and all uses, in all media now known or hereafter devised")
+    problems = consent_problems(grant, A1, "P1", "digital_replica", ("likeness",), NOW)
+    assert problems == (
+        "C2: a blanket grant ('all media now known or hereafter devised', 'any and all uses'), "
+        "naming no particular use",
+    )
+
+
+def test_reasons_name_things_by_their_names() -> None:
+    """With names given, no reason, missing item or next step carries an id alone."""
+    p1 = ProductionFact("prd_1", "production", "GO-02", "Glass Onion")
+    mara = PerformerFact("per_1", None, False, "Mara Quill")
+    given = request(
+        "alteration", production=p1, performer=mara, new_dialogue=True,
+        consents=(consent("cns_9", performer="per_1", production="prd_1",
+                          purposes=("model_training",), description="Voice model training"),),
+    )  # fmt: skip
+    decision = decide(given)
+    assert decision.outcome == "deny"
+    assert decision.missing == ("consent for visual_adr in production GO-02 (Glass Onion)",)
+    assert decision.next_step == (
+        "ask Mara Quill's representative for a visual_adr consent for production GO-02 (Glass "
+        "Onion), then ask again"
+    )
+    assert "Mara Quill gave no valid consent for visual_adr in production GO-02" in (
+        decision.rules[0].reason
+    )
+    for text in (*(r.reason for r in decision.rules), *decision.missing, decision.next_step):
+        assert "prd_1" not in text and "per_1" not in text

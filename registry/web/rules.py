@@ -1,0 +1,30 @@
+"""The rules page: the ruleset table (R0-R15, C1-C5, C2's blanket phrases) in plain words, each
+with the guidance's own sentence, for anyone signed in. Every rule id shown elsewhere links here
+(``/rules#R7``). Reads ``registry.rules`` only; changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from registry.rules import CONDITIONS, RULES, RULESET_VERSION
+from registry.rules.blanket import PHRASES
+from registry.web.auth import authenticate_page
+
+bp = Blueprint("rules_pages", __name__)
+bp.before_request(authenticate_page)
+
+OUTCOME_WORDS = {"allow": "allows", "escalate": "escalates", "deny": "denies"}
+
+
+@bp.route("/rules")
+def index() -> Any:
+    return render_template(
+        "rules/index.html",
+        rules=RULES,
+        conditions=CONDITIONS,
+        version=RULESET_VERSION,
+        phrases=[name for name, _ in PHRASES],
+        outcome_words=OUTCOME_WORDS,
+    )
