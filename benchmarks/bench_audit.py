@@ -31,7 +31,7 @@ def main() -> None:
     from registry.appctx import signing_keys
     from registry.audit.services import (
         AuditEntry,
-        checkpoint_message,
+        checkpoint_payload,
         event_hash,
         hashed_time,
         record_many,
@@ -40,6 +40,7 @@ def main() -> None:
     from registry.core.clock import utcnow
     from registry.core.hashing import content_hash
     from registry.extensions import db
+    from registry.receipts import signer as receipts
 
     app = fresh_app(AUDIT_CHECKPOINT_EVERY=1000)
     db_file = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
@@ -100,11 +101,9 @@ def main() -> None:
                 raw.execute("COMMIT")
 
         with app.app_context():
-            keys = signing_keys()
+            signer = receipts.current(signing_keys())
             signing_time = timed(
-                lambda: [
-                    keys.sign_bytes(checkpoint_message(i, "0" * 64)) for i in range(count // 1000)
-                ]
+                lambda: [signer(checkpoint_payload(i, "0" * 64)) for i in range(count // 1000)]
             )
         return timed(go) + signing_time
 

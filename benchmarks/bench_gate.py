@@ -258,10 +258,10 @@ def service_level(app: Any, db_path: Path, performers: list[str], quick: bool) -
     from registry.accounts import services as accounts
     from registry.core.clock import utcnow
     from registry.extensions import db
-    from registry.models import services as models
-    from registry.requests import facts as bridge
-    from registry.requests import services
-    from registry.requests.models import UseRequest
+    from registry.gate import facts as bridge
+    from registry.gate.enhancement_models import services as models
+    from registry.gate.use_requests import services
+    from registry.gate.use_requests.models import UseRequest
     from registry.rules import decide
 
     iterations = 300 if quick else 2000

@@ -163,8 +163,8 @@ def reset(path: str) -> None:
 def scan_once(app: Any, path: str, due: int) -> tuple[float, float, int]:
     """One scan (timed), then the fan-out of what it queued (timed apart), then a reset."""
     from registry.extensions import db
+    from registry.jobs.passes import run_scan
     from registry.reminders.delivery import fan_out_queued
-    from registry.reminders.jobs import run_scan
 
     with app.app_context():
         start = time.perf_counter()

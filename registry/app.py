@@ -27,18 +27,18 @@ from registry.consents import api as consents_api
 from registry.consents import pages as consents_pages
 from registry.core import checkpoints
 from registry.extensions import csrf, db, login_manager, migrate
-from registry.models import api as models_api
-from registry.models import pages as models_pages
+from registry.gate.enhancement_models import api as models_api
+from registry.gate.enhancement_models import pages as models_pages
+from registry.gate.replicas import api as replicas_api
+from registry.gate.replicas import pages as replicas_pages
+from registry.gate.use_requests import api as requests_api
+from registry.gate.use_requests import pages as requests_pages
 from registry.performers import api as performers_api
 from registry.performers import pages as performers_pages
 from registry.productions import api as productions_api
 from registry.productions import pages as productions_pages
 from registry.reminders import api as reminders_api
 from registry.reminders import pages as reminders_pages
-from registry.replicas import api as replicas_api
-from registry.replicas import pages as replicas_pages
-from registry.requests import api as requests_api
-from registry.requests import pages as requests_pages
 from registry.web import errors, public
 from registry.web import rules as rules_page
 from registry.web.guards import refuse_nul_characters
@@ -48,10 +48,13 @@ from registry.web.nav import nav_items
 from registry import tables as _tables  # noqa: F401  # isort: skip
 
 # The gate's receiver of consent_ended (the revocation cascade), connected in every process.
-from registry.requests import cascade as _cascade  # noqa: F401  # isort: skip
+from registry.gate import cascade as _cascade  # noqa: F401  # isort: skip
 
 # The reminders feature's receiver of consent_ended (notices to production members).
 from registry.reminders import receivers as _reminder_receivers  # noqa: F401  # isort: skip
+
+# The consents feature's receiver of performer_erased (evidence documents cleared).
+from registry.consents import receivers as _consent_receivers  # noqa: F401  # isort: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 

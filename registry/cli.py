@@ -11,10 +11,11 @@ from registry.appctx import signing_keys
 from registry.audit.cli import audit
 from registry.consents.cli import consents
 from registry.demo import demo
+from registry.gate.use_requests.blanket_report import decisions
+from registry.jobs.cli import reminders, scheduler
 from registry.performers.cli import performers, rotate_master_command
-from registry.receipts import receipts
-from registry.reminders.cli import mailcatcher_command, reminders, scheduler
-from registry.requests.blanket_report import decisions
+from registry.receipts.cli import receipts
+from registry.reminders.cli import mailcatcher_command
 
 keys = AppGroup("keys", help="Signing and encryption keys.")
 

@@ -22,6 +22,7 @@ from registry.appctx import setting
 from registry.extensions import db
 from registry.productions import services as productions
 from registry.productions.models import Production
+from registry.transactions import unit_of_work
 
 demo = AppGroup("demo", help="Demo data for trying the registry.")
 
@@ -49,7 +50,17 @@ def _logins_file() -> Path:
 
 
 def seed() -> list[tuple[str, str, str]]:
-    """Create whatever demo records are missing; returns (email, role, password) rows."""
+    """Create whatever demo records are missing (one unit of work), then remember the new
+    logins in the data folder; returns (email, role, password) rows."""
+    with unit_of_work():
+        known = _seed_records()
+    file = _logins_file()
+    file.write_text(json.dumps(known, indent=1))
+    file.chmod(0o600)
+    return [(e, r, known.get(e, "(set before; see demo_logins.txt)")) for e, r, _ in DEMO_USERS]
+
+
+def _seed_records() -> dict[str, str]:
     file = _logins_file()
     known: dict[str, str] = json.loads(file.read_text()) if file.exists() else {}
     users: dict[str, User] = {}
@@ -74,10 +85,7 @@ def seed() -> list[tuple[str, str, str]]:
     for seeder in DEMO_SEEDERS:
         if created_now:
             seeder(users, prods)
-    db.session.commit()
-    file.write_text(json.dumps(known, indent=1))
-    file.chmod(0o600)
-    return [(e, r, known.get(e, "(set before; see demo_logins.txt)")) for e, r, _ in DEMO_USERS]
+    return known
 
 
 @demo.command("seed")
@@ -93,7 +101,7 @@ def seed_command() -> None:
 
 def _gate_seeder(users: dict[str, User], prods: dict[str, Production]) -> None:
     """The gate's models and requests (after the consent registry's performers exist)."""
-    from registry.requests.demo import seed_gate
+    from registry.gate.use_requests.demo import seed_gate
 
     seed_gate(users, prods)
 

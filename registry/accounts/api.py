@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from registry.accounts import services
 from registry.accounts.schemas import MeSchema, UserCreatedSchema, UserInSchema
-from registry.extensions import db
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 
@@ -29,9 +29,9 @@ class Users(MethodView):
     @roles_required("admin")
     @blp.arguments(UserInSchema)
     @blp.response(201, UserCreatedSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any]) -> Any:
         """Create a user and return its first API token (admin)."""
         user = services.create_user(data["email"], data["role"], data["name"], actor_id=actor().id)
         token = services.issue_token(user, actor_id=actor().id)
-        db.session.commit()
         return {**MeSchema().dump(user), "created_at": user.created_at, "token": token}

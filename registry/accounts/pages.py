@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 
 from registry.accounts import services
 from registry.accounts.forms import LoginForm
-from registry.extensions import db
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_page, public
 
 bp = Blueprint("accounts", __name__)
@@ -24,6 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@unit_of_work()
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
@@ -32,7 +33,6 @@ def login() -> Any:
             flash("E-mail or password is not right.", "error")
             return render_template("accounts/login.html", form=form), 401
         services.open_login_session(user)
-        db.session.commit()
         login_user(user)
         flash(f"Signed in as {user.email}.", "success")
         return redirect(_safe_next(request.args.get("next")))
@@ -40,9 +40,9 @@ def login() -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
+@unit_of_work()
 def logout() -> Any:
     services.close_login_session(actor())
-    db.session.commit()
     logout_user()
     flash("Signed out.", "success")
     return redirect(url_for("accounts.login"))

@@ -14,8 +14,8 @@ from registry.approvals.schemas import (
     ApprovedRequestSchema,
 )
 from registry.core.clock import utcnow
-from registry.extensions import db
-from registry.requests import services as requests
+from registry.gate.use_requests import services as requests
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema, paginate
@@ -63,6 +63,7 @@ class Approvals(MethodView):
     @blp.response(201, ApprovedRequestSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @unit_of_work()
     def post(self, data: dict[str, Any], request_id: str) -> Any:
         """Approve the current escalate decision in writing; the request is decided again.
 
@@ -71,5 +72,4 @@ class Approvals(MethodView):
         now = utcnow()
         req, approval, decided = services.approve(request_id, data, user=actor(), now=now)
         body = {**requests.present_made(req, decided), "approval": vars_of(approval)}
-        db.session.commit()
         return body

@@ -14,11 +14,12 @@ from registry.approvals.schemas import ApprovalInSchema
 from registry.core.clock import utcnow
 from registry.core.errors import ServiceError
 from registry.extensions import db
-from registry.models import services as models
-from registry.models.forms import ClearanceForm
-from registry.requests import services as requests
-from registry.requests.forms import FACT_WORDS, KIND_WORDS
-from registry.requests.pages import consent_names, labels_for
+from registry.gate.enhancement_models import services as models
+from registry.gate.enhancement_models.forms import ClearanceForm
+from registry.gate.use_requests import services as requests
+from registry.gate.use_requests.forms import FACT_WORDS, KIND_WORDS
+from registry.gate.use_requests.pages import consent_names, labels_for
+from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 
@@ -54,6 +55,7 @@ def queue() -> Any:
 
 @bp.route("/<request_id>", methods=["POST"])
 @roles_required(*services.APPROVERS)
+@unit_of_work()
 def approve(request_id: str) -> Any:
     form = ApprovalForm()
     if not form.validate_on_submit():
@@ -77,9 +79,8 @@ def approve(request_id: str) -> Any:
     except ServiceError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
+        discard()
         flash(exc.message, "error")
         return redirect(back)
-    db.session.commit()
     flash(f"Approval recorded; the request was decided again: {decided.outcome}.", "success")
     return redirect(url_for("requests_pages.detail", request_id=req.id))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.models.schemas import SHA256
-from registry.requests.schemas import RequestSchema
+from registry.gate.enhancement_models.schemas import SHA256
+from registry.gate.use_requests.schemas import RequestSchema
 from registry.web.schemas import PageSchema
 
 

@@ -26,10 +26,10 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
 from registry.extensions import db
-from registry.requests import facts as bridge
-from registry.requests.models import DecisionRecord, UseRequest
-from registry.requests.services import current_decision, decide_request, visible_request
-from registry.requests.validity import validity
+from registry.gate import facts as bridge
+from registry.gate.use_requests.models import DecisionRecord, UseRequest
+from registry.gate.use_requests.services import current_decision, decide_request, visible_request
+from registry.gate.use_requests.validity import validity
 from registry.rules import RULESET_VERSION, decide
 
 APPROVERS = ("legal", "admin")

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from registry.appctx import signing_keys
 from registry.audit.services import count_events, verify, write_checkpoint
 from registry.extensions import db
+from registry.transactions import unit_of_work
 
 audit = AppGroup("audit", help="The tamper-evident audit trail.")
 
@@ -38,8 +39,8 @@ def verify_command(quiet: bool) -> None:
 
 
 @audit.command("checkpoint")
+@unit_of_work()
 def checkpoint_command() -> None:
     """Sign the current head of the trail now."""
     seq = write_checkpoint(db.session, signing=signing_keys())
-    db.session.commit()
     click.echo(f"Checkpoint at event #{seq}." if seq else "The trail is empty.")

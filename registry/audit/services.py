@@ -25,6 +25,8 @@ from registry.core.db import DbSession
 from registry.core.hashing import content_hash
 from registry.core.keys import SigningKeys
 from registry.core.reads import Query, Reader
+from registry.receipts import signer as receipts
+from registry.receipts.verify import verify_receipt
 
 ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -69,8 +71,9 @@ def event_hash(
     return hashlib.sha256(line.encode()).hexdigest()
 
 
-def checkpoint_message(seq: int, head_hash: str) -> bytes:
-    return f"audit-checkpoint|{seq}|{head_hash}".encode()
+def checkpoint_payload(seq: int, head_hash: str) -> dict[str, Any]:
+    """What a checkpoint signs (a JWS, like every receipt): the chain's head at ``seq``."""
+    return {"typ": "audit-checkpoint", "seq": seq, "head_hash": head_hash}
 
 
 _COLUMNS = "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash"
@@ -147,6 +150,7 @@ def append_rows(
     stored_at: Any = at_text if sqlite else at
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
+    signer: receipts.Signer | None = None
     for actor_id, action, subject_type, subject_id, digest in events:
         seq += 1
         current = event_hash(seq, at_text, actor_id, action, subject_type, subject_id, digest, prev)
@@ -154,14 +158,14 @@ def append_rows(
             (seq, stored_at, actor_id, action, subject_type, subject_id, digest, prev, current)
         )
         if seq % checkpoint_every == 0:
-            kid, signature = signing.sign_bytes(checkpoint_message(seq, current))
+            signer = signer or receipts.current(signing)
             checkpoints.append(
                 {
                     "seq": seq,
                     "head_hash": current,
                     "at": at,
-                    "kid": kid,
-                    "signature": signature.hex(),
+                    "kid": signer.kid,
+                    "signature": signer(checkpoint_payload(seq, current)),
                 }
             )
         prev = current
@@ -179,9 +183,15 @@ def write_checkpoint(session: DbSession, *, signing: SigningKeys) -> int | None:
     seq, head = _lock_and_head(session)
     if seq == 0 or session.get(AuditCheckpoint, seq) is not None:
         return seq or None
-    kid, signature = signing.sign_bytes(checkpoint_message(seq, head))
+    signer = receipts.current(signing)
     session.add(
-        AuditCheckpoint(seq=seq, head_hash=head, at=utcnow(), kid=kid, signature=signature.hex())
+        AuditCheckpoint(
+            seq=seq,
+            head_hash=head,
+            at=utcnow(),
+            kid=signer.kid,
+            signature=signer(checkpoint_payload(seq, head)),
+        )
     )
     return seq
 
@@ -280,16 +290,35 @@ def _walk_chain(
     return Verification(True, count)
 
 
+def _signed(cp: AuditCheckpoint, signing: SigningKeys, jwks: dict[str, Any]) -> bool:
+    """Whether the checkpoint's signature holds. Checkpoints are JWS like every receipt; those
+    signed before release 2026.12 hold a bare Ed25519 signature (hex) over
+    ``audit-checkpoint|seq|head``, still checked so that old trails keep verifying."""
+    if "." not in cp.signature:
+        public = signing.public(cp.kid)
+        legacy = f"audit-checkpoint|{cp.seq}|{cp.head_hash}".encode()
+        if public is None:
+            return False
+        try:
+            public.verify(bytes.fromhex(cp.signature), legacy)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+    try:
+        signed = verify_receipt(cp.signature, jwks)
+    except ValueError:
+        return False
+    return signed == checkpoint_payload(cp.seq, cp.head_hash)
+
+
 def _check_checkpoints(
     checkpoints: dict[int, AuditCheckpoint], count: int, signing: SigningKeys
 ) -> Verification:
+    jwks = signing.jwks()
     for cp in sorted(checkpoints.values(), key=lambda c: c.seq):
-        public = signing.public(cp.kid)
-        if public is None:
+        if signing.public(cp.kid) is None:
             return Verification(False, count, cp.seq, f"checkpoint signed by unknown key {cp.kid}")
-        try:
-            public.verify(bytes.fromhex(cp.signature), checkpoint_message(cp.seq, cp.head_hash))
-        except (InvalidSignature, ValueError):
+        if not _signed(cp, signing, jwks):
             return Verification(False, count, cp.seq, "checkpoint signature is invalid")
         if cp.seq > count:
             return Verification(

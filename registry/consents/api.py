@@ -7,7 +7,6 @@ from typing import Any
 from flask.views import MethodView
 
 from registry.consents import evidence, services
-from registry.consents.receipt_issuer import receipt_of
 from registry.consents.schemas import (
     AmendSchema,
     ConsentInSchema,
@@ -21,7 +20,7 @@ from registry.consents.schemas import (
     RevokeSchema,
     VersionQuerySchema,
 )
-from registry.extensions import db
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
@@ -53,10 +52,10 @@ class Consents(MethodView):
     @roles_required(*CHANGE)
     @blp.arguments(ConsentInSchema)
     @blp.response(201, ConsentSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any]) -> Any:
         """Record a consent for a performer the caller represents; answers with its receipt."""
         version = services.record_consent(data, actor=actor())
-        db.session.commit()
         return services.view(version)
 
 
@@ -89,12 +88,12 @@ class ConsentAmend(MethodView):
     @roles_required(*CHANGE)
     @blp.arguments(AmendSchema)
     @blp.response(201, ConsentSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any], consent_id: str) -> Any:
         """A signed amendment: a new version (same id, version + 1); 409 once revoked or expired."""
         user = actor()
         consent = services.changeable_consent(user, consent_id)
         version = services.amend_consent(consent, data, actor_id=user.id)
-        db.session.commit()
         return services.view(version)
 
 
@@ -103,12 +102,12 @@ class ConsentRevoke(MethodView):
     @roles_required(*CHANGE)
     @blp.arguments(RevokeSchema)
     @blp.response(200, ConsentSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any], consent_id: str) -> Any:
         """Revoke now; answers with the termination receipt. The cascade is done on answering."""
         user = actor()
         consent = services.changeable_consent(user, consent_id)
         version = services.revoke_consent(consent, data["reason"], actor_id=user.id)
-        db.session.commit()
         out = services.view(version)
         out["receipt"] = version.termination_receipt
         return out
@@ -126,7 +125,7 @@ class ConsentReceipt(MethodView):
         return {
             "consent_id": consent.id,
             "version": version.version,
-            "receipt": receipt_of(version),
+            "receipt": version.receipt,
             "termination_receipt": version.termination_receipt,
         }
 
@@ -152,6 +151,7 @@ class ConsentEvidence(MethodView):
     @roles_required(*CHANGE)
     @blp.arguments(EvidenceUploadSchema, location="files")
     @blp.response(201, EvidenceSchema)
+    @unit_of_work()
     def post(self, files: dict[str, Any], consent_id: str) -> Any:
         """Upload the signed document; its SHA-256 must be a version's evidence hash."""
         user = actor()
@@ -159,7 +159,6 @@ class ConsentEvidence(MethodView):
         upload = files["file"]
         checked = evidence.read_upload(upload.stream, upload.filename)
         doc, version = evidence.attach(consent, checked, actor_id=user.id)
-        db.session.commit()
         return {
             "id": doc.id,
             "consent_id": consent.id,

@@ -4,7 +4,7 @@ Import validates every row with ``ConsentInSchema`` (the API's own schema, with 
 check for the acting user), collects every error with its line number and field, and is
 all-or-nothing: rows are written in batches inside one transaction that is committed only when
 every row was valid and rolled back otherwise. Each consent gets its audit event, as if
-recorded through the API; its receipt is signed after the import (``receipt_issuer``).
+recorded through the API, with its signed receipt (the workers sign as they build each row).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from registry.appctx import setting, signing_keys
 from registry.audit.services import append_rows
 from registry.audit.trail import record
 from registry.consents import services
-from registry.consents.models import Consent, ConsentPurpose, ConsentVersion, ReceiptBacklog
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.consents.schemas import ConsentInSchema
 from registry.consents.validation import SnapshotLookups
 from registry.core.clock import utcnow
@@ -41,10 +41,12 @@ from registry.core.fastload import FastLoader
 from registry.core.hashing import content_hash
 from registry.core.ids import batch_ids
 from registry.extensions import db
-from registry.performers import names_lock
 from registry.performers.access import may_see_personal
 from registry.performers.models import Performer
 from registry.performers.personal import PERSONAL_FIELDS, reveal
+from registry.receipts import signer as receipt_signer
+from registry.receipts.signer import Signer
+from registry.transactions import discard
 
 LIST_FIELDS = ("purposes", "media")
 LIST_SEPARATOR = ";"
@@ -143,14 +145,15 @@ class Job:
 
     lookups: SnapshotLookups
     issuer: str
+    signer: Signer
     actor_id: str | None
     now: datetime
     dialect: str
 
 
-Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]], list[str]]
+Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]
 """A chunk's rows ready for ``executemany`` (consents, versions, purposes); per consent, its
-id and the SHA-256 of its audit event's content; the first and last version ids it built."""
+id and the SHA-256 of its audit event's content."""
 
 _JOB: Job | None = None
 _SCHEMA: ConsentInSchema | None = None
@@ -230,7 +233,7 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
     assert job is not None
     consents, versions, purposes = _TABLES
     errors: list[RowError] = []
-    built: Built = ([], [], [], [], [])
+    built: Built = ([], [], [], [])
     consent_ids = batch_ids("cns", len(units))
     version_ids = batch_ids("cnv", len(units))
     for index, (line, raw, problem) in enumerate(units):
@@ -249,7 +252,7 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
             production=job.lookups.production(data["production_id"]),
             actor_id=job.actor_id,
             now=job.now,
-            signer=None,  # signed after the import (see ``receipt_issuer``)
+            signer=job.signer,
             issuer=job.issuer,
         )
         assert rows.consent is not None
@@ -257,8 +260,6 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
         built[1].append(versions.encode(rows.version))
         built[2].extend(purposes.encode(p) for p in rows.purposes)
         built[3].append((rows.consent["id"], content_hash(services.audit_content(rows))))
-    if built[1]:  # every version built has an id in the batch's (sorted) range
-        built[4].extend((version_ids[0], version_ids[-1]))
     return errors, built
 
 
@@ -308,24 +309,25 @@ def import_consents(
     workers: int = 0,
     chunk: int = 1000,
 ) -> ImportResult:
-    """Validate every row; write all of them (committing) or none (rolling back).
+    """Validate every row; write all of them or none (what was written is discarded when a
+    row is bad). The caller's unit of work commits.
 
-    Rows are checked with the API's schema and written with their audit events; their receipts
-    are signed afterwards (``receipt_issuer``: the scheduler, ``flask consents issue-receipts``,
-    or any read). With ``workers`` > 0, rows are validated and built in that many worker
-    processes (from a snapshot of the performers ``actor`` may act for) while this process
-    writes the batches in order; at most a few chunks are in flight, so memory stays flat.
+    Rows are checked with the API's schema and written with their audit events and their
+    signed receipts. With ``workers`` > 0, rows are validated, built and signed in that many
+    worker processes (from a snapshot of the performers ``actor`` may act for) while this
+    process writes the batches in order; at most a few chunks are in flight, so memory stays
+    flat.
     """
     result = ImportResult()
-    names_lock.hold_for_import()  # the names read here are the ones the receipts will carry
     job = Job(
         SnapshotLookups.load(actor),
         str(setting("BASE_URL")),
+        receipt_signer.current(),
         actor.id if actor else None,
         utcnow(),
         db.session.get_bind().dialect.name,
     )
-    pending = _Pending(job.actor_id, job.issuer)
+    pending = _Pending(job.actor_id)
     chunks = _chunks(read_units(binary, fmt, progress), chunk)
 
     def consume(errors: list[RowError], built: Built, rows: int) -> None:
@@ -356,15 +358,13 @@ def import_consents(
                     consume(*waiting.get(), count)
         if not result.errors:
             result.imported += pending.flush()
-            pending.backlog()
     finally:
         restore()
     if result.errors:
-        db.session.rollback()
+        discard()
         result.imported = 0
         return result
     record("consents.imported", "consent", "bulk", {"rows": result.imported}, actor_id=job.actor_id)
-    db.session.commit()
     return result
 
 
@@ -447,31 +447,16 @@ def _memoised(process: Callable[[Any], Any], limit: int = 10_000) -> Callable[[A
 class _Pending:
     """Built rows waiting to be inserted together (one executemany per table), then audited."""
 
-    def __init__(self, actor_id: str | None, issuer: str) -> None:
+    def __init__(self, actor_id: str | None) -> None:
         self.actor_id = actor_id
-        self.issuer = issuer
         self.tables = _tables(db.session.get_bind().dialect.name)
         self.rows: list[list[Any]] = [[], [], []]
         self.audit: list[tuple[str, str]] = []
-        self.bounds: list[str] = []  # lowest and highest version ids of the whole import
 
     def add(self, built: Built) -> None:
         for rows, new in zip(self.rows, built[:3], strict=True):
             rows.extend(new)
         self.audit.extend(built[3])
-        if built[4]:
-            self.bounds = [min(self.bounds[:1] + built[4]), max(self.bounds[1:] + built[4])]
-
-    def backlog(self) -> None:
-        """One backlog row covering every version written (``receipt_issuer`` signs them)."""
-        if self.bounds:
-            db.session.add(
-                ReceiptBacklog(
-                    first_version_id=self.bounds[0],
-                    last_version_id=self.bounds[1],
-                    issuer=self.issuer,
-                )
-            )
 
     def __len__(self) -> int:
         return len(self.rows[1])

@@ -21,11 +21,11 @@ from tqdm import tqdm
 from registry.accounts.models import User
 from registry.accounts.services import get_user_by_email
 from registry.audit.trail import record
-from registry.consents import bulk, receipt_issuer
-from registry.consents.models import PURPOSES
+from registry.consents import bulk
 from registry.consents.status import STATUSES
 from registry.core.errors import NotFound
-from registry.extensions import db
+from registry.rules.vocabulary import PURPOSES
+from registry.transactions import unit_of_work
 
 consents = AppGroup("consents", help="Bulk import and export of consents.")
 
@@ -76,6 +76,7 @@ def import_command(
         tqdm(
             total=file.stat().st_size, unit="B", unit_scale=True, desc="checking and importing"
         ) as bar,
+        unit_of_work(),
     ):
         result = bulk.import_consents(
             binary, fmt, actor=user, batch=batch, progress=bar.update, workers=workers
@@ -87,24 +88,11 @@ def import_command(
         raise click.ClickException(
             f"{bad_lines} of {result.rows} row(s) are invalid; nothing was imported."
         )
-    click.echo(
-        f"Imported {result.imported} consent(s) from {file.name}. Their receipts are signed by "
-        "the scheduler within a minute (or now: flask consents issue-receipts); until then "
-        "each one is signed when it is read."
-    )
+    click.echo(f"Imported {result.imported} consent(s) from {file.name}, each with its receipt.")
     # The same at exit: the interpreter's final collections would walk every object the import
     # left (about 0.4 s measured on 100,000 rows).
     if freeze:
         gc.freeze()
-
-
-@consents.command("issue-receipts")
-def issue_receipts_command() -> None:
-    """Sign and store every consent receipt still pending (those a bulk import left)."""
-    total = receipt_issuer.pending_count()
-    with tqdm(total=total, unit="receipt", desc="signing receipts") as bar:
-        issued = receipt_issuer.issue_all(progress=bar.update)
-    click.echo(f"Issued {issued} consent receipt(s).")
 
 
 @consents.command("export")
@@ -123,6 +111,7 @@ def issue_receipts_command() -> None:
     "--with-personal", is_flag=True, help="Add legal name, e-mail, phone (admin, own rep)."
 )
 @click.option("--as", "as_email", help="Export with this user's rights.")
+@unit_of_work()
 def export_command(
     fmt: str,
     output: Path | None,
@@ -151,5 +140,4 @@ def export_command(
         {"filters": chosen, "rows": count, "with_personal": with_personal, "format": fmt},
         actor_id=user.id if user else None,
     )
-    db.session.commit()
     click.echo(f"Exported {count} consent(s).", err=True)

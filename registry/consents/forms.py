@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional
 
-from registry.consents.models import MEDIA, PURPOSES, SIGNERS
+from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

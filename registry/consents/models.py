@@ -25,19 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.clock import utcnow
-from registry.core.db import ID_LENGTH, Base
-
-PURPOSES = (
-    "digital_replica",
-    "digital_alteration",
-    "synthetic_voice",
-    "visual_adr",
-    "re_ageing",
-    "model_training",
-    "model_reuse",
-)
-MEDIA = ("likeness", "voice", "performance")
-SIGNERS = ("performer", "representative", "estate")
+from registry.core.db import ID_LENGTH, Base, one_of
+from registry.rules.vocabulary import PURPOSES, SIGNERS
 
 
 class Consent(Base):
@@ -59,6 +48,7 @@ class ConsentVersion(Base):
         UniqueConstraint("consent_id", "version", name="uq_consent_versions_consent_version"),
         Index("ix_consent_versions_scope", "performer_id", "production_id"),
         Index("ix_consent_versions_expires_at", "expires_at"),
+        one_of("signed_by", SIGNERS),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -100,6 +90,7 @@ class ConsentPurpose(Base):
         PrimaryKeyConstraint(
             "performer_id", "production_id", "purpose", "version_id", name="pk_consent_purposes"
         ),
+        one_of("purpose", PURPOSES),
         {"sqlite_with_rowid": False},
     )
 
@@ -107,23 +98,6 @@ class ConsentPurpose(Base):
     purpose: Mapped[str] = mapped_column(String(40))
     performer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     production_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-
-
-class ReceiptBacklog(Base):
-    """Versions a bulk import stored without their receipts: every one of them has an id in
-    [first_version_id, last_version_id] (ids sort by creation time), and ``receipt_issuer``
-    signs those still without one, then deletes the row. One row per import, instead of an
-    index entry per version (an import of 100,000 consents wrote 100,000 of them)."""
-
-    __tablename__ = "consent_receipt_backlog"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    first_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    last_version_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    # The receipts' ``iss`` (BASE_URL) at import, which their audit events committed to; None
-    # for ranges from before migration 0009 (the current BASE_URL then).
-    issuer: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EvidenceDocument(Base):

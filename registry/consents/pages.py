@@ -22,7 +22,6 @@ from registry.consents.forms import (
     RevokeForm,
 )
 from registry.consents.models import Consent, ConsentVersion
-from registry.consents.receipt_issuer import receipt_of
 from registry.consents.schemas import AmendSchema, ConsentInSchema
 from registry.consents.validation import AMEND_BASE
 from registry.core.clock import utcnow
@@ -31,6 +30,7 @@ from registry.extensions import db
 from registry.performers import services as performers
 from registry.performers.access import can_change, changeable_performer, visible_performer
 from registry.productions.models import Production
+from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
@@ -107,6 +107,7 @@ def _version_number(raw: str) -> int:
 
 @bp.route("/performers/<performer_id>/consents/new", methods=["GET", "POST"])
 @roles_required(*PAGE_ROLES)
+@unit_of_work()
 def new(performer_id: str) -> Any:
     user = actor()
     performer = changeable_performer(user, performer_id)
@@ -139,7 +140,6 @@ def new(performer_id: str) -> Any:
             version = services.record_consent(loaded, actor=user)
             if checked is not None:
                 evidence.store(performer, checked, actor_id=user.id)
-            db.session.commit()
             flash("Consent recorded. Its signed receipt is ready to download.", "success")
             return redirect(url_for("consents_pages.detail", consent_id=version.consent_id))
     return render_template(
@@ -172,6 +172,7 @@ def detail(consent_id: str) -> Any:
 
 @bp.route("/consents/<consent_id>/amend", methods=["GET", "POST"])
 @roles_required(*PAGE_ROLES)
+@unit_of_work()
 def amend(consent_id: str) -> Any:
     user = actor()
     consent = services.changeable_consent(user, consent_id, lock=request.method == "POST")
@@ -203,12 +204,11 @@ def amend(consent_id: str) -> Any:
             try:
                 version = services.amend_consent(consent, loaded, actor_id=user.id)
             except Invalid as exc:
-                db.session.rollback()
+                discard()
                 _merge(errors, exc.errors)
             else:
                 if checked is not None:
                     evidence.store(performer, checked, actor_id=user.id)
-                db.session.commit()
                 flash(f"Amended: version {version.version} is now current.", "success")
                 return redirect(url_for("consents_pages.detail", consent_id=consent_id))
     return render_template(
@@ -223,6 +223,7 @@ def amend(consent_id: str) -> Any:
 
 @bp.route("/consents/<consent_id>/revoke", methods=["GET", "POST"])
 @roles_required(*PAGE_ROLES)
+@unit_of_work()
 def revoke(consent_id: str) -> Any:
     user = actor()
     consent = services.changeable_consent(user, consent_id, lock=request.method == "POST")
@@ -240,7 +241,6 @@ def revoke(consent_id: str) -> Any:
             return render_template("consents/confirm_revoke.html", form=form, consent=shown)
         else:
             version = services.revoke_consent(consent, reason, actor_id=user.id)
-            db.session.commit()
             flash(
                 f"Revoked. Version {version.version} ended now; its termination receipt is ready.",
                 "success",
@@ -253,6 +253,7 @@ def revoke(consent_id: str) -> Any:
 
 @bp.route("/consents/<consent_id>/evidence", methods=["POST"])
 @roles_required(*PAGE_ROLES)
+@unit_of_work()
 def upload(consent_id: str) -> Any:
     user = actor()
     consent = services.changeable_consent(user, consent_id)
@@ -265,10 +266,9 @@ def upload(consent_id: str) -> Any:
         checked = evidence.read_upload(file.stream, file.filename, field="evidence")
         _, version = evidence.attach(consent, checked, actor_id=user.id)
     except Invalid as exc:
-        db.session.rollback()
+        discard()
         flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("consents_pages.detail", consent_id=consent_id))
-    db.session.commit()
     flash(f"Document stored (encrypted) for version {version.version}.", "success")
     return redirect(url_for("consents_pages.detail", consent_id=consent_id))
 
@@ -284,7 +284,7 @@ def _version(consent_id: str, raw: str) -> ConsentVersion:
 def receipt(consent_id: str, version: str) -> Any:
     row = _version(consent_id, version)
     termination = request.args.get("kind") == "termination"
-    token = row.termination_receipt if termination else receipt_of(row)
+    token = row.termination_receipt if termination else row.receipt
     if not token:
         abort(404)
     name = (

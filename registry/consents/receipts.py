@@ -2,77 +2,26 @@
 
 The payload names the performer by id and professional name only (never personal data), the
 production, purposes, media, description, validity, version, status and evidence hash. The
-token is the same format ``registry.receipts`` makes (header ``{"alg": "EdDSA", "kid", "typ"}``,
-canonical JSON payload) and verifies with ``verify_receipt`` or ``flask receipts verify``
-against the JWKS; it is signed here directly with the Ed25519 key because bulk imports sign
-one receipt per consent and this path is several times faster.
+payload is built here; the receipt is signed by ``registry.receipts`` when the version is
+recorded (an import's workers sign as they build each row) and verifies with
+``verify_receipt`` or ``flask receipts verify`` against the JWKS.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from registry.appctx import setting, signing_keys
+from registry.appctx import setting
 from registry.consents.status import status_of
 from registry.core.clock import as_utc
-from registry.core.hashing import canonical_json
-
-
-class Signer:
-    """Signs receipts with one Ed25519 key (picklable: bulk-import workers carry one)."""
-
-    def __init__(self, kid: str, private_raw: bytes) -> None:
-        self.kid = kid
-        self.private_raw = private_raw
-        self._key = Ed25519PrivateKey.from_private_bytes(private_raw)
-        self._header = _b64(json.dumps({"alg": "EdDSA", "kid": kid, "typ": "JWT"}).encode())
-
-    @classmethod
-    def current(cls) -> Signer:
-        keys = signing_keys()
-        raw = keys.private[keys.current_kid].private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        return cls(keys.current_kid, raw)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Signer, (self.kid, self.private_raw))
-
-    def __call__(self, payload: dict[str, Any]) -> str:
-        signing_input = f"{self._header}.{_b64(canonical_json(payload))}"
-        return f"{signing_input}.{_b64(self._key.sign(signing_input.encode()))}"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @lru_cache(maxsize=4096)
 def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC, so a receipt signed from the input and one signed later from the stored
-    row are the same bytes (remembered: an import repeats the same times on many rows)."""
+    """ISO 8601 in UTC (remembered: an import repeats the same times on many rows)."""
     return as_utc(value).isoformat() if value is not None else None
-
-
-_SIGNERS: dict[str, Signer] = {}
-
-
-def sign(payload: dict[str, Any]) -> str:
-    """A compact JWS over the canonical JSON of ``payload`` with the current signing key."""
-    kid = signing_keys().current_kid
-    signer = _SIGNERS.get(kid)
-    if signer is None:
-        signer = _SIGNERS[kid] = Signer.current()
-    return signer(payload)
 
 
 def _subject(version: Any, professional_name: str, production: Any) -> dict[str, Any]:

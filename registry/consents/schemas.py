@@ -21,7 +21,6 @@ from marshmallow import (
     validates_schema,
 )
 
-from registry.consents.models import MEDIA, PURPOSES, SIGNERS
 from registry.consents.status import STATUSES
 from registry.consents.validation import (
     AmendBase,
@@ -31,6 +30,7 @@ from registry.consents.validation import (
     amend_errors,
     new_consent_errors,
 )
+from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
 from registry.web.schemas import PageSchema, PaginationSchema
 
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")

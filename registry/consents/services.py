@@ -8,16 +8,16 @@ caller commits once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, exists, select
+from sqlalchemy import Select, exists, select
 
 from registry.accounts.models import User
 from registry.audit.trail import record
-from registry.consents import receipt_issuer, receipts
+from registry.consents import receipts
 from registry.consents.models import (
     Consent,
     ConsentPurpose,
@@ -41,6 +41,7 @@ from registry.performers.access import can_change, represented_ids, represents
 from registry.performers.models import Performer
 from registry.productions.access import member_production_ids
 from registry.productions.models import Production
+from registry.receipts import signer as receipt_signer
 
 READ_ROLES = ("admin", "talent_rep", "legal")
 CHANGE_ROLES = ("admin", "talent_rep")
@@ -66,7 +67,7 @@ def visible_consent(user: User, consent_id: str) -> Consent:
 def relied_on_in_productions_of(user: User, consent_id: str) -> bool:
     """A decision of a production ``user`` is a member of relied on this consent (API.md: a
     vfx_lead reads those consents, without personal fields or the evidence document)."""
-    from registry.requests.models import DecisionConsent, DecisionRecord, UseRequest
+    from registry.gate.use_requests.models import DecisionConsent, DecisionRecord, UseRequest
 
     found = db.session.execute(
         select(DecisionConsent.consent_id)
@@ -195,16 +196,15 @@ def build_version(
     actor_id: str | None,
     now: datetime,
     supersedes: str | None = None,
-    signer: Callable[[dict[str, Any]], str] | None = receipts.sign,
+    signer: receipt_signer.Signer | None = None,
     issuer: str | None = None,
     version_id: str | None = None,
 ) -> NewRows:
     """The rows of a new version, with its signed receipt (``data`` is already validated).
 
     ``performer`` has ``id`` and ``professional_name``; ``production`` has ``id``, ``code`` and
-    ``title`` (rows or ``validation`` infos). Needs no database (bulk-import workers call it).
-    With ``signer=None`` the receipt is left to ``receipt_issuer``, which signs the same
-    payload later (Ed25519 is deterministic: the same key gives the same receipt)."""
+    ``title`` (rows or ``validation`` infos). Needs no database: bulk-import workers call it
+    with the ``signer`` they carry (default: the app's current key)."""
     version_id = version_id or new_id("cnv")
     row: dict[str, Any] = {
         "id": version_id,
@@ -238,8 +238,7 @@ def build_version(
         issuer=issuer,
     )
     encoded = canonical_json(payload)
-    if signer is not None:
-        row["receipt"] = signer(payload)
+    row["receipt"] = (signer or receipt_signer.current()).encoded(encoded)
     purposes = [
         {
             "version_id": version_id,
@@ -375,7 +374,7 @@ def revoke_consent(consent: Consent, reason: str, *, actor_id: str | None) -> Co
     assert performer is not None and production is not None
     version.revoked_at = now
     version.revocation_reason = reason
-    version.termination_receipt = receipts.sign(
+    version.termination_receipt = receipt_signer.sign(
         receipts.termination_payload(
             version,
             professional_name=performer.professional_name,
@@ -443,57 +442,6 @@ def consent_query(
     return stmt.order_by(cv.id.desc())
 
 
-LOOKUP_COLUMNS = (
-    "id",
-    "consent_id",
-    "version",
-    "performer_id",
-    "production_id",
-    "purposes",
-    "media",
-    "description",
-    "signed_by",
-    "evidence_sha256",
-    "guild_compliant",
-    "effective_from",
-    "expires_at",
-)
-"""What the gate reads of an active consent version (the C1-C5 facts); not the receipts."""
-
-
-def _lookup_statement() -> Select[Any]:
-    cv, cp = ConsentVersion.__table__, ConsentPurpose.__table__
-    return (
-        select(*(cv.c[name] for name in LOOKUP_COLUMNS))
-        .join_from(cv, cp, cp.c.version_id == cv.c.id)
-        .where(
-            cp.c.performer_id == bindparam("performer_id"),
-            cp.c.production_id == bindparam("production_id"),
-            cp.c.purpose == bindparam("purpose"),
-            status_condition("active", bindparam("now")),
-        )
-    )
-
-
-_LOOKUP = _lookup_statement()  # built once: this runs on every decision
-
-
-def active_versions_for(
-    performer_id: str, production_id: str, purpose: str, now: datetime | None = None
-) -> list[Row[Any]]:
-    """The versions active now for (performer, production, purpose): the gate's look-up.
-
-    Rows (``LOOKUP_COLUMNS`` as attributes) from one prepared statement through the session's
-    connection, without ORM objects, so it stays close to the raw query's cost."""
-    params = {
-        "performer_id": performer_id,
-        "production_id": production_id,
-        "purpose": purpose,
-        "now": now or utcnow(),
-    }
-    return list(db.session.connection().execute(_LOOKUP, params))
-
-
 def evidence_present(pairs: Iterable[tuple[str, str | None]]) -> set[tuple[str, str]]:
     """Which (performer_id, sha256) pairs have a stored, readable document."""
     wanted = {(p, s) for p, s in pairs if s}
@@ -532,7 +480,6 @@ def views(versions_: Sequence[ConsentVersion], now: datetime | None = None) -> l
             )
         }
     docs = evidence_present((v.performer_id, v.evidence_sha256) for v in versions_)
-    signed = receipt_issuer.sign_missing(versions_)
     out = []
     for v in versions_:
         out.append(
@@ -560,7 +507,7 @@ def views(versions_: Sequence[ConsentVersion], now: datetime | None = None) -> l
                 "revoked_at": v.revoked_at,
                 "revocation_reason": v.revocation_reason,
                 "created_at": v.created_at,
-                "receipt": v.receipt or signed[v.id],
+                "receipt": v.receipt,
                 "termination_receipt": v.termination_receipt,
             }
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
@@ -43,6 +43,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), str: String()}
+
+
+def one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> CheckConstraint:
+    """A check constraint holding ``column`` to a closed vocabulary (named after the column;
+    the migration that creates it holds the same values)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    condition = f"{column} IN ({listed})"
+    return CheckConstraint(
+        f"{column} IS NULL OR {condition}" if nullable else condition, name=column
+    )
 
 
 DbSession = Session | scoped_session[Any]

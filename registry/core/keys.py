@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import base64
 import fcntl
-import json
 import os
 import secrets
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +23,6 @@ from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from joserfc import jws
-from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import OKPKey
 
 from registry.core.ids import new_id
@@ -132,12 +128,11 @@ def _b64url(data: bytes) -> str:
 
 @dataclass
 class SigningKeys:
-    """Ed25519 keys for receipts (JWS compact, ``alg: EdDSA``) and audit checkpoints."""
+    """Ed25519 keys for receipts and audit checkpoints (``registry.receipts`` signs with them)."""
 
     directory: Path
     current_kid: str
     private: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
-    _headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> SigningKeys:
@@ -169,9 +164,6 @@ class SigningKeys:
         key = self.private.get(kid)
         return key.public_key() if key else None
 
-    def sign_bytes(self, data: bytes) -> tuple[str, bytes]:
-        return self.current_kid, self.private[self.current_kid].sign(data)
-
     def jwk(self, kid: str) -> OKPKey:
         raw = (
             self.private[kid]
@@ -189,49 +181,6 @@ class SigningKeys:
             entry.update({"kid": kid, "alg": JWS_ALG, "use": "sig"})
             out.append(entry)
         return {"keys": out}
-
-    def sign_jws(self, payload: bytes) -> str:
-        """A compact JWS (``alg: EdDSA``, ``kid``) over the payload bytes.
-
-        The header is fixed per key, so it is encoded once; the signature is Ed25519 over
-        ``base64url(header) . base64url(payload)`` exactly as RFC 7515/8037 define it
-        (``verify_jws`` checks receipts with joserfc, an independent implementation).
-        """
-        kid = self.current_kid
-        header = self._headers.get(kid)
-        if header is None:
-            header = _b64url(
-                json.dumps(
-                    {"alg": JWS_ALG, "kid": kid, "typ": "JWT"}, separators=(",", ":")
-                ).encode()
-            )
-            self._headers[kid] = header
-        signing_input = f"{header}.{_b64url(payload)}"
-        signature = self.private[kid].sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{_b64url(signature)}"
-
-
-def verify_jws(token: str, jwks: dict[str, Any]) -> bytes:
-    """Verify a compact JWS against a JWK Set; returns the payload or raises ValueError."""
-    try:
-        header_b64 = token.split(".", 1)[0]
-        padded = header_b64 + "=" * (-len(header_b64) % 4)
-        header = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, IndexError) as exc:
-        raise ValueError("not a compact JWS") from exc
-    if header.get("alg") != JWS_ALG:
-        raise ValueError(f"unexpected algorithm {header.get('alg')!r}")
-    matching = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")]
-    if not matching:
-        raise ValueError(f"unknown key id {header.get('kid')!r}")
-    key = OKPKey.import_key(matching[0])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SecurityWarning)
-            result = jws.deserialize_compact(token, key, algorithms=[JWS_ALG])
-    except JoseError as exc:
-        raise ValueError(f"bad signature: {exc.error}") from exc
-    return bytes(result.payload)
 
 
 @dataclass

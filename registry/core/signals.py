@@ -7,6 +7,11 @@ by the expiry cascade job when versions have expired.
 
 Receivers are called as ``receiver(sender, version_ids=[...], reason="revoked"|"expired",
 at=datetime, actor_id=str|None)``.
+
+``performer_erased`` is sent, inside the erasing transaction, when a performer's personal data
+is shredded: every feature that keeps something sealed under their data key clears its own
+copy (the consents feature clears its evidence documents), so erasure needs no other
+feature's tables. Receivers: ``receiver(sender, performer_id=str)``.
 """
 
 from __future__ import annotations
@@ -16,3 +21,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 consent_ended = _signals.signal("consent-ended")
+performer_erased = _signals.signal("performer-erased")

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask.views import MethodView
 
-from registry.extensions import db
 from registry.performers import services
 from registry.performers.access import (
     CHANGE_ROLES,
@@ -23,6 +22,7 @@ from registry.performers.schemas import (
     RepresentativeInSchema,
     RepresentativeOutSchema,
 )
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
@@ -51,11 +51,11 @@ class Performers(MethodView):
     @roles_required(*CHANGE_ROLES)
     @blp.arguments(PerformerInSchema)
     @blp.response(201, PerformerSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any]) -> Any:
         """Create a performer; a talent_rep creating one becomes their representative."""
         user = actor()
         performer = services.create_performer(data, actor=user)
-        db.session.commit()
         return services.view(user, performer)
 
 
@@ -70,12 +70,12 @@ class PerformerItem(MethodView):
     @roles_required(*CHANGE_ROLES)
     @blp.arguments(PerformerUpdateSchema)
     @blp.response(200, PerformerSchema)
+    @unit_of_work()
     def patch(self, data: dict[str, Any], performer_id: str) -> Any:
         """Correct a performer's details (admin, their representatives)."""
         user = actor()
         performer = changeable_performer(user, performer_id)
         services.update_performer(performer, data, actor_id=user.id)
-        db.session.commit()
         return services.view(user, performer)
 
 
@@ -84,10 +84,10 @@ class Representatives(MethodView):
     @roles_required("admin")
     @blp.arguments(RepresentativeInSchema)
     @blp.response(201, RepresentativeOutSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any], performer_id: str) -> Any:
         """Make a talent_rep a representative of the performer (admin)."""
         user = actor()
         performer = visible_performer(user, performer_id)
         link = services.add_representative(performer, data["user_id"], actor_id=user.id)
-        db.session.commit()
         return link

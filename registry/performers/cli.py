@@ -8,9 +8,9 @@ from tqdm import tqdm
 
 from registry.core.crypto import KeyStoreBusy, RewrapProgress
 from registry.core.errors import ServiceError
-from registry.extensions import db
 from registry.performers import services
 from registry.performers.keystore import key_store, rotate_master, store_path
+from registry.transactions import unit_of_work
 
 performers = AppGroup("performers", help="Performers: erasure of personal data.")
 
@@ -32,13 +32,12 @@ def erase(performer_id: str, yes: bool, wait: float) -> None:
             f"Erase the personal data of {performer_id} for good? This cannot be undone", abort=True
         )
     try:
-        performer = services.erase_performer(performer_id, actor_id=None, wait=wait)
-        db.session.commit()
+        with unit_of_work():  # the tombstone first, committed
+            performer = services.erase_performer(performer_id, actor_id=None)
+        services.destroy_data_key(performer, wait=wait)
     except ServiceError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from exc
     except KeyStoreBusy as exc:
-        db.session.commit()  # the key is deleted: the tombstone is true; only the scrub is left
         raise click.ClickException(
             f"{performer_id} is erased and its data key deleted, but {exc}."
         ) from exc

@@ -18,6 +18,7 @@ from registry.performers.access import changeable_performer
 from registry.performers.forms import PerformerForm
 from registry.performers.schemas import PerformerInSchema
 from registry.productions.models import Production
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
@@ -46,6 +47,7 @@ def index() -> Any:
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*PAGE_ROLES)
+@unit_of_work()
 def new() -> Any:
     form = PerformerForm()
     errors: dict[str, list[str]] = {}
@@ -64,7 +66,6 @@ def new() -> Any:
             errors = flatten_errors(exc.messages)
         else:
             performer = services.create_performer(data, actor=actor())
-            db.session.commit()
             flash(f"{performer.professional_name} was added; you represent them.", "success")
             return redirect(url_for("performers_pages.detail", performer_id=performer.id))
     status = 422 if errors else 200

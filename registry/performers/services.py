@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 
 from registry.accounts.models import User
 from registry.audit.trail import record
-from registry.consents import receipt_issuer
-from registry.consents.models import EvidenceDocument
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.ids import new_id
+from registry.core.signals import performer_erased
 from registry.extensions import db
-from registry.performers import names_lock
 from registry.performers.access import may_see_personal, represented_ids
 from registry.performers.keystore import key_store
 from registry.performers.models import Performer, PerformerRepresentative
@@ -70,10 +68,6 @@ def update_performer(
     personal = {k: (data[k] or None) for k in PERSONAL_FIELDS if k in data}
     if "legal_name" in personal and personal["legal_name"] is None:
         raise Invalid("Some fields are invalid.", {"legal_name": ["May not be empty."]})
-    if data.get("professional_name", performer.professional_name) != performer.professional_name:
-        # Receipts still to be signed (bulk imports) name the performer as recorded.
-        names_lock.hold_for_rename()
-        receipt_issuer.issue_for_performer(performer.id)
     for name in PUBLIC_FIELDS:
         if name in data:
             value = data[name]
@@ -175,8 +169,10 @@ def view(user: User, performer: Performer) -> dict[str, Any]:
     return out
 
 
-def erase_performer(performer_id: str, *, actor_id: str | None, wait: float = 10.0) -> Performer:
-    """Crypto-shred a performer: destroy their data key, clear ciphertexts, keep a tombstone.
+def erase_performer(performer_id: str, *, actor_id: str | None) -> Performer:
+    """Crypto-shred a performer, first step: clear their ciphertexts here and (through
+    ``performer_erased``) in every feature that keeps some, and keep a tombstone; flushes.
+    ``destroy_data_key`` is the second step, after the commit.
 
     Consents, receipts and the audit trail stay as they are (they hold no personal data); the
     professional name, guild and deceased flag stay so that consents remain readable. Safe to
@@ -191,12 +187,8 @@ def erase_performer(performer_id: str, *, actor_id: str | None, wait: float = 10
         performer.email_ct = None
         performer.phone_ct = None
         performer.erased_at = utcnow()
-        db.session.execute(
-            update(EvidenceDocument)
-            .where(EvidenceDocument.performer_id == performer.id)
-            .values(content_ct=None, filename_ct=None)
-        )
         db.session.flush()
+        performer_erased.send(None, performer_id=performer.id)
         record(
             "performer.erased",
             "performer",
@@ -204,7 +196,13 @@ def erase_performer(performer_id: str, *, actor_id: str | None, wait: float = 10
             {"data_key_id": performer.data_key_id},
             actor_id=actor_id,
         )
-    # The key goes last: should the caller's commit fail, the data is unreadable anyway and
-    # a rerun marks the tombstone.
-    key_store().destroy(performer.data_key_id, wait=wait)  # KeyStoreBusy: run it again
     return performer
+
+
+def destroy_data_key(performer: Performer, *, wait: float = 10.0) -> None:
+    """Destroy the erased performer's data key in the key store (its own connection and
+    transactions): every backup of the database becomes unreadable for them. Called once the
+    tombstone is committed; ``KeyStoreBusy`` means "run the erasure again" (it is safe to)."""
+    if performer.erased_at is None:
+        raise Conflict("Erase the performer's record before destroying their data key.")
+    key_store().destroy(performer.data_key_id, wait=wait)

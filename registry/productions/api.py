@@ -20,6 +20,7 @@ from registry.productions.schemas import (
     ProductionPageSchema,
     ProductionSchema,
 )
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema, paginate
@@ -48,10 +49,10 @@ class Productions(MethodView):
     @roles_required("admin")
     @blp.arguments(ProductionInSchema)
     @blp.response(201, ProductionSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any]) -> Any:
         """Create a production, pitch or concept (admin)."""
         production = services.create_production(data, actor_id=actor().id)
-        db.session.commit()
         return production
 
 
@@ -90,9 +91,9 @@ class Members(MethodView):
     @roles_required("admin")
     @blp.arguments(MemberInSchema)
     @blp.response(201, MemberSchema)
+    @unit_of_work()
     def post(self, data: dict[str, Any], production_id: str) -> Any:
         """Add a user to the production (admin)."""
         production = visible_production(actor(), production_id)
         member = services.add_member(production, data["user_id"], actor_id=actor().id)
-        db.session.commit()
         return member

@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from registry.productions.models import PHASES, PRODUCTION_KINDS
+from registry.rules.vocabulary import PHASES, PRODUCTION_KINDS
 
 
 class ProductionForm(FlaskForm):

@@ -8,14 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.clock import utcnow
-from registry.core.db import ID_LENGTH, Base
-
-PRODUCTION_KINDS = ("production", "pitch", "concept")
-PHASES = ("development", "pre_production", "production", "post", "released", "cancelled")
+from registry.core.db import ID_LENGTH, Base, one_of
+from registry.rules.vocabulary import PHASES, PRODUCTION_KINDS
 
 
 class Production(Base):
     __tablename__ = "productions"
+    __table_args__ = (one_of("kind", PRODUCTION_KINDS), one_of("phase", PHASES))
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -15,6 +15,7 @@ from registry.productions import services
 from registry.productions.access import visible_production
 from registry.productions.forms import MemberForm, ProductionForm
 from registry.productions.models import Production, ProductionMember
+from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
 
 bp = Blueprint("productions_pages", __name__, url_prefix="/productions")
@@ -23,6 +24,7 @@ bp.before_request(authenticate_page)
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin")
+@unit_of_work()
 def index() -> Any:
     form = ProductionForm()
     if form.validate_on_submit():
@@ -38,11 +40,10 @@ def index() -> Any:
                 actor_id=actor().id,
             )
         except ServiceError as exc:
-            db.session.rollback()
+            discard()
             for field, messages in exc.errors.items():
                 getattr(form, field).errors = list(messages)
         else:
-            db.session.commit()
             flash(f"Created {production.title} ({production.code}).", "success")
             return redirect(url_for("productions_pages.detail", production_id=production.id))
     productions = db.session.execute(select(Production).order_by(Production.code)).scalars()
@@ -51,6 +52,7 @@ def index() -> Any:
 
 @bp.route("/<production_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@unit_of_work()
 def detail(production_id: str) -> Any:
     production = visible_production(actor(), production_id)
     form = MemberForm()
@@ -64,10 +66,9 @@ def detail(production_id: str) -> Any:
             try:
                 services.add_member(production, user.id, actor_id=actor().id)
             except ServiceError as exc:
-                db.session.rollback()
+                discard()
                 form.email.errors = [exc.message]
             else:
-                db.session.commit()
                 flash(f"{user.email} is now a member.", "success")
                 return redirect(url_for("productions_pages.detail", production_id=production.id))
     members = db.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.productions.models import PHASES, PRODUCTION_KINDS
+from registry.rules.vocabulary import PHASES, PRODUCTION_KINDS
 from registry.web.schemas import PageSchema
 
 

@@ -21,6 +21,7 @@ from registry.reminders.schemas import (
     ReadResultSchema,
     RevokedSchema,
 )
+from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import PaginationSchema
@@ -93,10 +94,10 @@ class Notifications(MethodView):
 @blp.route("/notifications/read")
 class NotificationsRead(MethodView):
     @blp.response(200, ReadResultSchema)
+    @unit_of_work()
     def post(self) -> Any:
         """Mark all of the caller's notifications read."""
         count = services.mark_notifications_read(actor())
-        db.session.commit()
         return {"marked_read": count}
 
 
@@ -120,10 +121,10 @@ class DeliveryRetry(MethodView):
     @blp.response(200, DeliverySchema)
     @blp.alt_response(404, description="No such delivery")
     @blp.alt_response(409, description="The delivery has not failed")
+    @unit_of_work()
     def post(self, delivery_id: str) -> Any:
         """Queue a failed delivery again (admin)."""
         delivery = services.retry_delivery(delivery_id, actor_id=actor().id)
-        db.session.commit()
         reminder = db.session.get(Reminder, delivery.reminder_id)
         assert reminder is not None
         return _delivery(delivery, reminder)
@@ -133,15 +134,15 @@ class DeliveryRetry(MethodView):
 class CalendarLink(MethodView):
     @roles_required("admin", "talent_rep", "vfx_lead", "legal")
     @blp.response(201, CalendarLinkSchema)
+    @unit_of_work()
     def post(self) -> Any:
         """A new private calendar feed URL for the caller (any earlier one stops working)."""
         token = services.new_calendar_token(actor())
-        db.session.commit()
         return {"url": f"{str(setting('BASE_URL')).rstrip('/')}/calendar/{token}.ics"}
 
     @blp.response(200, RevokedSchema)
+    @unit_of_work()
     def delete(self) -> Any:
         """Turn the caller's calendar feed URL off."""
         count = services.revoke_calendar_token(actor())
-        db.session.commit()
         return {"revoked": count}

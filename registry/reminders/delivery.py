@@ -40,6 +40,7 @@ from registry.productions.models import Production, ProductionMember
 from registry.reminders import mail, messages, outbox, webhooks
 from registry.reminders.messages import Notice
 from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
+from registry.transactions import discard, unit_of_work
 
 log = logging.getLogger("registry.reminders")
 
@@ -77,42 +78,42 @@ def unclaimed(now: datetime) -> Any:
 
 
 def claim(holder: str, now: datetime, limit: int = BATCH) -> list[str]:
-    """Claim up to ``limit`` due deliveries for ``holder``; commits. Returns their ids."""
-    db.session.rollback()
-    candidates = list(
+    """Claim up to ``limit`` due deliveries for ``holder`` (a unit of work of its own).
+    Returns their ids."""
+    discard()
+    with unit_of_work():
+        candidates = list(
+            db.session.execute(
+                select(ReminderDelivery.id)
+                .where(
+                    ReminderDelivery.status == "pending",
+                    ReminderDelivery.next_attempt_at <= now,
+                    unclaimed(now),
+                )
+                .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not candidates:
+            return []
         db.session.execute(
-            select(ReminderDelivery.id)
+            update(ReminderDelivery)
             .where(
+                ReminderDelivery.id.in_(candidates),
                 ReminderDelivery.status == "pending",
-                ReminderDelivery.next_attempt_at <= now,
                 unclaimed(now),
             )
-            .order_by(ReminderDelivery.next_attempt_at, ReminderDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
-    if not candidates:
-        db.session.rollback()
-        return []
-    db.session.execute(
-        update(ReminderDelivery)
-        .where(
-            ReminderDelivery.id.in_(candidates),
-            ReminderDelivery.status == "pending",
-            unclaimed(now),
+            .values(claimed_by=holder, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
         )
-        .values(claimed_by=holder, claimed_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    claimed = list(
-        db.session.execute(
-            select(ReminderDelivery.id).where(
-                ReminderDelivery.id.in_(candidates), ReminderDelivery.claimed_by == holder
-            )
-        ).scalars()
-    )
-    db.session.commit()
+        claimed = list(
+            db.session.execute(
+                select(ReminderDelivery.id).where(
+                    ReminderDelivery.id.in_(candidates), ReminderDelivery.claimed_by == holder
+                )
+            ).scalars()
+        )
     return sorted(claimed)
 
 
@@ -193,7 +194,7 @@ def snapshot(ids: list[str]) -> list[Notice]:
                 webhook_secret=secrets_by_production.get(production.id),
             )
         )
-    db.session.rollback()
+    discard()  # read only: end the transaction, nothing is held while sending
     return notices
 
 
@@ -228,7 +229,7 @@ def refreshed(notices: list[Notice]) -> list[Notice]:
             ).where(ConsentVersion.id.in_(ids))
         )
     }
-    db.session.rollback()
+    discard()  # read only
     return [
         replace(
             n,
@@ -295,7 +296,9 @@ def _finish(delivery_id: str, holder: str, values: dict[str, Any]) -> bool:
     return int(getattr(outcome, "rowcount", 0) or 0) == 1
 
 
-def record_sent(notice: Notice, holder: str, now: datetime, *, commit: bool = True) -> bool:
+def record_sent(notice: Notice, holder: str, now: datetime) -> bool:
+    """Mark the delivery sent (guarded by its claim); flushes, the caller's unit of work
+    commits."""
     ok = _finish(
         notice.delivery_id,
         holder,
@@ -314,12 +317,11 @@ def record_sent(notice: Notice, holder: str, now: datetime, *, commit: bool = Tr
             notice.delivery_id,
             {"reminder_id": notice.reminder_id, "channel": notice.channel},
         )
-    if commit:
-        db.session.commit()
     return ok
 
 
-def record_cancelled(notice: Notice, holder: str, reason: str, *, commit: bool = True) -> bool:
+def record_cancelled(notice: Notice, holder: str, reason: str) -> bool:
+    """Mark the delivery cancelled (guarded by its claim); flushes only."""
     ok = _finish(notice.delivery_id, holder, {"status": "cancelled", "last_error": reason})
     if ok:
         record(
@@ -328,8 +330,6 @@ def record_cancelled(notice: Notice, holder: str, reason: str, *, commit: bool =
             notice.delivery_id,
             {"reminder_id": notice.reminder_id, "reason": reason},
         )
-    if commit:
-        db.session.commit()
     return ok
 
 
@@ -340,7 +340,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def record_failure(notice: Notice, holder: str, now: datetime, error: str) -> str:
-    """Count the attempt; returns the new status (``pending`` to retry, or ``failed``)."""
+    """Count the attempt; returns the new status (``pending`` to retry, or ``failed``).
+    Flushes only."""
     attempts = notice.attempts + 1
     final = attempts >= int(setting("REMINDER_MAX_ATTEMPTS"))
     status = "failed" if final else "pending"
@@ -354,19 +355,19 @@ def record_failure(notice: Notice, holder: str, now: datetime, error: str) -> st
             notice.delivery_id,
             {"reminder_id": notice.reminder_id, "attempt": attempts, "final": final},
         )
-    db.session.commit()
     return status
 
 
 def release(ids: list[str], holder: str) -> None:
-    db.session.rollback()
-    db.session.execute(
-        update(ReminderDelivery)
-        .where(ReminderDelivery.id.in_(ids), ReminderDelivery.claimed_by == holder)
-        .values(claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    """Give up the claims on ``ids`` (a unit of work of its own)."""
+    discard()
+    with unit_of_work():
+        db.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_(ids), ReminderDelivery.claimed_by == holder)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[DeliveryResult, int]:
@@ -387,19 +388,23 @@ def deliver_batch(holder: str, sender: Sender, limit: int = BATCH) -> tuple[Deli
         [notice] = refreshed([notice])
         reason = stale_reason(notice, now)
         if reason is not None:
-            result.cancelled += record_cancelled(notice, holder, reason)
+            with unit_of_work():
+                result.cancelled += record_cancelled(notice, holder, reason)
             continue
         try:
             sender.send(notice, now)
         except Exception as exc:  # any failure to hand over the message is retried
             log.warning("delivery %s (%s) failed: %s", notice.delivery_id, notice.channel, exc)
-            status = record_failure(notice, holder, utcnow(), f"{type(exc).__name__}: {exc}")
+            with unit_of_work():
+                status = record_failure(notice, holder, utcnow(), f"{type(exc).__name__}: {exc}")
             if status == "failed":
                 result.failed += 1
             else:
                 result.retrying += 1
             continue
-        if record_sent(notice, holder, utcnow()):
+        with unit_of_work():  # the one window: a crash before this commit sends it again
+            sent = record_sent(notice, holder, utcnow())
+        if sent:
             result.sent += 1
             result.by_channel[notice.channel] = result.by_channel.get(notice.channel, 0) + 1
         else:
@@ -412,36 +417,37 @@ def _deliver_inapp(notices: list[Notice], holder: str, result: DeliveryResult) -
     if not notices:
         return
     now = utcnow()
-    for notice in refreshed(notices):
-        reason = stale_reason(notice, now)
-        if reason is not None:
-            result.cancelled += record_cancelled(notice, holder, reason, commit=False)
-        elif record_sent(notice, holder, now, commit=False):
-            result.sent += 1
-            result.by_channel["inapp"] = result.by_channel.get("inapp", 0) + 1
-    db.session.commit()
+    fresh = refreshed(notices)
+    with unit_of_work():
+        for notice in fresh:
+            reason = stale_reason(notice, now)
+            if reason is not None:
+                result.cancelled += record_cancelled(notice, holder, reason)
+            elif record_sent(notice, holder, now):
+                result.sent += 1
+                result.by_channel["inapp"] = result.by_channel.get("inapp", 0) + 1
 
 
 def fan_out_queued(max_batches: int = MAX_BATCHES) -> int:
     """Make the deliveries of every queued reminder (one transaction per batch)."""
     total = 0
     for _ in range(max_batches):
-        db.session.rollback()
-        now = utcnow()
-        made = outbox.fan_out(now)
-        if made.reminders or made.cancelled:
-            record(
-                "reminders.fanned_out",
-                "reminder_fan_out",
-                new_id("rfo"),
-                {
-                    "at": now.isoformat(),
-                    "reminders": made.reminders,
-                    "deliveries": made.deliveries,
-                    "cancelled": made.cancelled,
-                },
-            )
-        db.session.commit()
+        discard()
+        with unit_of_work():
+            now = utcnow()
+            made = outbox.fan_out(now)
+            if made.reminders or made.cancelled:
+                record(
+                    "reminders.fanned_out",
+                    "reminder_fan_out",
+                    new_id("rfo"),
+                    {
+                        "at": now.isoformat(),
+                        "reminders": made.reminders,
+                        "deliveries": made.deliveries,
+                        "cancelled": made.cancelled,
+                    },
+                )
         total += made.deliveries
         if made.reminders + made.cancelled < outbox.FAN_OUT_BATCH:
             break
@@ -452,11 +458,7 @@ def deliver_due(holder: str | None = None, *, max_batches: int = MAX_BATCHES) ->
     """Fan out queued reminders, then deliver everything due now (up to ``max_batches``)."""
     holder = holder or new_holder()
     total = DeliveryResult()
-    try:
-        fan_out_queued(max_batches)
-    except BaseException:
-        db.session.rollback()
-        raise
+    fan_out_queued(max_batches)
     sender = Sender()
     try:
         for _ in range(max_batches):
@@ -466,5 +468,5 @@ def deliver_due(holder: str | None = None, *, max_batches: int = MAX_BATCHES) ->
                 break
     finally:
         sender.close()
-        db.session.rollback()
+        discard()
     return total

@@ -1,4 +1,4 @@
-"""Only one process at a time runs a singleton job (expiry scan, expiry cascade, receipts).
+"""Only one process at a time runs a singleton job (the expiry scan, the expiry cascade).
 
 PostgreSQL: ``pg_try_advisory_xact_lock`` taken inside the job's own transaction (released when
 it commits or rolls back). SQLite: a lease row in ``scheduler_leases`` taken and committed in a
@@ -17,8 +17,9 @@ from sqlalchemy import text, update
 
 from registry.extensions import db
 from registry.reminders.models import SchedulerLease
+from registry.transactions import discard, unit_of_work
 
-ADVISORY_KEYS = {"scan": 0x5EC0_0001, "cascade": 0x5EC0_0002, "receipts": 0x5EC0_0003}
+ADVISORY_KEYS = {"scan": 0x5EC0_0001, "cascade": 0x5EC0_0002}
 DEFAULT_TTL = timedelta(minutes=2)
 """Far longer than a scan or cascade batch takes; a crashed holder delays the next one this long."""
 
@@ -28,57 +29,57 @@ def dialect() -> str:
 
 
 def _take_lease(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    lease = db.session.get(SchedulerLease, name)
-    if lease is None:
-        db.session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
-    elif (
-        lease.holder not in (None, holder)
-        and lease.expires_at is not None
-        and lease.expires_at > now
-    ):
-        db.session.rollback()
-        return False
-    else:
-        lease.holder = holder
-        lease.expires_at = now + ttl
-    db.session.commit()
+    """Take the lease if it is free or run out (a unit of work of its own, so that a second
+    process sees it at once)."""
+    with unit_of_work():
+        lease = db.session.get(SchedulerLease, name)
+        if lease is None:
+            db.session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+        elif (
+            lease.holder not in (None, holder)
+            and lease.expires_at is not None
+            and lease.expires_at > now
+        ):
+            return False
+        else:
+            lease.holder = holder
+            lease.expires_at = now + ttl
     return True
 
 
 def _release_lease(name: str, holder: str) -> None:
-    db.session.rollback()
-    db.session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-        .values(holder=None, expires_at=None)
-    )
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+            .values(holder=None, expires_at=None)
+        )
 
 
 @contextmanager
 def singleton(
     name: str, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL
 ) -> Iterator[bool]:
-    """Yield whether this caller may run job ``name`` now; commit the work inside the block.
+    """Yield whether this caller may run job ``name`` now. The block is one unit of work:
+    what it does is committed when it ends (rolled back if it raises).
 
-    On PostgreSQL the lock belongs to the transaction that is open when the block starts, so the
-    work must be done (and committed) in that same transaction.
+    On PostgreSQL the lock belongs to that same transaction (taken at its start, released by
+    its commit). On SQLite the lease is taken and released in units of work of their own.
     """
+    discard()  # start from no open transaction
     if dialect() == "postgresql":
-        db.session.rollback()
-        acquired = bool(
-            db.session.execute(
-                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEYS[name]}
-            ).scalar()
-        )
-        if not acquired:
-            db.session.rollback()
-        yield acquired
+        with unit_of_work():
+            acquired = bool(
+                db.session.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEYS[name]}
+                ).scalar()
+            )
+            yield acquired
         return
-    db.session.rollback()
     acquired = _take_lease(name, holder, now, ttl)
     try:
-        yield acquired
+        with unit_of_work():
+            yield acquired
     finally:
         if acquired:
             _release_lease(name, holder)

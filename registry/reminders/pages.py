@@ -18,6 +18,7 @@ from registry.extensions import db
 from registry.reminders import calendar, queries, services
 from registry.reminders.forms import ActionForm
 from registry.reminders.scan import reminder_days
+from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, public, roles_required
 
 bp = Blueprint("reminders_pages", __name__, url_prefix="/reminders")
@@ -90,34 +91,34 @@ def notifications() -> Any:
 
 
 @bp.route("/notifications/read", methods=["POST"])
+@unit_of_work()
 def mark_read() -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         count = services.mark_notifications_read(actor())
-        db.session.commit()
         flash(f"{count} notification{'s' if count != 1 else ''} marked read.", "success")
     return redirect(url_for("reminders_pages.notifications"))
 
 
 @bp.route("/deliveries/<delivery_id>/retry", methods=["POST"])
 @roles_required("admin")
+@unit_of_work()
 def retry(delivery_id: str) -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         services.retry_delivery(delivery_id, actor_id=actor().id)
-        db.session.commit()
         flash("The delivery is queued again; the scheduler sends it on its next pass.", "success")
     return redirect(url_for("reminders_pages.dashboard"))
 
 
 @bp.route("/calendar", methods=["POST"])
 @roles_required(*DASHBOARD_ROLES)
+@unit_of_work()
 def new_calendar_link() -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("reminders_pages.dashboard"))
     token = services.new_calendar_token(actor())
-    db.session.commit()
     url = url_for("reminders_calendar.feed", token=token, _external=False)
     base = str(setting("BASE_URL")).rstrip("/")
     # Rendered, not flashed: the token must not travel in the session cookie or a redirect.
@@ -131,22 +132,22 @@ def new_calendar_link() -> Any:
 
 @bp.route("/calendar/revoke", methods=["POST"])
 @roles_required(*DASHBOARD_ROLES)
+@unit_of_work()
 def revoke_calendar_link() -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         services.revoke_calendar_token(actor())
-        db.session.commit()
         flash("Your calendar link no longer works.", "success")
     return redirect(url_for("reminders_pages.dashboard"))
 
 
 @bp.route("/webhooks/<production_id>/rotate", methods=["POST"])
 @roles_required("admin")
+@unit_of_work()
 def rotate_webhook_secret(production_id: str) -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         services.rotate_webhook_secret(production_id, actor_id=actor().id)
-        db.session.commit()
         flash("New webhook secret; give it to the receiving system now.", "success")
     return redirect(url_for("reminders_pages.dashboard") + "#webhooks")
 
@@ -158,7 +159,7 @@ def feed(token: str) -> Any:
     if user is None:
         raise NotFound("No such calendar.")
     body = calendar.feed(user, utcnow())
-    db.session.rollback()
+    discard()
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="consent-expiries.ics"'

@@ -14,7 +14,8 @@ from types import MappingProxyType
 
 from registry.rules import labels
 from registry.rules.blanket import blanket_grant
-from registry.rules.facts import MEDIA, PURPOSES, SIGNERS, ConsentFact, PerformerFact
+from registry.rules.facts import ConsentFact, PerformerFact
+from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
 
 _EMPTY: frozenset[str] = frozenset()
 

@@ -4,8 +4,8 @@ A bridge next to the requests feature turns rows into these; the engine never fe
 Times are aware datetimes in UTC; `now` is always an input. Collections are tuples and frozensets
 so a fact can be shared between decisions and never changes under one.
 
-The vocabularies below are closed (DOMAIN.md): a value outside them is a missing fact, and the
-engine fails closed on it (rule R0).
+The vocabularies (``vocabulary.py``) are closed (DOMAIN.md): a value outside them is a missing
+fact, and the engine fails closed on it (rule R0).
 """
 
 from __future__ import annotations
@@ -13,60 +13,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from registry.rules.vocabulary import (  # the closed vocabularies, re-exported for the engine
+    BASES,
+    CHANGES,
+    CLEARANCES,
+    CUSTOMARY_CHANGES,
+    EXCEPTIONS,
+    MEDIA,
+    OUTCOMES,
+    PRODUCTION_KINDS,
+    PURPOSES,
+    REQUEST_KINDS,
+    SIGNERS,
+)
+
+__all__ = [
+    "BASES",
+    "CHANGES",
+    "CLEARANCES",
+    "CUSTOMARY_CHANGES",
+    "EXCEPTIONS",
+    "MEDIA",
+    "OUTCOMES",
+    "PRODUCTION_KINDS",
+    "PURPOSES",
+    "REQUEST_KINDS",
+    "SIGNERS",
+    "ApprovalFact",
+    "ConsentFact",
+    "DecisionInput",
+    "Medium",
+    "ModelFact",
+    "PerformerFact",
+    "ProductionFact",
+    "Purpose",
+    "ReplicaFact",
+    "RequestFacts",
+    "SourceFact",
+]
+
 Purpose = str
 Medium = str
-
-PURPOSES: tuple[str, ...] = (
-    "digital_replica",
-    "digital_alteration",
-    "synthetic_voice",
-    "visual_adr",
-    "re_ageing",
-    "model_training",
-    "model_reuse",
-)
-MEDIA: tuple[str, ...] = ("likeness", "voice", "performance")
-CHANGES: tuple[str, ...] = (
-    "cosmetics",
-    "wardrobe",
-    "noise_reduction",
-    "timing",
-    "continuity",
-    "pitch",
-    "clarity",
-    "re_ageing",
-    "other",
-)
-# Talent enhancement: "Post-production changes for cosmetics, wardrobe, noise reduction, timing,
-# continuity, pitch, clarity ...". `re_ageing` (R7) and `other` are never customary.
-CUSTOMARY_CHANGES: tuple[str, ...] = (
-    "cosmetics",
-    "wardrobe",
-    "noise_reduction",
-    "timing",
-    "continuity",
-    "pitch",
-    "clarity",
-)
-REQUEST_KINDS: tuple[str, ...] = (
-    "replica.create",
-    "replica.use",
-    "alteration",
-    "model.use",
-    "model.train",
-)
-PRODUCTION_KINDS: tuple[str, ...] = ("production", "pitch", "concept")
-CLEARANCES: tuple[str, ...] = ("owned", "cleared", "uncleared")
-SIGNERS: tuple[str, ...] = ("performer", "representative", "estate")
-OUTCOMES: tuple[str, ...] = ("allow", "escalate", "deny")
-BASES: tuple[str, ...] = ("consent", "customary_exception", "written_approval")
-EXCEPTIONS: tuple[str, ...] = (
-    "as_recorded",
-    "safety",
-    "unrecognizable",
-    "customary_changes",
-    "dubbing_or_double",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from registry.core.errors import ServiceError
-from registry.extensions import db
+from registry.transactions import discard
 
 log = logging.getLogger("registry.errors")
 JSON_PREFIXES = ("/api/", "/.well-known/", "/calendar/")
@@ -62,7 +62,7 @@ def _page(code: int, message: str) -> tuple[str, int]:
 def handle_http(exc: HTTPException) -> Any:
     code = exc.code or 500
     if code >= 500:
-        db.session.rollback()
+        discard()
         message = "Something went wrong on our side; it has been logged."
     else:
         message = exc.description or HTTPStatus(code).phrase
@@ -80,14 +80,14 @@ def handle_http(exc: HTTPException) -> Any:
 
 
 def handle_service(exc: ServiceError) -> Any:
-    db.session.rollback()
+    discard()
     if wants_json():
         return error_response(exc.status, exc.message, exc.errors or None)
     return _page(exc.status, exc.message)
 
 
 def handle_unexpected(exc: Exception) -> Any:
-    db.session.rollback()
+    discard()
     log.exception("unhandled error on %s %s", request.method, request.path)
     message = "Something went wrong on our side; it has been logged."
     if wants_json():

@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 from registry.audit.models import AuditEvent
 from registry.consents.models import Consent, ConsentVersion
 from registry.extensions import db
-from registry.requests import facts as bridge
-from registry.requests.models import DecisionRecord
+from registry.gate import facts as bridge
+from registry.gate.use_requests.models import DecisionRecord
 from tests.consents.helpers import api_create_performer, consent_body, make_performer
 from tests.consents.test_pages import _consent_form
 from tests.factories import bearer, login, make_production, make_user

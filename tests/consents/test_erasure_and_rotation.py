@@ -21,7 +21,7 @@ from registry.extensions import db
 from registry.performers.keystore import key_store, rotate_master
 from registry.performers.models import Performer
 from registry.performers.personal import open_bytes, reveal
-from registry.receipts import verify_receipt
+from registry.receipts.verify import verify_receipt
 from tests.consents.backups import backup_copy
 from tests.consents.helpers import PDF, api_record, make_performer, sha
 from tests.factories import bearer, make_production, make_user

@@ -14,15 +14,13 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from tqdm import tqdm
 
-from registry.accounts.models import User
 from registry.audit.models import AuditEvent
 from registry.consents import bulk
-from registry.consents.models import Consent, ConsentPurpose, ConsentVersion, ReceiptBacklog
+from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.core.clock import utcnow
 from registry.core.hashing import canonical_json, content_hash, sha256_hex
 from registry.extensions import db
-from registry.performers import names_lock
-from registry.receipts import verify_receipt
+from registry.receipts.verify import verify_receipt
 from tests.consents.helpers import consent_body, iso, make_consent, make_performer
 from tests.factories import bearer, make_production, make_user
 
@@ -50,7 +48,7 @@ def _jsonl(path: Path, rows: list[Any]) -> Path:
     return path
 
 
-def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_after(
+def test_import_json_lines_records_every_consent_with_audit_and_its_signed_receipt(
     ctx: Flask, app: Flask, tmp_path: Path
 ) -> None:
     rep, token = make_user("talent_rep")
@@ -83,18 +81,17 @@ def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_afte
     )
     assert {v.description for v in versions} == {r["description"] for r in rows}
     assert all(v.created_by == rep.id for v in versions)
-    # Receipts are signed after the import; reading one before then signs the same receipt.
-    assert all(v.receipt is None for v in versions)
-    shown = {}
+    # Every receipt was signed as its row was built, and is what the API answers.
     for version in versions:
+        assert version.receipt is not None
         got = app.test_client().get(
             f"/api/v1/consents/{version.consent_id}/receipt", headers=bearer(token)
         )
         assert got.status_code == 200 and got.json is not None
-        payload = verify_receipt(got.json["receipt"])
+        assert got.json["receipt"] == version.receipt
+        payload = verify_receipt(version.receipt)
         assert payload["consent_id"] == version.consent_id and payload["typ"] == "consent"
         assert payload["status"] == "active" and payload["issued_at"] == iso_utc(version.created_at)
-        shown[version.id] = got.json["receipt"]
         # The audit event of the import commits to exactly this receipt's payload.
         event = db.session.execute(
             select(AuditEvent).where(
@@ -108,12 +105,6 @@ def test_import_json_lines_records_every_consent_with_audit_and_its_receipt_afte
                 "receipt_payload_sha256": sha256_hex(canonical_json(payload)),
             }
         )
-    issued = app.test_cli_runner().invoke(args=["consents", "issue-receipts"])
-    assert issued.exit_code == 0 and "Issued 3 consent receipt(s)" in issued.output
-    for version in versions:
-        db.session.refresh(version)
-        assert version.receipt == shown[version.id]  # byte for byte what reads showed
-    assert _counts()[3] - after[3] == 1  # one event for the batch of receipts
 
 
 def test_import_csv_with_lists_separated_by_semicolons(
@@ -213,7 +204,7 @@ def test_rows_already_written_are_rolled_back_when_a_later_row_is_bad(
     rows = [consent_body(mine.id, production) for _ in range(9)]
     rows.append(consent_body(mine.id, production, purposes=["mind_reading"]))  # line 10
     data = "".join(json.dumps(row) + "\n" for row in rows).encode()
-    before = (*_counts(), db.session.query(ReceiptBacklog).count())
+    before = _counts()
     written: list[int] = []
 
     def seen(*args: Any) -> None:  # after_cursor_execute(conn, cursor, sql, params, ctx, many)
@@ -231,7 +222,7 @@ def test_rows_already_written_are_rolled_back_when_a_later_row_is_bad(
     assert [(e.line, e.field) for e in result.errors] == [(10, "purposes.0")]
     assert result.imported == 0
     assert sum(written) == 8
-    assert (*_counts(), db.session.query(ReceiptBacklog).count()) == before
+    assert _counts() == before
 
 
 def _committed(version: ConsentVersion, receipt: str) -> bool:
@@ -247,17 +238,19 @@ def _committed(version: ConsentVersion, receipt: str) -> bool:
     )
 
 
-def test_receipts_signed_later_say_what_the_import_committed_to(
+def test_each_receipt_says_what_the_import_committed_to_whatever_happens_after(
     ctx: Flask, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Between the import and the signing of its receipts, the performer is renamed and the
-    registry's BASE_URL changes: each receipt still matches its audit event."""
+    """Receipts are signed as the import records each consent: a rename or a new BASE_URL
+    afterwards changes none of them, and each matches its audit event."""
     rep, token = make_user("talent_rep")
     production = make_production().id
     renamed, other = make_performer(rep, professional_name="Old Name"), make_performer(rep)
     rows = [consent_body(p.id, production) for p in (renamed, renamed, other)]
     monkeypatch.setitem(app.config, "BASE_URL", "https://registry.before.test")
     assert _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email).exit_code == 0
+    versions = db.session.execute(select(ConsentVersion)).scalars().all()
+    signed = {v.id: v.receipt for v in versions}
     monkeypatch.setitem(app.config, "BASE_URL", "https://registry.after.test")
     patched = app.test_client().patch(
         f"/api/v1/performers/{renamed.id}",
@@ -265,15 +258,11 @@ def test_receipts_signed_later_say_what_the_import_committed_to(
         headers=bearer(token),
     )
     assert patched.status_code == 200, patched.json
-    versions = db.session.execute(select(ConsentVersion)).scalars().all()
-    # The rename signed the renamed performer's receipts first; the other's are still pending.
     assert len(versions) == 3
-    assert all((v.receipt is not None) == (v.performer_id == renamed.id) for v in versions)
-    issued = app.test_cli_runner().invoke(args=["consents", "issue-receipts"])
-    assert issued.exit_code == 0 and "Issued 1 consent receipt(s)" in issued.output
     for version in versions:
         db.session.refresh(version)
-        assert version.receipt is not None and _committed(version, version.receipt)
+        assert version.receipt is not None and version.receipt == signed[version.id]
+        assert _committed(version, version.receipt)
         payload = verify_receipt(version.receipt)
         assert payload["iss"] == "https://registry.before.test"
         if version.performer_id == renamed.id:
@@ -373,11 +362,8 @@ def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path:
         .all()
     )
     assert len(versions) == 30
-    assert all(v.receipt is None for v in versions)
     assert all(v.expires_at.tzinfo is not None and v.created_by == rep.id for v in versions)
-    assert app.test_cli_runner().invoke(args=["consents", "issue-receipts"]).exit_code == 0
-    for version in versions:
-        db.session.refresh(version)
+    for version in versions:  # signed in the worker processes, with this registry's key
         assert verify_receipt(version.receipt or "")["performer"]["id"] == performer.id
 
 
@@ -419,51 +405,3 @@ def test_workers_are_forked_only_from_a_single_threaded_process(
     assert bulk._pool_context().get_start_method() == "fork"
     monkeypatch.setattr("registry.consents.bulk.threading.active_count", lambda: 2)
     assert bulk._pool_context().get_start_method() == "spawn"
-
-
-def test_a_rename_waits_for_no_import_and_an_import_holds_its_names_to_the_end(
-    isolated_app: Flask, db_kind: str
-) -> None:
-    """A rename while an import runs would miss the import's pending receipts (see
-    ``names_lock``): it is refused with 409 instead. (SQLite: the write lock already keeps them
-    apart.)"""
-    if db_kind != "postgresql":
-        pytest.skip("PostgreSQL's concurrent transactions")
-    lock = select(func.pg_try_advisory_xact_lock(names_lock.ADVISORY_KEY))
-    with isolated_app.app_context():
-        rep, token = make_user("talent_rep")
-        production = make_production().id
-        performer = make_performer(rep, professional_name="Before")
-        rep_id, performer_id = rep.id, performer.id
-        db.session.commit()
-        client = isolated_app.test_client()
-        path = f"/api/v1/performers/{performer_id}"
-
-        with db.engine.connect() as importing:  # an import is running
-            importing.execute(select(func.pg_advisory_xact_lock_shared(names_lock.ADVISORY_KEY)))
-            refused = client.patch(path, json={"professional_name": "After"}, headers=bearer(token))
-            assert refused.status_code == 409 and refused.json is not None
-            assert "import" in refused.json["message"]
-            guild = client.patch(path, json={"guild": "Equity"}, headers=bearer(token))
-            assert guild.status_code == 200  # other changes need no lock
-            importing.rollback()
-        renamed = client.patch(path, json={"professional_name": "After"}, headers=bearer(token))
-        assert renamed.status_code == 200 and renamed.json is not None
-        assert renamed.json["professional_name"] == "After"
-
-        free: list[bool] = []
-
-        def progress(_: int) -> None:  # while the import reads its rows
-            with db.engine.connect() as other:
-                free.append(bool(other.execute(lock).scalar_one()))
-                other.rollback()
-
-        data = "".join(json.dumps(consent_body(performer_id, production)) + "\n" for _ in range(2))
-        user = db.session.get(User, rep_id)
-        result = bulk.import_consents(
-            io.BytesIO(data.encode()), "jsonl", actor=user, progress=progress
-        )
-        assert result.imported == 2 and free and not any(free)
-        with db.engine.connect() as other:  # released at the import's commit
-            assert other.execute(lock).scalar_one() is True
-            other.rollback()

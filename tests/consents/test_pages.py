@@ -16,7 +16,7 @@ from registry.consents.models import Consent, ConsentVersion, EvidenceDocument
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.performers.models import Performer
-from registry.receipts import verify_receipt
+from registry.receipts.verify import verify_receipt
 from tests.consents.helpers import PDF, make_consent, make_performer, sha, unique_pdf
 from tests.factories import csrf_token, login, make_production, make_user
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from registry.core.clock import utcnow
 from registry.extensions import db
-from registry.receipts import verify_receipt
+from registry.receipts.verify import verify_receipt
 from tests.browser import LiveServer
 from tests.consents.helpers import make_performer, unique_pdf
 from tests.factories import PASSWORD, make_production, make_user

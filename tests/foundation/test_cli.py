@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from registry.extensions import db
-from registry.receipts import sign_receipt
+from registry.receipts.signer import sign as sign_receipt
 from tests.factories import bearer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -52,7 +53,7 @@ def test_0007_migrates_both_ways_keeping_every_row(isolated_app: Flask) -> None:
 
     from registry.appctx import signing_keys
     from registry.audit.services import verify
-    from registry.consents.services import active_versions_for
+    from registry.consents.services import consent_query
     from tests.consents.helpers import make_consent, make_performer
     from tests.factories import make_production
 
@@ -118,8 +119,10 @@ def test_0007_migrates_both_ways_keeping_every_row(isolated_app: Flask) -> None:
         db.session.remove()
         assert purposes() == expected
         assert primary_key() == ["performer_id", "production_id", "purpose", "version_id"]
-        found = active_versions_for(performer_id, production_id, "model_training")
-        assert [row.id for row in found] == [version_id]
+        query = consent_query(
+            None, performer_id=performer_id, production_id=production_id, purpose="model_training"
+        )
+        assert [row.id for row in db.session.execute(query).scalars()] == [version_id]
         assert not unique_prev_hash() and trail_ok()
         assert "ix_audit_events_subject_id" in indexes("audit_events")
         count = db.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
@@ -171,41 +174,79 @@ def test_0007_downgrade_refuses_data_the_older_keys_would_refuse(
         assert count == 4
 
 
-def test_0008_covers_receipts_already_pending_with_one_range(isolated_app: Flask) -> None:
-    import io
-    import json
-
+def test_0011_waits_for_receipts_still_unsigned_and_then_drops_the_backlog(
+    isolated_app: Flask,
+) -> None:
+    """Versions an older release imported without signing their receipts stop the upgrade
+    (nothing changes); once they are signed it goes through and adds the check constraints."""
     import flask_migrate
     from sqlalchemy import inspect, text
 
-    from registry.consents import receipt_issuer
-    from registry.consents.bulk import import_consents
-    from tests.consents.helpers import consent_body, make_performer
+    from tests.consents.helpers import make_consent, make_performer
     from tests.factories import make_production
 
     with isolated_app.app_context():
-        performer = make_performer(None)
-        production = make_production()
-        lines = "".join(
-            json.dumps(consent_body(performer.id, production.id)) + "\n" for _ in range(3)
-        )
-        assert import_consents(io.BytesIO(lines.encode()), "jsonl", actor=None).imported == 3
+        version = make_consent(None, make_performer(None).id, make_production().id)
+        receipt = version.receipt
+        db.session.remove()
+        flask_migrate.downgrade(revision="0010_faithful_gate")
+        db.session.remove()
+        db.session.execute(text("UPDATE consent_versions SET receipt = NULL"))
         db.session.commit()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            flask_migrate.upgrade()
         db.session.remove()
-        flask_migrate.downgrade(revision="0007_leaner_write_indexes")
-        db.session.remove()
-        tables = inspect(db.session.connection()).get_table_names()
-        assert "consent_receipt_backlog" not in tables
+        state = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert state == "0010_faithful_gate"
+        assert "consent_receipt_backlog" in inspect(db.session.connection()).get_table_names()
+        db.session.execute(text("UPDATE consent_versions SET receipt = :r"), {"r": receipt})
         db.session.commit()
         flask_migrate.upgrade()
         db.session.remove()
-        ranges = db.session.execute(
-            text("SELECT first_version_id, last_version_id FROM consent_receipt_backlog")
-        ).all()
-        pending = db.session.execute(
-            text("SELECT min(id), max(id) FROM consent_versions WHERE receipt IS NULL")
-        ).one()
-        assert [tuple(r) for r in ranges] == [tuple(pending)]
-        assert receipt_issuer.pending_count() == 3
-        assert receipt_issuer.issue_all() == 3
-        assert receipt_issuer.pending_count() == 0
+        assert "consent_receipt_backlog" not in inspect(db.session.connection()).get_table_names()
+        assert _checks(db.session.connection())  # the vocabularies are checked again
+
+
+CHECKED = {
+    ("consent_purposes", "purpose"): "PURPOSES",
+    ("consent_versions", "signed_by"): "SIGNERS",
+    ("use_requests", "kind"): "REQUEST_KINDS",
+    ("productions", "kind"): "PRODUCTION_KINDS",
+    ("productions", "phase"): "PHASES",
+    ("decisions", "outcome"): "OUTCOMES",
+    ("decisions", "basis"): "BASES",
+}
+
+
+def _checks(connection: Any) -> dict[tuple[str, str], set[str]]:
+    """(table, column) -> the values its check constraint allows, as the database reports it."""
+    import re
+
+    from sqlalchemy import inspect
+
+    found: dict[tuple[str, str], set[str]] = {}
+    for table in {t for t, _ in CHECKED}:
+        for check in inspect(connection).get_check_constraints(table):
+            column = str(check["name"]).removeprefix(f"ck_{table}_")
+            found[table, column] = set(re.findall(r"'([^']*)'", str(check["sqltext"])))
+    return found
+
+
+def test_the_vocabulary_is_what_the_database_checks(ctx: Flask) -> None:
+    """One vocabulary (``registry/rules/vocabulary.py``): each closed list stored in a column is
+    exactly what that column's check constraint allows, and the database refuses the rest."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from registry.rules import vocabulary
+
+    found = _checks(db.session.connection())
+    for key, name in CHECKED.items():
+        assert found.get(key) == set(getattr(vocabulary, name)), key
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            text(
+                "INSERT INTO productions (id, title, code, kind, phase, created_at) "
+                "VALUES ('prd_x', 'X', 'X-1', 'trailer', 'post', CURRENT_TIMESTAMP)"
+            )
+        )

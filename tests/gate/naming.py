@@ -17,10 +17,10 @@ from sqlalchemy import select
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion
 from registry.extensions import db
-from registry.models.models import EnhancementModel
+from registry.gate.enhancement_models.models import EnhancementModel
+from registry.gate.replicas.models import Replica
 from registry.performers.models import Performer
 from registry.productions.models import Production
-from registry.replicas.models import Replica
 from registry.rules.labels import short
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from registry.approvals.models import Approval
 from registry.audit.models import AuditEvent
 from registry.extensions import db
-from registry.requests.models import DecisionRecord
+from registry.gate.use_requests.models import DecisionRecord
 from tests.gate.factories import World, make_consent, make_performer, revoke, sha
 
 

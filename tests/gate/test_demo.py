@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from registry.core.clock import utcnow
 from registry.extensions import db
-from registry.models import services as models
-from registry.models.models import EnhancementModel
-from registry.requests.demo import seed_gate
-from registry.requests.models import DecisionRecord, UseRequest
+from registry.gate.enhancement_models import services as models
+from registry.gate.enhancement_models.models import EnhancementModel
+from registry.gate.use_requests.demo import seed_gate
+from registry.gate.use_requests.models import DecisionRecord, UseRequest
 from tests.factories import make_production
 from tests.gate.factories import api_user, make_consent, make_performer
 

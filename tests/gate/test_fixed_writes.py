@@ -12,7 +12,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from registry.core.reads import Query, Reader
 from registry.core.writes import Write
 from registry.extensions import db
-from registry.requests.models import UseRequest
+from registry.gate.use_requests.models import UseRequest
 from tests.factories import make_production, make_user
 from tests.gate.factories import make_performer
 

@@ -10,7 +10,11 @@ from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
 from registry.extensions import db
-from registry.models.models import EnhancementModel, ModelPerformer, ModelSourceClearance
+from registry.gate.enhancement_models.models import (
+    EnhancementModel,
+    ModelPerformer,
+    ModelSourceClearance,
+)
 from tests.gate.factories import World, make_consent, make_performer, model_via_api, sha
 
 UNCLEARED = [

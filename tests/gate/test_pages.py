@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from registry.approvals.models import Approval
 from registry.extensions import db
-from registry.requests.models import DecisionRecord
+from registry.gate.use_requests.models import DecisionRecord
 from tests.factories import login, make_production, make_user, post_form
 from tests.gate.factories import make_consent, make_performer, sha
 

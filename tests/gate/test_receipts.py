@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.core.hashing import canonical_json
-from registry.receipts import verify_receipt
+from registry.receipts.verify import verify_receipt
 from tests.gate.factories import World, make_consent, make_performer
 
 ROOT = Path(__file__).resolve().parents[2]

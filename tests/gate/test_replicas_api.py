@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.replicas.models import Replica
+from registry.gate.replicas.models import Replica
 from tests.gate.factories import World, make_consent, make_performer, revoke, sha
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
 from registry.extensions import db
-from registry.requests.models import DecisionRecord, UseRequest
+from registry.gate.use_requests.models import DecisionRecord, UseRequest
 from tests.gate.factories import World, make_consent, make_performer
 
 

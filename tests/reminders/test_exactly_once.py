@@ -24,8 +24,8 @@ from registry.app import create_app
 from registry.appctx import signing_keys
 from registry.audit.services import verify
 from registry.extensions import db
+from registry.jobs.passes import PassResult, run_once
 from registry.productions.models import Production
-from registry.reminders.jobs import PassResult, run_once
 from registry.reminders.models import ReminderDelivery
 from tests.factories import make_production, make_user
 from tests.reminders import factory

@@ -6,7 +6,7 @@ from flask import Flask
 
 from registry.core.clock import utcnow
 from registry.extensions import db
-from registry.reminders.jobs import run_once
+from registry.jobs.passes import run_once
 from registry.reminders.models import Reminder, ReminderDelivery
 from tests.factories import make_production, make_user
 from tests.reminders.factory import days, make_consent, make_performer

@@ -10,8 +10,8 @@ from flask import Flask
 from registry.app import create_app
 from registry.core.clock import utcnow
 from registry.extensions import db
+from registry.jobs.passes import run_scan
 from registry.reminders import locks
-from registry.reminders.jobs import run_scan
 from tests.reminders.helpers import one_consent
 
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
-from registry.reminders.jobs import run_once
+from registry.jobs.passes import run_once
 from registry.reminders.mail import MailConfigError, parse_smtp_url
 from tests.reminders.helpers import one_consent
 from tests.reminders.servers import SmtpSink, _Handler, free_port

@@ -15,8 +15,8 @@ from flask import Flask
 
 from registry.core.clock import utcnow
 from registry.extensions import db
+from registry.jobs.passes import run_once
 from registry.productions.models import Production
-from registry.reminders.jobs import run_once
 from tests.consents.helpers import make_consent, make_performer
 from tests.factories import bearer, make_production, make_user
 from tests.reminders.servers import HookSink, SmtpSink

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from registry.accounts.models import User
 from registry.core.clock import utcnow
 from registry.extensions import db
+from registry.jobs.passes import run_scan
 from registry.productions.models import Production
 from registry.reminders import delivery
-from registry.reminders.jobs import run_scan
 from registry.reminders.models import ReminderDelivery, WebhookSecret
 from tests.factories import bearer, login, make_production, make_user, post_form
 from tests.reminders.factory import days, make_consent, make_performer

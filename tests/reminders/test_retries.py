@@ -10,8 +10,8 @@ from flask import Flask
 
 from registry.core.errors import Conflict
 from registry.extensions import db
+from registry.jobs.passes import run_once
 from registry.reminders import services
-from registry.reminders.jobs import run_once
 from registry.reminders.models import ReminderDelivery, WebhookSecret
 from registry.reminders.webhooks import verify
 from tests.reminders.helpers import one_consent

@@ -15,29 +15,23 @@ from pathlib import Path
 from flask import Flask
 
 from registry.app import create_app
-from registry.reminders import jobs
-from registry.reminders.scheduler import build_scheduler
+from registry.jobs.scheduler import build_scheduler
 from tests.reminders.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_jobs_are_module_functions_coalesced_one_at_a_time(app: Flask) -> None:
+def test_jobs_are_handed_the_app_coalesced_one_at_a_time(app: Flask) -> None:
     scheduler = build_scheduler(app)
-    try:
-        found = {job.id: job for job in scheduler.get_jobs()}
-        assert set(found) == {"scan", "cascade", "receipts", "deliver"}
-        for job in found.values():
-            assert job.func_ref.startswith("registry.reminders.jobs:")
-            assert job.coalesce is True
-            assert job.max_instances == 1
-        assert found["scan"].trigger.interval.total_seconds() == 60
-        assert found["deliver"].trigger.interval.total_seconds() == 15
-        assert found["receipts"].trigger.interval.total_seconds() == 60
-        assert callable(jobs.scan_job) and callable(jobs.cascade_job) and callable(jobs.deliver_job)
-        assert callable(jobs.receipts_job)
-    finally:
-        jobs._bound.clear()
+    found = {job.id: job for job in scheduler.get_jobs()}
+    assert set(found) == {"scan", "cascade", "deliver"}
+    for job in found.values():
+        assert job.func_ref.startswith("registry.jobs.passes:")
+        assert job.args == (app,)  # the scheduler's own app: no job creates one
+        assert job.coalesce is True
+        assert job.max_instances == 1
+    assert found["scan"].trigger.interval.total_seconds() == 60
+    assert found["deliver"].trigger.interval.total_seconds() == 15
 
 
 def test_creating_the_web_app_starts_no_scheduler(tmp_path: Path) -> None:
@@ -45,7 +39,6 @@ def test_creating_the_web_app_starts_no_scheduler(tmp_path: Path) -> None:
     create_app({"DATA_DIR": str(tmp_path), "TESTING": True})
     started = [t.name for t in threading.enumerate() if t.ident not in before]
     assert started == []
-    assert jobs._bound == {}
 
 
 def test_mailcatcher_keeps_and_prints_each_message(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from flask import Flask
 
 from registry.core.signals import consent_ended
 from registry.extensions import db
+from registry.jobs.passes import run_once, run_scan
 from registry.performers.models import PerformerRepresentative
 from registry.reminders.delivery import fan_out_queued
-from registry.reminders.jobs import run_once, run_scan
 from registry.reminders.models import ExpiryCascade, Reminder, ReminderDelivery
 from tests.reminders import factory
 from tests.reminders.helpers import one_consent

@@ -1,0 +1,91 @@
+"""JSON endpoints for use requests: submit (decided at once), read, history, re-evaluate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from registry.core.clock import utcnow
+from registry.gate.use_requests import services
+from registry.gate.use_requests.schemas import (
+    DecisionPageSchema,
+    RequestFilterSchema,
+    RequestInSchema,
+    RequestPageSchema,
+    RequestSchema,
+)
+from registry.transactions import unit_of_work
+from registry.web.auth import actor, authenticate_api, roles_required
+from registry.web.blueprint import ApiBlueprint
+from registry.web.schemas import PaginationSchema, paginate
+
+blp = ApiBlueprint(
+    "requests_api",
+    __name__,
+    url_prefix="/api/v1/requests",
+    description="Use requests: ask before replicating, altering or re-using a performer",
+)
+blp.before_request(authenticate_api)
+
+
+@blp.route("")
+class Requests(MethodView):
+    @roles_required(*services.READERS)
+    @blp.arguments(RequestFilterSchema, location="query")
+    @blp.response(200, RequestPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Requests the caller may see, newest first, each with its current decision."""
+        now = utcnow()
+        page = paginate(services.requests_query(actor(), args, now), args["page"], args["per_page"])
+        page.items = services.present_requests(page.items, now)
+        return page
+
+    @roles_required(*services.REQUESTERS)
+    @blp.arguments(RequestInSchema())  # an instance: webargs would build one per call from a class
+    @blp.response(201, RequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @unit_of_work()
+    def post(self, data: dict[str, Any]) -> Any:
+        """Ask "may I use this?": the request is stored and decided at once (a deny is 201 too)."""
+        now = utcnow()
+        body = services.present_made(*services.submit_request(data, user=actor(), now=now))
+        return body
+
+
+@blp.route("/<request_id>")
+class RequestItem(MethodView):
+    @roles_required(*services.READERS)
+    @blp.response(200, RequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, request_id: str) -> Any:
+        """The request with its current decision."""
+        req = services.visible_request(actor(), request_id)
+        return services.present_requests([req], utcnow())[0]
+
+
+@blp.route("/<request_id>/decisions")
+class RequestDecisions(MethodView):
+    @roles_required(*services.READERS)
+    @blp.arguments(PaginationSchema, location="query")
+    @blp.response(200, DecisionPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], request_id: str) -> Any:
+        """Every decision ever made on the request, oldest first."""
+        req = services.visible_request(actor(), request_id)
+        page = paginate(services.decisions_query(req), args["page"], args["per_page"])
+        page.items = services.present_decisions(page.items, utcnow())
+        return page
+
+
+@blp.route("/<request_id>/reevaluate")
+class Reevaluate(MethodView):
+    @roles_required(*services.READERS)
+    @blp.response(201, RequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @unit_of_work()
+    def post(self, request_id: str) -> Any:
+        """Decide the request again on the current facts; the new decision becomes current."""
+        now = utcnow()
+        body = services.present_made(*services.reevaluate(request_id, user=actor(), now=now))
+        return body

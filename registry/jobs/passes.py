@@ -1,0 +1,111 @@
+"""The scheduler's jobs, each given the app it runs in, and ``run_once`` (one full pass).
+
+``scan`` and ``cascade`` are singletons across the deployment (``reminders.locks``): one
+process at a time, the rest skip. ``deliver`` may run in any number of processes side by side
+(deliveries are claimed). Each job's transactions are its own units of work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from registry.core.clock import utcnow
+from registry.extensions import db
+from registry.reminders import delivery, locks, scan
+
+log = logging.getLogger("registry.jobs")
+
+
+@dataclass
+class PassResult:
+    scanned: bool = False
+    scan: scan.ScanResult = field(default_factory=scan.ScanResult)
+    cascaded: int = 0
+    delivery: delivery.DeliveryResult = field(default_factory=delivery.DeliveryResult)
+
+    def summary(self) -> str:
+        d = self.delivery
+        scan_part = (
+            f"{self.scan.queued} reminders queued ({self.scan.skipped} skipped, "
+            f"{self.scan.superseded} superseded)"
+            if self.scanned
+            else "scan skipped (another process holds it)"
+        )
+        return (
+            f"{scan_part}; {self.cascaded} expiries cascaded; "
+            f"{d.sent} deliveries sent, {d.retrying} to retry, {d.failed} failed, "
+            f"{d.cancelled} cancelled"
+        )
+
+
+def run_scan(holder: str) -> tuple[bool, scan.ScanResult]:
+    """Queue the reminders due now, if no other process is scanning (one unit of work)."""
+    with locks.singleton("scan", holder, utcnow()) as acquired:
+        if not acquired:
+            return False, scan.ScanResult()
+        return True, scan.scan_expiries(utcnow())
+
+
+def run_cascade(holder: str) -> int:
+    """Cascade the expiries that happened, one committed batch at a time."""
+    total = 0
+    while True:
+        with locks.singleton("cascade", holder, utcnow()) as acquired:
+            if not acquired:
+                return total
+            result = scan.cascade_expiries(utcnow())
+        total += result.count
+        if result.count < scan.CASCADE_BATCH:
+            return total
+
+
+def run_once(app: Flask, holder: str | None = None) -> PassResult:
+    """One full pass in ``app``: scan, cascade, then deliver what is due."""
+    holder = holder or delivery.new_holder()
+    result = PassResult()
+    with app.app_context():
+        try:
+            result.scanned, result.scan = run_scan(holder)
+            result.cascaded = run_cascade(holder)
+            result.delivery = delivery.deliver_due(holder)
+        finally:
+            db.session.remove()
+    return result
+
+
+def scan_job(app: Flask) -> None:
+    """Enqueue the reminders now due (one process at a time across the deployment)."""
+    with app.app_context():
+        try:
+            scanned, result = run_scan(delivery.new_holder())
+            if scanned and result.queued:
+                log.info("%d reminders queued (%d skipped)", result.queued, result.skipped)
+        finally:
+            db.session.remove()
+
+
+def cascade_job(app: Flask) -> None:
+    """Cascade the expiries that happened (one process at a time across the deployment)."""
+    with app.app_context():
+        try:
+            cascaded = run_cascade(delivery.new_holder())
+            if cascaded:
+                log.info("%d expiries cascaded", cascaded)
+        finally:
+            db.session.remove()
+
+
+def deliver_job(app: Flask) -> None:
+    """Send what is due (any number of processes may run this side by side)."""
+    with app.app_context():
+        try:
+            result = delivery.deliver_due()
+            if result.sent or result.failed or result.retrying:
+                log.info(
+                    "%d sent, %d to retry, %d failed", result.sent, result.retrying, result.failed
+                )
+        finally:
+            db.session.remove()
