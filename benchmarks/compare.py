@@ -53,7 +53,9 @@ requests; the import: 20,000 rows, where its goal does not apply and is shown as
 with its own ``gunicorn.conf.py`` worker count, as users would get it.
 
 The table (stdout): per figure, the REF median, the work median, work/REF, which direction is
-better (throughput: higher; times and memory: lower), the goal from issue 12 (POST throughput
+better (throughput: higher; times and memory: lower), the spread of the repetitions ((max -
+min) / median, the larger of the two sides': a ratio nearer its goal than that is noise), the
+goal from issue 12 (POST throughput
 >= 0.9x REF on SQLite and PostgreSQL, decide p50 <= 1.1x REF, the import <= 10 s and <= 300 MB at
 100,000 rows) and whether it is met, and every repetition's value in run order. Progress goes
 to stderr.
@@ -528,6 +530,13 @@ class Series:
         known = [v for v in self.values if v is not None]
         return statistics.median(known) if known else None
 
+    @property
+    def spread(self) -> float | None:
+        """(max - min) / median of the runs: how far apart repetitions on one side fall."""
+        known = [v for v in self.values if v is not None]
+        median = self.median
+        return (max(known) - min(known)) / median if len(known) > 1 and median else None
+
 
 def fmt(value: float | None) -> str:
     if value is None:
@@ -553,6 +562,7 @@ def table(
         "REF median",
         "work median",
         "work/REF",
+        "spread",
         "goal",
         "met",
         "REF runs",
@@ -570,6 +580,8 @@ def table(
             if ref.median is not None and work.median is not None and ref.median != 0
             else None
         )
+        spreads = [x for x in (ref.spread, work.spread) if x is not None]
+        spread = f"{max(spreads):.0%}" if spreads else "-"
         met = "-"
         if ratio is not None and ref.median is not None and work.median is not None:
             verdict = fig.judge(ref.median, work.median, work.extras)
@@ -585,6 +597,7 @@ def table(
                 fmt(ref.median),
                 fmt(work.median),
                 f"{ratio:.3f}" if ratio is not None else "-",
+                spread,
                 fig.goal,
                 met,
                 ", ".join(fmt(v) for v in ref.values),
@@ -791,8 +804,9 @@ def compare(
     if args.repeat < 3:
         print("fewer than 3 repetitions: a smoke run, not a comparison")
     print(
-        "better: higher for throughput, lower for times and memory; work/REF is the ratio of "
-        "the medians"
+        "better: higher for throughput, lower for times and memory; work/REF: the ratio of the "
+        "medians;\nspread: (max - min) / median of one side's runs, the larger side's (a ratio "
+        "nearer its goal than that is within the noise)"
     )
     print()
     print(text)

@@ -26,11 +26,16 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
 from registry.extensions import db
-from registry.gate import facts as bridge
 from registry.gate.use_requests.models import DecisionRecord, UseRequest
-from registry.gate.use_requests.services import current_decision, decide_request, visible_request
+from registry.gate.use_requests.services import (
+    current_decision,
+    decide_request,
+    decided_now,
+    missing_now,
+    visible_request,
+)
 from registry.gate.use_requests.validity import validity
-from registry.rules import RULESET_VERSION, decide
+from registry.rules import RULESET_VERSION
 
 APPROVERS = ("legal", "admin")
 
@@ -51,7 +56,7 @@ def approve(
             {"decision_id": [f"Not the current decision (that is {current.id})."]},
         )
     if current.outcome == "deny":
-        missing = list(current.missing) or ["(nothing named)"]
+        missing = missing_now(req, current, now) or ["(nothing named)"]
         raise Conflict(
             "A written approval never turns a deny into an allow (R14); still missing: "
             + "; ".join(missing),
@@ -103,7 +108,7 @@ def approve(
 def _still_escalates(req: UseRequest, old_version: str, now: datetime) -> None:
     """The request decided again under the current ruleset, without writing anything: a deny
     or an allow there refuses the approval (409)."""
-    fresh = decide(bridge.load(db.session, req, now).input)
+    fresh = decided_now(req, now)
     if fresh.outcome == "deny":
         missing = list(fresh.missing) or ["(nothing named)"]
         raise Conflict(

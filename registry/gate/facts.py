@@ -169,17 +169,21 @@ REPLICA_CONSENTS = Query(
     .where(DecisionConsent.decision_id == bindparam("decision_id"), _current),
     _CV_KINDS,
 )
-APPROVALS = Query(
+APPROVALS = Query(  # each approval, with the consent versions the decision it approved relied on
     select(
         Approval.id,
         Approval.note,
         Approval.evidence_sha256,
         Approval.clears_sources,
         Approval.confirms_estate,
+        DecisionConsent.consent_id,
+        CV.version,
     )
+    .outerjoin(DecisionConsent, DecisionConsent.decision_id == Approval.decision_id)
+    .outerjoin(CV, CV.id == DecisionConsent.version_id)
     .where(Approval.request_id == bindparam("request_id"))
     .order_by(Approval.id),
-    "sssbb",
+    "sssbbsi",
 )
 
 
@@ -290,6 +294,21 @@ def _facts_of(req: UseRequest) -> RequestFacts:
             _REQUEST_FACTS.clear()
         _REQUEST_FACTS[req.id] = found
     return found
+
+
+def _approvals(rows: list[Any]) -> tuple[ApprovalFact, ...]:
+    """One fact per approval, with the consent versions its approved decision relied on."""
+    relied: dict[str, set[tuple[str, int]]] = {}
+    first: dict[str, Any] = {}
+    for row in rows:
+        first.setdefault(row[0], row)
+        versions = relied.setdefault(row[0], set())
+        if row[5] is not None:
+            versions.add((row[5], int(row[6])))
+    return tuple(
+        ApprovalFact(r[0], r[1], r[2], bool(r[3]), bool(r[4]), frozenset(relied[aid]))
+        for aid, r in first.items()
+    )
 
 
 def performer_fact(reader: Reader, performer_id: str | None) -> PerformerFact | None:
@@ -447,9 +466,7 @@ def load(
             consents = _consents(reader, PERFORMER_CONSENTS, version_ids, performer_id=performer.id)
         approvals: tuple[ApprovalFact, ...] = ()
         if not new:
-            approvals = tuple(
-                ApprovalFact(*row) for row in reader.rows(APPROVALS, request_id=req.id)
-            )
+            approvals = _approvals(reader.rows(APPROVALS, request_id=req.id))
     finally:
         reader.close()
     inp = DecisionInput(

@@ -51,6 +51,15 @@ def verify_receipt(token: str, jwks: dict[str, Any] | None = None) -> dict[str, 
     return payload
 
 
+def _facts_in_words(facts: dict[str, Any]) -> str:
+    said = [name.replace("_", " ") for name, value in sorted(facts.items()) if value is True]
+    for change in facts.get("changes") or ():
+        said.append(f"change {change}")
+    for source in facts.get("training_sources") or ():
+        said.append(f"training source {source.get('description')} ({source.get('clearance')})")
+    return ", ".join(said) or "none given (every fact false or empty)"
+
+
 def _named(name: Any, oid: Any) -> str:
     return f"{name} [{oid}]" if name else f"[{oid}]"
 
@@ -80,7 +89,7 @@ def in_words(payload: dict[str, Any]) -> list[str]:
             else ""
         )
         + f"; media {', '.join(payload.get('media') or []) or '(none given)'}.",
-        f"The facts as given hash to SHA-256 {payload.get('facts_sha256')} (canonical JSON).",
+        "Facts as judged: " + _facts_in_words(payload.get("facts") or {}) + ".",
         f"Outcome: {payload['outcome']}"
         + (f", on {str(payload['basis']).replace('_', ' ')}" if payload.get("basis") else "")
         + f", by rules {', '.join(payload.get('rules') or [])} under ruleset "

@@ -2,11 +2,18 @@
 
 Talent & Performance asks for "explicit and documented consent"; a grant of "any and all uses,
 in all media now known or hereafter devised, throughout the universe, in perpetuity" is the
-opposite of explicit. A description is a blanket grant when, once every phrase below and the
-words that only say *whose* or *what kind of* material (``FILLER``) are set aside, fewer than
-``MIN_PARTICULARS`` words are left to name the particular use. So "Stunt double pass for
-episode 3, in perpetuity" stays specific (it names a stunt double pass for episode 3), while
-"Use of my likeness for any and all purposes" names nothing.
+opposite of explicit. The test, in words:
+
+- the description is read lower-cased, punctuation set aside; the ``PHRASES`` below are taken
+  out, and so are ``FILLER`` words (who grants, whose material, what kind of consent, which
+  media, a pointer to another document), numbers and names (a word capitalised inside a
+  sentence: a company, a person, a brand);
+- with a blanket phrase in it, what is left must name the use: a ``USE_WORDS`` word (scene,
+  episode, stunt, trailer, ...) or at least ``MIN_PARTICULARS`` other words;
+- without one, at least one word must be left.
+
+So "Stunt double pass for episode 3, in perpetuity" and "Synthetic voice for ADR" are specific,
+while "Any and all uses by Acme Studios LLC", "Full buyout" and "See attached contract" are not.
 
 Pure Python; imported by the engine (C2 at decision time) and by the consent checks (refused
 when recorded, on the API, the pages and the import), so the two can never disagree.
@@ -35,18 +42,25 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("in perpetuity", r"(in|for) perpetuity|perpetual(ly)?|forever|for all time"),
     ("any and all uses", r"(for )?any and all( (uses?|purposes?|media|rights|manners?))?"),
     ("for any purpose", r"(for )?(any|every|all) (uses?|purposes?)( (whatsoever|at all))?"),
+    (
+        "any project",
+        r"(for |in |across )?(any|every|all|future) (other )?(projects?|productions?|films?"
+        r"|programmes?|programs?|shows?|works?)",
+    ),
     ("in any manner", r"in any (manner|way|form|medium)( whatsoever)?"),
-    ("without limitation", r"without (any )?(limitation|restriction)s?"),
+    ("without limitation", r"without (any )?(limitation|restriction)s?|no limits?"),
     ("all media", r"(in )?(all|any) (media|mediums)"),
     ("worldwide", r"world ?wide|universe ?wide|in all territories"),
     ("irrevocable", r"irrevocabl[ey]"),
+    ("full buyout", r"(full |total |complete )?buy ?outs?"),
     ("unlimited", r"unlimited|unrestricted|blanket|whatsoever|everything"),
 )
 
-# Words that never name a particular use: who grants, whose material, what kind of consent.
+# Words that never name a particular use: who grants, whose material, what kind of consent,
+# which media (a medium is not a use), a pointer to another document.
 _FILLER_WORDS = """
-    a an the and or of for in on to by with as at from into any all each every other such
-    i we he she they my our his her their its this that these those which who whom whose
+    a an the and or of for in on to by with as at from into across any all each every other such
+    i me we he she they my our his her their its this that these those which who whom whose
     hereby grant grants granted granting consent consents consented agree agrees agreed permit
     permits permission allow allows license licence licensed licensee licensees assign assigns
     successors producer producers studio studios company companies affiliates
@@ -57,18 +71,48 @@ _FILLER_WORDS = """
     generative genai content work works project projects production productions
     be is are was were been being will shall may can could would
     performer performers talent actor actors actress artist artists person s
-    including include includes whether now hereafter known time
+    create creates make makes made exploit exploits exploitation reproduce distribute
+    including include includes whether now hereafter known time no limit limits
+    film films television tv advertising advertisements merchandising merchandise video videos
+    game games print radio internet online streaming theatrical publicity
+    see per attached contract contracts agreement agreements exhibit schedule clause clauses
+    rider annex appendix addendum memo deal section paragraph dated signed
     n na tbd tbc none general
 """
 FILLER: frozenset[str] = frozenset(_FILLER_WORDS.split())
+
+# Words that name a particular use of a performance: what a real consent describes.
+_USE_WORDS = """
+    scene scenes episode episodes ep shot shots sequence sequences stunt stunts double doubles
+    reshoot reshoots pickup pickups adr dub dubbing dubbed voiceover narration dialogue lines
+    trailer trailers teaser teasers promo promos poster posters flashback flashbacks montage
+    cutscene cutscenes take takes reel crowd background memorial finale pilot season chapter
+    clip clips interview song cameo rehearsal
+"""
+USE_WORDS: frozenset[str] = frozenset(_USE_WORDS.split())
 MIN_PARTICULARS = 2
 
 _COMPILED = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in PHRASES)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_TOKENS = re.compile(r"[A-Za-z0-9]+|[.!?]")
 
 
 def _normalise(description: str) -> str:
     return " ".join(_NON_WORD.sub(" ", description.lower()).split())
+
+
+def _names(description: str) -> frozenset[str]:
+    """Words capitalised inside a sentence (not all capitals): names of companies, people."""
+    found: set[str] = set()
+    start = True
+    for token in _TOKENS.findall(description):
+        if token in ".!?":
+            start = True
+            continue
+        if not start and token[0].isupper() and not token.isupper():
+            found.add(token.lower())
+        start = False
+    return frozenset(found)
 
 
 @lru_cache(maxsize=8192)
@@ -81,10 +125,14 @@ def blanket_grant(description: str) -> tuple[str, ...] | None:
         text, count = pattern.subn(" ", text)
         if count:
             found.append(name)
-    particulars = [w for w in text.split() if w not in FILLER]
-    if len(particulars) >= MIN_PARTICULARS:
-        return None
-    return tuple(found)
+    names = _names(description)
+    words = text.split()
+    particulars = [w for w in words if w not in FILLER and w not in names and not w.isdigit()]
+    if found:
+        if any(w in USE_WORDS for w in words) or len(particulars) >= MIN_PARTICULARS:
+            return None
+        return tuple(found)
+    return None if particulars else ()
 
 
 def blanket_message(phrases: tuple[str, ...]) -> str:

@@ -174,8 +174,15 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
     approval_ids: tuple[str, ...] = ()
     valid: list[ApprovalFact] = []
     clears = confirms = False
+    stale = unevidenced = False
     if inp.approvals:
-        valid = [a for a in inp.approvals if a.evidence_sha256 and not a.evidence_sha256.isspace()]
+        relied_now = frozenset((c.id, c.version) for c in t.relied)
+        evidenced = [
+            a for a in inp.approvals if a.evidence_sha256 and not a.evidence_sha256.isspace()
+        ]
+        valid = [a for a in evidenced if a.relied is None or a.relied == relied_now]
+        stale = len(valid) < len(evidenced)
+        unevidenced = not evidenced
         clears = any(a.clears_sources for a in valid)
         confirms = any(a.confirms_estate for a in valid)
         if outcome != ALLOW:
@@ -183,7 +190,14 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
             if outcome == DENY:
                 t.fire("R14", "deny_stays", approvals=given)
             elif not valid:
-                t.fire("R14", "insufficient", approvals=given, detail="it records no evidence")
+                t.fire(
+                    "R14",
+                    "insufficient",
+                    approvals=given,
+                    detail="it approved the request as it stood on other consents"
+                    if stale
+                    else "it records no evidence",
+                )
             elif t.clearing and not clears:
                 t.fire(
                     "R14",
@@ -220,8 +234,9 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
         if t.clearing and not clears:
             wanted.extend(t.clearing)
         if outcome == DENY:  # R14: an approval cannot lift a deny, so it is never asked for
-            decided = tuple(r for r in fired if r.outcome == DENY)
-            considered = tuple(r for r in fired if r.outcome != DENY)
+            # The rules that denied decide it; R14 only says why an approval did not help.
+            decided = tuple(r for r in fired if r.outcome == DENY and r.id != "R14")
+            considered = tuple(r for r in fired if r.outcome != DENY or r.id == "R14")
             return Decision(
                 DENY,
                 None,
@@ -240,7 +255,7 @@ def _conclude(inp: DecisionInput, t: Trace) -> Decision:
                 else "written approval"
             )
         missing = tuple(dict.fromkeys(wanted))
-        step = _escalate_step(t, clears, confirms, bool(valid) or not inp.approvals)
+        step = _escalate_step(t, clears, confirms, not unevidenced)
     relied = t.relied
     if not relied:
         consent_ids: tuple[str, ...] = ()

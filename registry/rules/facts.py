@@ -147,13 +147,17 @@ class ApprovalFact:
 
     `clears_sources`: it states that the training sources were cleared (R12).
     `confirms_estate`: it confirms the estate's permission (R15, when no estate consent is on
-    record for the use)."""
+    record for the use). `relied`: the consent versions, as (consent id, version), that the
+    decision it approved relied on: it approves the request as it stood on those consents and
+    no other (an amended or replaced consent needs a new approval). None: given for the very
+    decision being made (not tied to earlier consents)."""
 
     id: str
     note: str
     evidence_sha256: str | None
     clears_sources: bool = False
     confirms_estate: bool = False
+    relied: frozenset[tuple[str, int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

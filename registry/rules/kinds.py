@@ -251,8 +251,20 @@ def _replica_registered(inp: DecisionInput, t: Trace) -> None:
         t.need(f"a valid consent behind replica {names['replica']}", renew)
         return
     t.rely(behind)
-    if ok:
-        t.fire("R3", "ok", consents=labels.consents(behind), **names)
+    if not ok:
+        return
+    restricted = [c for c in behind if _restricted(c)]
+    if restricted:
+        t.fire(
+            "R3",
+            "restricted",
+            consents=labels.consents(behind),
+            restrictions=_quoted_restrictions(restricted),
+            **names,
+        )
+        t.needs_approval = True
+        return
+    t.fire("R3", "ok", consents=labels.consents(behind), **names)
 
 
 def replica_use(inp: DecisionInput, t: Trace) -> None:
@@ -310,7 +322,7 @@ def alteration(inp: DecisionInput, t: Trace) -> None:
             exception: str | None = "as_recorded"
         elif facts.changes and facts.changes <= _CUSTOMARY:
             exception = "customary_changes"
-        elif facts.dubbing_or_double_permitted:
+        elif facts.dubbing_or_double_permitted and "other" not in facts.changes:
             exception = "dubbing_or_double"
         else:
             exception = None
@@ -321,7 +333,7 @@ def alteration(inp: DecisionInput, t: Trace) -> None:
     else:
         assert inp.performer is not None
         _significant(inp, t, significant, (inp.performer,))
-    if "other" in facts.changes and not facts.dubbing_or_double_permitted:
+    if "other" in facts.changes:  # dubbing or a double does not cover an unnamed other change
         _other_alteration(inp, t, ", ".join(sorted(facts.changes - _CUSTOMARY - {"re_ageing"})))
 
 
@@ -506,7 +518,13 @@ def model_use(inp: DecisionInput, t: Trace) -> None:
     if notes:
         t.fire("R10", "suspended", model=where["model"], detail=" | ".join(notes))
         for performer_id in touched:
-            need_consent(t, "model_training", home, performers.get(performer_id), named=True)
+            who = performers.get(performer_id)
+            t.need(
+                f"a valid model_training consent from {labels.performer(who, performer_id)} "
+                f"linked to model {where['model']}",
+                f"ask {asker(who)} for a new model_training consent for production "
+                f"{where['model_production']}, then link it to model {where['model']}",
+            )
     uncleared = uncleared_sources(model.sources)
     if uncleared:
         t.fire("R11", "blocked", model=where["model"], sources=source_words(uncleared))

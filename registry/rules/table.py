@@ -67,10 +67,11 @@ def _rule(
 RULES: tuple[Rule, ...] = (
     _rule(
         "R0",
-        "Guiding Principles",
+        "Registry rule",
         ALL_KINDS,
-        'If you answer "no" or "unsure" to any of these principles, escalate ... before '
-        "proceeding, as written approval may be required.",
+        "(The registry's own rule; the guidance asks for documented, explicit facts before any "
+        'talent use: "explicit and documented consent".) A request it cannot judge is not '
+        "allowed.",
         "The registry's own rule, beside the guidance's: it decides only on complete, "
         "consistent facts. A fact that is missing, "
         "outside the vocabulary or contradicts another (as_recorded with new dialogue, a change "
@@ -125,7 +126,9 @@ RULES: tuple[Rule, ...] = (
         'usage: "used solely for the production in question and within the scope of work '
         'agreed upon with the talent".',
         "A replica is used in the production it was registered in, only for the media it "
-        "includes, and only while the consents behind it are still valid; otherwise deny. In "
+        "includes, and only while the consents behind it are still valid; otherwise deny. "
+        "When those consents record restrictions, legal confirms the use respects them "
+        "(escalate), even for a customary use. In "
         "another production (or a pitch or concept) it is denied unless the performer gave a "
         "valid digital_replica consent for that production covering the media; then written "
         "approval still applies (escalate), as for a model (R9).",
@@ -133,6 +136,12 @@ RULES: tuple[Rule, ...] = (
             ALLOW,
             "replica {replica} is registered in production {production} and the consents "
             "behind it ({consents}) are still valid",
+        ),
+        restricted=Case(
+            ESCALATE,
+            "replica {replica} is registered in production {production} and the consents "
+            "behind it ({consents}) are still valid, but they record restrictions "
+            "({restrictions}): legal confirms the use respects them",
         ),
         other_production=Case(
             DENY,
@@ -337,7 +346,9 @@ RULES: tuple[Rule, ...] = (
         "with no valid newer version given, or any other C1-C5 failure; or a performer with no "
         "training consent at all) is suspended: every use is denied until it is cured.",
         suspended=Case(
-            DENY, "model {model} is suspended: its training consents are not all valid: {detail}"
+            DENY,
+            "model {model} is suspended: its training consents are not all valid: {detail}; a "
+            "new model_training consent linked to the model cures it",
         ),
     ),
     _rule(

@@ -4,9 +4,11 @@ with the guidance's own sentence, for anyone signed in. Every rule id shown else
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
+from markupsafe import Markup, escape
 
 from registry.rules import CONDITIONS, RULES, RULESET_VERSION
 from registry.rules.blanket import PHRASES
@@ -16,6 +18,21 @@ bp = Blueprint("rules_pages", __name__)
 bp.before_request(authenticate_page)
 
 OUTCOME_WORDS = {"allow": "allows", "escalate": "escalates", "deny": "denies"}
+
+
+_RULE_ID = re.compile(r"\b(R1[0-5]|R[0-9]|C[1-5])\b")
+
+
+@bp.app_template_filter("link_rule_ids")
+def link_rule_ids(text: str) -> Markup:
+    """The text, escaped, with every rule or condition id in it linking to the rules page."""
+    url = url_for("rules_pages.index")
+    return Markup(
+        _RULE_ID.sub(
+            lambda m: f'<a class="rule-id" href="{url}#{m.group(1)}">{m.group(1)}</a>',
+            str(escape(text)),
+        )
+    )
 
 
 @bp.route("/rules")

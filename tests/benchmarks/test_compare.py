@@ -51,6 +51,7 @@ def test_compare_against_head_prints_the_import_figures_with_ratios(db_kind: str
         "REF median",
         "work median",
         "work/REF",
+        "spread",
         "goal",
         "met",
         "REF runs",
@@ -62,10 +63,12 @@ def test_compare_against_head_prints_the_import_figures_with_ratios(db_kind: str
         if cells[0].startswith("import of consents")
     }
     assert set(rows) == {"import of consents, wall", "import of consents, peak RSS"}
-    for label, (_, _, better, ref, work, ratio, _, met, ref_runs, work_runs) in rows.items():
+    for label, cells in rows.items():
+        _, _, better, ref, work, ratio, spread, _, met, ref_runs, work_runs = cells
         assert better == "lower", label
         assert float(ref) > 0 and float(work) > 0, label
         assert float(ratio) == pytest.approx(float(work) / float(ref), rel=0.05), label
+        assert spread.endswith("%"), label
         assert met == "n/a at 20,000 rows", label  # the goals are for 100,000 rows
         assert len(ref_runs.split(", ")) == len(work_runs.split(", ")) == 2, label
 

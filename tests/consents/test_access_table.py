@@ -44,7 +44,7 @@ LIST_ALL = ("200+", "200+", "200-")
 LIST_MINE = ("200+", "200-", "200-")
 LIST_NONE = ("200-", "200-", "200-")  # a role that sees no consents
 # a vfx_lead reads only consents a decision of their production relied on (none here; the
-# relied-on case is tests/gate/test_consent_reads.py): as if they did not exist
+# relied-on case is tests/gate/test_faithful_gate.py): as if they did not exist
 F404 = ("404", "404", "404")
 
 

@@ -27,7 +27,7 @@ from registry.extensions import db
 from registry.performers.models import Performer
 from registry.productions.models import Production
 from tests.factories import bearer, make_production, make_user
-from tests.gate.naming import assert_named
+from tests.gate.naming import assert_named, assert_texts_named
 
 EVIDENCE = "e" * 64
 
@@ -187,24 +187,32 @@ class World:
         self.pitch = make_production(kind="pitch", members=(self.vfx,))
 
     def post(self, path: str, body: dict[str, Any], token: str | None = None) -> Any:
-        return self.client.post(path, json=body, headers=bearer(token or self.vfx_token))
+        answer = self.client.post(path, json=body, headers=bearer(token or self.vfx_token))
+        self._check(answer)
+        return answer
 
     def get(self, path: str, token: str | None = None) -> Any:
         answer = self.client.get(path, headers=bearer(token or self.vfx_token))
-        body = answer.json if answer.status_code == 200 else None
-        if self.check_names and isinstance(body, dict) and "decision" in body:
-            assert_named(body["decision"])
+        self._check(answer)
         return answer
+
+    def _check(self, answer: Any) -> None:
+        """With ``check_names``: a decision answered, or a refusal's message and errors, name
+        things as people know them."""
+        body = answer.json if answer.is_json else None
+        if not self.check_names or not isinstance(body, dict):
+            return
+        if "decision" in body:
+            assert_named(body["decision"])
+        if answer.status_code == 409:
+            assert_texts_named([str(body.get("message", "")), str(body.get("errors") or "")])
 
     def ask(self, token: str | None = None, **body: Any) -> Any:
         """POST /api/v1/requests with defaults for this world's production."""
         body.setdefault("production_id", self.production.id)
         body.setdefault("media", ["likeness"])
         body.setdefault("description", "Scene 12: harbour stunt, wide shot")
-        answer = self.post("/api/v1/requests", body, token)
-        if self.check_names and answer.status_code == 201:
-            assert_named(answer.json["decision"])
-        return answer
+        return self.post("/api/v1/requests", body, token)
 
     def label(self, production: Production) -> str:
         """A production as decisions name it."""

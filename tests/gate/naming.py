@@ -54,10 +54,16 @@ def sentences(decision: dict[str, Any]) -> Iterator[str]:
 
 
 def assert_named(decision: dict[str, Any], names: dict[str, str] | None = None) -> int:
-    """Every id in a sentence comes with its name; returns how many ids were found named."""
+    """Every id in a sentence of the decision comes with its name; returns how many ids were
+    found named."""
+    return assert_texts_named(list(sentences(decision)), names)
+
+
+def assert_texts_named(texts: list[str], names: dict[str, str] | None = None) -> int:
+    """Every id in each text comes with its name; returns how many ids were found named."""
     names = names if names is not None else names_of_rows()
     found = 0
-    for text in sentences(decision):
+    for text in texts:
         for oid, name in names.items():
             if oid in text:
                 assert name in text, f"{oid} without {name!r} in: {text}"

@@ -161,7 +161,8 @@ def test_reevaluation_keeps_the_approval_but_not_a_lost_consent(
     after = world.post(f"{path}/reevaluate", {}).json["decision"]
     assert after["outcome"] == "deny"  # R14: the approval never turns a deny into an allow
     fired = {r["id"]: r["outcome"] for r in after["rules"]}
-    assert fired["R1"] == "deny" and fired["R14"] == "deny"
+    considered = {r["id"]: r["outcome"] for r in after["considered"]}
+    assert fired == {"R1": "deny"} and considered["R14"] == "deny"
     assert world.get(f"{path}/decisions").json["total"] == 4
 
 

@@ -64,6 +64,7 @@ def test_revocation_marks_decisions_invalid_and_suspends_models_in_its_transacti
             "invalidated_at": None,
             "invalidated_reason": None,
             "next_step": made["next_step"],
+            "next_step_at": made["next_step_at"],
         } == made
     # A decision that relied on no consent is untouched.
     assert world.get(f"/api/v1/requests/{customary['id']}").json["decision"]["valid"] is True

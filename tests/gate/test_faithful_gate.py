@@ -247,3 +247,83 @@ def test_a_vfx_lead_reads_a_relied_on_consent_without_personal_fields(
     hidden = world.get(f"/api/v1/consents/{version.consent_id}", world.outsider_token)
     assert hidden.status_code == 404
     assert world.get(f"/api/v1/consents/{version.consent_id}/versions").status_code == 403
+
+
+# -- an approval holds for the consents it was given on; R3's restrictions; R10's cure -----------
+
+
+def test_an_approval_given_on_one_version_of_a_consent_does_not_carry_to_the_next(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    from tests.gate.factories import amend
+
+    world = World(client)
+    performer = make_performer()
+    version = make_consent(
+        performer, world.production, ["digital_alteration"], restrictions="Never in trailers"
+    )
+    asked = world.ask(kind="alteration", performer_id=performer.id, facts={"changes": ["other"]})
+    assert _approve(world, asked.json["id"]).json["decision"]["outcome"] == "allow"
+    amend(version, restrictions="Never in trailers; never in episode 3")
+    again = world.post(f"/api/v1/requests/{asked.json['id']}/reevaluate", {}).json["decision"]
+    assert again["outcome"] == "escalate", again
+    assert again["missing"] == ["written approval"]
+    assert "approved the request as it stood on other consents" in " ".join(
+        r["reason"] for r in again["rules"]
+    )
+    assert _approve(world, asked.json["id"]).json["decision"]["outcome"] == "allow"
+
+
+def test_a_replica_whose_consent_records_restrictions_goes_to_legal_even_for_a_reshoot(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    world = World(client)
+    performer = make_performer()
+    make_consent(
+        performer, world.production, ["digital_replica"], ["likeness"],
+        restrictions="Never in advertising",
+    )  # fmt: skip
+    replica_id = replica_via_api(world, performer)
+    decision = world.ask(
+        kind="replica.use", replica_id=replica_id, facts={"as_recorded": True}
+    ).json["decision"]
+    assert decision["outcome"] == "escalate"
+    assert _fired(decision) == {"R3": "escalate", "R4": "allow"}
+    assert "'Never in advertising'" in decision["rules"][0]["reason"]
+
+
+def test_a_suspended_model_is_cured_by_linking_a_new_training_consent(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    from tests.gate.factories import revoke
+
+    world = World(client)
+    performer = make_performer("Noor Hale")
+    first = make_consent(performer, world.production, ["model_training"])
+    model = model_via_api(world, [performer])
+    revoke(first)
+    denied = world.ask(kind="model.use", model_id=model["id"]).json["decision"]
+    assert denied["outcome"] == "deny" and _fired(denied) == {"R10": "deny"}
+    label = f"Harbour de-ageing model [{model['id']}]"
+    assert denied["missing"] == [
+        f"a valid model_training consent from Noor Hale linked to model {label}"
+    ]
+    assert denied["next_step"].startswith("ask Noor Hale's representative for a new model_train")
+    unrelated = make_consent(performer, world.production, ["digital_replica"])
+    refused = world.post(
+        f"/api/v1/models/{model['id']}/training-consents", {"consent_id": unrelated.consent_id}
+    )
+    assert refused.status_code == 422 and "consent_id" in refused.json["errors"]
+    second = make_consent(performer, world.production, ["model_training"])
+    linked = world.post(
+        f"/api/v1/models/{model['id']}/training-consents", {"consent_id": second.consent_id}
+    )
+    assert linked.status_code == 201, linked.json
+    assert linked.json["status"] == "active"
+    allowed = world.ask(kind="model.use", model_id=model["id"]).json["decision"]
+    assert allowed["outcome"] == "allow"
+    assert allowed["consent_ids"] == [second.consent_id]
+    again = world.post(
+        f"/api/v1/models/{model['id']}/training-consents", {"consent_id": second.consent_id}
+    )
+    assert again.status_code == 409

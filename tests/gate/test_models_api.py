@@ -55,7 +55,9 @@ def test_register_without_a_training_consent_is_201_and_suspended(
     make_consent(b, world.production, ["digital_replica"])  # not a training consent
     model = model_via_api(world, [a, b])
     assert model["status"] == "suspended"
-    assert any(b.id in r and r.startswith("R10") for r in model["status_reasons"])
+    assert any(
+        b.professional_name in r and r.startswith("R10") for r in model["status_reasons"]
+    )
 
 
 def test_register_with_an_uncleared_source_is_201_and_blocked(

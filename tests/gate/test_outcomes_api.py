@@ -407,6 +407,7 @@ def check(row: Row, body: dict[str, Any], production: str, expires: list[Any]) -
         assert rule["section"] and rule["reason"]
     if row.expect == "deny":  # the rules that denied decide it; written approval cannot help
         assert {r["outcome"] for r in decision["rules"]} == {"deny"}
+        assert decision["missing"], decision
         assert not [m for m in decision["missing"] if "approval" in m]
         assert decision["next_step"].endswith("then ask again"), decision["next_step"]
     else:
@@ -647,8 +648,8 @@ def test_r10_model_whose_training_consent_was_revoked_is_denied(
     assert decision["outcome"] == "deny"
     assert _rules(asked)["R10"] == "deny"
     assert (
-        f"consent for model_training in production {world.label(world.production)} from "
-        f"{performer.professional_name}" in decision["missing"]
+        f"a valid model_training consent from {performer.professional_name} linked to model "
+        f"Harbour de-ageing model [{model['id']}]" in decision["missing"]
     )
     assert world.get(f"/api/v1/models/{model['id']}").json["status"] == "suspended"
 

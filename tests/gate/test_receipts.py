@@ -4,7 +4,6 @@ still verify after a key rotation from the published JWKS."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import subprocess
@@ -16,7 +15,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry.core.hashing import canonical_json
 from registry.receipts.verify import verify_receipt
 from tests.gate.factories import World, make_consent, make_performer
 
@@ -39,8 +37,7 @@ def _flip(token: str, index: int) -> str:
 def _decision(world: World) -> dict[str, Any]:
     performer = make_performer("Mara Quill")
     make_consent(performer, world.production, ["digital_replica"])
-    facts = {"may_harm_reputation": False}
-    asked = world.ask(kind="replica.create", performer_id=performer.id, facts=facts)
+    asked = world.ask(kind="replica.create", performer_id=performer.id, facts={"safety": False})
     return dict(asked.json["decision"], performer_id=performer.id)
 
 
@@ -71,7 +68,7 @@ def test_receipt_carries_the_essential_fields_and_verifies_from_the_jwks(
         "replica_id": None,
         "replica_name": None,
         "media": ["likeness"],
-        "facts_sha256": hashlib.sha256(canonical_json(stored["facts"])).hexdigest(),
+        "facts": stored["facts"],
         "outcome": decision["outcome"],
         "basis": decision["basis"],
         "rules": [r["id"] for r in decision["rules"]],
@@ -101,7 +98,7 @@ def test_cli_verifies_offline_and_fails_on_one_changed_byte(
     assert "replica.create." in words
     assert f"Asked for production {world.production.code} [{world.production.id}]" in words
     assert "performer Mara Quill [" in words and "media likeness." in words
-    assert "The facts as given hash to SHA-256 " in words
+    assert "Facts as judged: none given (every fact false or empty)." in words
     assert "Outcome: escalate, by rules R1, R2 under ruleset 2026.12-1." in words
     for index in (0, 17, len(receipt.split(".")[1]) // 2, -3):
         bad = tmp_path / f"bad{index}.jws"

@@ -15,6 +15,7 @@ from registry.gate.enhancement_models.schemas import (
     ModelPageSchema,
     ModelRetireInSchema,
     ModelSchema,
+    TrainingConsentInSchema,
 )
 from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_api, roles_required
@@ -77,6 +78,22 @@ class Clearances(MethodView):
         """Legal records the clearance of an uncleared training source (lifts R11's block)."""
         now = utcnow()
         model = services.clear_source(model_id, data, user=actor(), now=now)
+        return services.present(model, now)
+
+
+@blp.route("/<model_id>/training-consents")
+class TrainingConsents(MethodView):
+    @roles_required(*services.REGISTRARS)
+    @blp.arguments(TrainingConsentInSchema)
+    @blp.response(201, ModelSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @unit_of_work()
+    def post(self, data: dict[str, Any], model_id: str) -> Any:
+        """Link a new model_training consent of a performer the model names (cures R10: it
+        replaces that performer's training consents that no longer hold)."""
+        now = utcnow()
+        model = services.link_training_consent(model_id, data["consent_id"], user=actor(), now=now)
         return services.present(model, now)
 
 

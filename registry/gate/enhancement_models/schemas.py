@@ -61,6 +61,17 @@ class ClearanceInSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
+class TrainingConsentInSchema(Schema):
+    consent_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "a model_training consent, valid now, of a performer the "
+            "model names, in the model's production"
+        },
+    )
+
+
 class ModelRetireInSchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 
 from registry.accounts.models import User
 from registry.audit.trail import record
@@ -31,7 +31,7 @@ from registry.gate.enhancement_models.models import (
 from registry.performers.models import Performer
 from registry.productions.access import can_see_production, member_production_ids
 from registry.productions.models import Production
-from registry.rules import ModelFact, PerformerFact, consent_problems, model_status
+from registry.rules import ModelFact, PerformerFact, consent_problems, labels, model_status
 
 READERS = ("admin", "vfx_lead", "legal")
 REGISTRARS = ("admin", "vfx_lead")
@@ -237,6 +237,72 @@ def clear_source(
     return model
 
 
+def link_training_consent(
+    model_id: str, consent_id: str, *, user: User, now: datetime | None = None
+) -> EnhancementModel:
+    """Cure a suspended model (R10): link a new model_training consent of a performer the model
+    names, valid now in the model's production. That performer's linked consents that no
+    longer hold are replaced by it (the audit trail keeps them)."""
+    now = now or utcnow()
+    if not user.has_role(*REGISTRARS):
+        raise Forbidden("Your role may not change models.")
+    model = visible_model(user, model_id, lock=True)
+    if model.retired_at is not None:
+        raise Conflict("The model is retired.")
+    fact = _fact(model)
+    performers = {p.id: p for p in fact.performers}
+    version_ids: dict[str, str] = {}
+    row = db.session.execute(
+        bridge.current_consents_of(list(performers)).where(CV.consent_id == consent_id)
+    ).first()
+    if row is None:
+        raise Invalid(
+            "Some fields are invalid.",
+            {"consent_id": ["Not a consent of a performer this model was trained on."]},
+        )
+    consent = bridge.consent_fact(row)
+    version_ids[consent.id] = row[0]
+    problems = consent_problems(
+        consent, performers[consent.performer_id], model.production_id, "model_training", (), now
+    )
+    if problems:
+        raise Invalid("Some fields are invalid.", {"consent_id": list(problems)})
+    if any(c.id == consent.id for c in fact.training_consents):
+        raise Conflict("This consent is already linked to the model.")
+    replaced = [
+        c.id
+        for c in fact.training_consents
+        if c.performer_id == consent.performer_id
+        and consent_problems(
+            c, performers[c.performer_id], model.production_id, "model_training", (), now
+        )
+    ]
+    if replaced:
+        db.session.execute(
+            delete(ModelTrainingConsent).where(
+                ModelTrainingConsent.model_id == model.id,
+                ModelTrainingConsent.consent_id.in_(replaced),
+            )
+        )
+    db.session.add(
+        ModelTrainingConsent(
+            model_id=model.id,
+            consent_id=consent.id,
+            version_id=version_ids[consent.id],
+            performer_id=consent.performer_id,
+        )
+    )
+    db.session.flush()
+    record(
+        "model.training_consent_linked",
+        "model",
+        model.id,
+        {"consent_id": consent.id, "replaced": replaced, "status": status_of(model, now)[0]},
+        actor_id=user.id,
+    )
+    return model
+
+
 def retire_model(
     model_id: str, reason: str | None, *, user: User, now: datetime | None = None
 ) -> EnhancementModel:
@@ -278,20 +344,21 @@ def status_of(model: EnhancementModel, now: datetime) -> tuple[str, list[str]]:
             )
     performers = {p.id: p for p in fact.performers}
     covered = set()
+    home = labels.production(fact.production, fact.production_id)
     for consent in fact.training_consents:
         performer = performers.get(consent.performer_id)
         problems = consent_problems(
             consent, performer, fact.production_id, "model_training", (), now
         )
         if problems:
-            reasons.append(f"R10: consent {consent.id} v{consent.version}: {'; '.join(problems)}")
+            reasons.append(f"R10: {labels.consent(consent)}: {'; '.join(problems)}")
         else:
             covered.add(consent.performer_id)
     for pid in fact.performer_ids:
         if pid not in covered and not any(c.performer_id == pid for c in fact.training_consents):
             reasons.append(
-                f"R10: performer {pid} had no valid model_training consent for production "
-                f"{fact.production_id} when the model was registered"
+                f"R10: {labels.performer(performers.get(pid), pid)} has no valid model_training "
+                f"consent for production {home} linked to the model"
             )
     return status, reasons
 

@@ -23,7 +23,7 @@ from registry.extensions import db
 from registry.gate import facts as bridge
 from registry.gate.replicas.models import Replica
 from registry.gate.use_requests.models import DecisionConsent
-from registry.gate.use_requests.services import current_decision, visible_request
+from registry.gate.use_requests.services import current_decision, missing_now, visible_request
 from registry.gate.use_requests.validity import validity
 from registry.performers.models import Performer
 from registry.productions.access import can_see_production, member_production_ids
@@ -70,7 +70,7 @@ def register_replica(
         )
     decision = current_decision(req)
     if decision.outcome != "allow":
-        missing = list(decision.missing)
+        missing = missing_now(req, decision, now)
         raise Conflict(
             f"The request's decision is {decision.outcome}, not allow: "
             + ("; ".join(missing) if missing else "it does not allow a replica")
@@ -139,7 +139,7 @@ def present(replica: Replica, now: datetime) -> dict[str, Any]:
     current = {c.id for c in fact.consents} if fact else set()
     for consent_id, _ in relied:
         if consent_id not in current:
-            problems.append(f"consent [{consent_id}] has no current version")
+            problems.append("a consent it was made under no longer has a current version")
     for consent in fact.consents if fact else ():
         found = consent_problems(
             consent, performer, replica.production_id, "digital_replica", (), now

@@ -103,6 +103,14 @@ class DecisionSchema(Schema):
             "decision no longer valid says so)"
         },
     )
+    next_step_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the date the next step speaks of (validity ended, or an "
+            "allow's end), to render in the reader's time zone"
+        },
+    )
     consent_ids = fields.List(fields.String(), required=True)
     missing = fields.List(
         fields.String(),

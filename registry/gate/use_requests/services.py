@@ -20,7 +20,7 @@ from registry.appctx import setting, signing_keys
 from registry.audit.services import AuditEntry, record_many
 from registry.core.clock import utcnow
 from registry.core.errors import Forbidden, Invalid, NotFound
-from registry.core.hashing import canonical_json, sha256_hex
+from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.core.reads import Reader
 from registry.core.writes import Write
@@ -30,7 +30,7 @@ from registry.gate.use_requests.models import DecisionConsent, DecisionRecord, U
 from registry.gate.use_requests.validity import VALID, present, valid_clause, validities
 from registry.productions.access import can_see_production, member_production_ids
 from registry.receipts.signer import sign as sign_receipt
-from registry.rules import Decision, DecisionInput, FiredRule, decide
+from registry.rules import RULESET_VERSION, Decision, DecisionInput, FiredRule, decide
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
 DECISION_CONSENTS = cast(Table, DecisionConsent.__table__)
@@ -136,8 +136,10 @@ def receipt_payload(
     now: datetime,
 ) -> dict[str, Any]:
     """What a decision receipt commits to (API.md "Decisions"): what was asked (kind,
-    performer, production, model or replica, media, the SHA-256 of the facts over canonical
-    JSON) with the names a person knows them by, and what was decided under which ruleset."""
+    performer, production, model or replica, media, the facts (as judged, canonical
+    JSON) with the names a person knows them by, and what was decided under which ruleset.
+    ``facts`` are the facts as stored and judged: every fact the API names, those not given as
+    false or empty (API.md: "Facts not given are false or empty")."""
     performer, production = inp.performer, inp.production
     return {
         "typ": "decision",
@@ -154,7 +156,7 @@ def receipt_payload(
         "replica_id": req.replica_id,
         "replica_name": inp.replica.name if inp.replica is not None else None,
         "media": sorted(req.media or ()),
-        "facts_sha256": sha256_hex(canonical_json(req.facts or {})),
+        "facts": req.facts or {},
         "outcome": decision.outcome,
         "basis": decision.basis,
         "rules": list(decision.rule_ids),
@@ -371,6 +373,19 @@ def submit_request(
         req, now, trigger="request", actor_id=user.id, new=True, known=known, audit_first=[created]
     )
     return req, decided
+
+
+def decided_now(req: UseRequest, now: datetime) -> Decision:
+    """The request decided again under the current ruleset, in memory: nothing is written."""
+    return decide(bridge.load(db.session, req, now).input)
+
+
+def missing_now(req: UseRequest, decision: DecisionRecord, now: datetime) -> list[str]:
+    """What the decision lacks for an allow, in the current ruleset's words (a decision made
+    under an older ruleset is decided again in memory to say it)."""
+    if decision.ruleset_version == RULESET_VERSION:
+        return list(decision.missing)
+    return list(decided_now(req, now).missing)
 
 
 def reevaluate(

@@ -155,6 +155,7 @@ def present(row: DecisionRecord, v: Validity, tz: tzinfo = UTC) -> dict[str, Any
         "rules": row.rules,
         "considered": row.considered or [],
         "next_step": next_step(row, v, tz),
+        "next_step_at": next_step_at(row, v),
         "consent_ids": row.consent_ids,
         "missing": row.missing,
         "valid_until": row.valid_until,
@@ -188,6 +189,14 @@ _AGAIN = {
 def local(value: datetime, tz: tzinfo = UTC) -> str:
     """A time as a person reads it, in their time zone: 2027-09-30 14:00 UTC."""
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def next_step_at(row: DecisionRecord, v: Validity) -> datetime | None:
+    """The date the next step speaks of (when it stopped being valid, or until when an allow
+    holds), for a reader to render in their own time zone."""
+    if not v.valid:
+        return v.invalidated_at
+    return row.valid_until if row.outcome == "allow" else None
 
 
 def next_step(row: DecisionRecord, v: Validity, tz: tzinfo = UTC) -> str:
