@@ -20,7 +20,7 @@ from registry.audit.trail import record
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.ids import new_id
-from registry.core.reads import Query, Reader, persistent
+from registry.core.reads import Query, SessionCursor, persistent
 from registry.extensions import db
 
 _hasher = PasswordHasher()
@@ -47,8 +47,7 @@ _USER_COLUMNS = (
 _TOKEN_USER = Query(
     select(*_USER_COLUMNS)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)),
-    "sssssbd",
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
 
@@ -148,16 +147,12 @@ def _token_rows(token_hash: str) -> list[Any]:
         try:
             cursor = connection.cursor()
             try:
-                return _TOKEN_USER.rows(cursor, bind.dialect, token_hash=token_hash)
+                return _TOKEN_USER.run(cursor, bind.dialect, token_hash=token_hash)
             finally:
                 cursor.close()
         finally:
             connection.close()
-    reader = Reader(db.session)
-    try:
-        return reader.rows(_TOKEN_USER, token_hash=token_hash)
-    finally:
-        reader.close()
+    return SessionCursor(db.session).rows(_TOKEN_USER, token_hash=token_hash)
 
 
 def user_for_token(token: str) -> User | None:
@@ -167,9 +162,7 @@ def user_for_token(token: str) -> User | None:
     rows = _token_rows(_digest(token))
     if not rows:
         return None
-    user = persistent(
-        db.session, User, {c.key: v for c, v in zip(_USER_COLUMNS, rows[0], strict=True)}
-    )
+    user = persistent(db.session, User, rows[0]._asdict())
     return user if user.active else None
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from registry.accounts.models import User
 from registry.approvals.models import Approval
 from registry.audit.services import AuditEntry
+from registry.audit.trail import record_all
 from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
@@ -101,7 +102,8 @@ def approve(
         },
         user.id,
     )
-    decided = decide_request(req, now, trigger="approval", actor_id=user.id, audit_first=[recorded])
+    record_all([recorded])
+    decided = decide_request(req, now, trigger="approval", actor_id=user.id)
     return req, approval, decided
 
 

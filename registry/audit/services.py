@@ -24,7 +24,7 @@ from registry.core.clock import as_utc, utcnow
 from registry.core.db import DbSession
 from registry.core.hashing import content_hash
 from registry.core.keys import SigningKeys
-from registry.core.reads import Query, Reader
+from registry.core.reads import Query, SessionCursor
 from registry.receipts import signer as receipts
 from registry.receipts.verify import verify_receipt
 
@@ -86,18 +86,17 @@ _INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s,
 _HEAD_QUERY = Query(
     select(_EVENTS.c.seq, _EVENTS.c.hash).where(
         _EVENTS.c.seq == select(func.max(_EVENTS.c.seq)).scalar_subquery()
-    ),
-    "is",
+    )
 )
-_PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key"))), "s")
+_PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key")).label("locked")))
 
 
-def _lock_and_head(session: DbSession, reader: Reader | None = None) -> tuple[int, str]:
-    reader = reader or Reader(session)
-    if reader.dialect.name == "postgresql":
-        reader.raw(_PG_LOCK_QUERY, key=ADVISORY_LOCK_KEY)
-    rows = reader.raw(_HEAD_QUERY)
-    return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
+def _lock_and_head(session: DbSession, cursor: SessionCursor | None = None) -> tuple[int, str]:
+    cursor = cursor or SessionCursor(session)
+    if cursor.dialect.name == "postgresql":
+        cursor.rows(_PG_LOCK_QUERY, key=ADVISORY_LOCK_KEY)
+    rows = cursor.rows(_HEAD_QUERY)
+    return (int(rows[0].seq), str(rows[0].hash)) if rows else (0, GENESIS)
 
 
 Row = tuple[str | None, str, str, str, str]
@@ -140,11 +139,11 @@ def append_rows(
     at once: no objects per event, one ``executemany``); returns the new head seq."""
     if not events:
         return 0
-    reader = Reader(session)
-    seq, prev = _lock_and_head(session, reader)
+    cursor = SessionCursor(session)
+    seq, prev = _lock_and_head(session, cursor)
     at = utcnow()
     at_text = hashed_time(at)
-    sqlite = reader.dialect.name == "sqlite"
+    sqlite = cursor.dialect.name == "sqlite"
     # Rows go straight to the driver's executemany. SQLite gets the timestamp as the very text
     # SQLAlchemy would store (and that is hashed); PostgreSQL gets the aware datetime.
     stored_at: Any = at_text if sqlite else at
@@ -172,7 +171,7 @@ def append_rows(
     sql = _INSERT_SQLITE if sqlite else _INSERT_PG
     if reads.TRACE is not None:
         reads.TRACE.append((sql, rows))
-    reader.cursor.executemany(sql, rows)
+    cursor.cursor.executemany(sql, rows)
     if checkpoints:
         session.connection().execute(_CHECKPOINTS.insert(), checkpoints)
     return seq

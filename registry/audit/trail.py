@@ -1,7 +1,9 @@
-"""The one call every feature's services use: ``record(...)`` in the current transaction."""
+"""The calls every feature's services use: ``record(...)`` (one event) and ``record_all(...)``
+(several, appended together), in the current transaction, with the app's keys and settings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from registry.appctx import setting, signing_keys
@@ -18,9 +20,14 @@ def record(
     actor_id: str | None = None,
 ) -> None:
     """Append one event. ``content`` is hashed, never stored: pass no personal data anyway."""
+    record_all([AuditEntry(action, subject_type, subject_id, content, actor_id)])
+
+
+def record_all(entries: Sequence[AuditEntry]) -> None:
+    """Append the events in order, in one append (the trail's lock and head are read once)."""
     record_many(
         db.session,
-        [AuditEntry(action, subject_type, subject_id, content, actor_id)],
+        entries,
         signing=signing_keys(),
         checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
     )

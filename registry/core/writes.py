@@ -1,5 +1,5 @@
 """Fixed writes for hot paths: an INSERT or UPDATE compiled once per dialect by SQLAlchemy and
-sent straight to a ``Reader``'s cursor (the session's own connection, in its transaction).
+sent straight to a ``SessionCursor`` (the session's own connection, in its transaction).
 
 Through ``Connection.execute`` each small write of a decision costs more in SQLAlchemy's per-call
 work (cache key, execution context, parameter set-up) than in the database. Here the parameters
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.sql.dml import UpdateBase
 
 from registry.core import reads
-from registry.core.reads import Reader
+from registry.core.reads import SessionCursor
 
 _Processor = Callable[[Any], Any] | None
 
@@ -51,16 +51,16 @@ class Write:
         ]
         return [v for _, v in converted] if positional else dict(converted)
 
-    def run(self, reader: Reader, values: Mapping[str, Any]) -> None:
-        args = self._args(reader.dialect, values)
-        sql = self._compiled[reader.dialect.name][0]
+    def run(self, cursor: SessionCursor, values: Mapping[str, Any]) -> None:
+        args = self._args(cursor.dialect, values)
+        sql = self._compiled[cursor.dialect.name][0]
         if reads.TRACE is not None:
             reads.TRACE.append((sql, args))
-        reader.cursor.execute(sql, args)
+        cursor.cursor.execute(sql, args)
 
-    def run_many(self, reader: Reader, rows: Sequence[Mapping[str, Any]]) -> None:
-        args = [self._args(reader.dialect, values) for values in rows]
-        sql = self._compiled[reader.dialect.name][0]
+    def run_many(self, cursor: SessionCursor, rows: Sequence[Mapping[str, Any]]) -> None:
+        args = [self._args(cursor.dialect, values) for values in rows]
+        sql = self._compiled[cursor.dialect.name][0]
         if reads.TRACE is not None:
             reads.TRACE.append((sql, args))
-        reader.cursor.executemany(sql, args)
+        cursor.cursor.executemany(sql, args)

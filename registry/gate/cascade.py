@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from registry.appctx import setting, signing_keys
-from registry.audit.services import AuditEntry, record_many
+from registry.audit.services import AuditEntry
+from registry.audit.trail import record_all
 from registry.consents.models import ConsentVersion
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -103,12 +103,7 @@ def invalidate(
         for mid in models
     )
     if entries:
-        record_many(
-            db.session,
-            entries,
-            signing=signing_keys(),
-            checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
-        )
+        record_all(entries)
     return decided, models
 
 

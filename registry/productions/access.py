@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 
 from registry.accounts.models import User
 from registry.core.errors import NotFound
-from registry.core.reads import Query, Reader
+from registry.core.reads import Query, SessionCursor
 from registry.extensions import db
 from registry.productions.models import Production, ProductionMember
 
@@ -15,17 +15,14 @@ _MEMBER = Query(
     select(ProductionMember.user_id).where(
         ProductionMember.production_id == bindparam("production_id"),
         ProductionMember.user_id == bindparam("user_id"),
-    ),
-    "s",
+    )
 )
 
 
 def is_member(user: User, production_id: str) -> bool:
-    reader = Reader(db.session)
-    try:
-        return bool(reader.raw(_MEMBER, production_id=production_id, user_id=user.id))
-    finally:
-        reader.close()
+    return bool(
+        SessionCursor(db.session).rows(_MEMBER, production_id=production_id, user_id=user.id)
+    )
 
 
 def member_production_ids(user: User) -> list[str]:

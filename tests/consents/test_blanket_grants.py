@@ -163,7 +163,7 @@ def _legacy_reliance(client: FlaskClient) -> tuple[World, dict[str, Any], Consen
     db.session.commit()
     # Consent versions never change, so the gate keeps their facts by version id; the data
     # rewritten above stands for rows a process of the older release recorded: start afresh.
-    bridge._FACT_CACHE.clear()
+    bridge._CONSENTS.clear()
     return world, asked, version
 
 

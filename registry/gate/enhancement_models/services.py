@@ -100,7 +100,7 @@ def _valid_training_consents(
             consent, facts[consent.performer_id], production_id, "model_training", (), now
         )
         if not problems:
-            found.append((consent.id, row[0], consent.performer_id))
+            found.append((consent.id, row.id, consent.performer_id))
     return sorted(found)
 
 
@@ -251,7 +251,6 @@ def link_training_consent(
         raise Conflict("The model is retired.")
     fact = _fact(model)
     performers = {p.id: p for p in fact.performers}
-    version_ids: dict[str, str] = {}
     row = db.session.execute(
         bridge.current_consents_of(list(performers)).where(CV.consent_id == consent_id)
     ).first()
@@ -261,7 +260,6 @@ def link_training_consent(
             {"consent_id": ["Not a consent of a performer this model was trained on."]},
         )
     consent = bridge.consent_fact(row)
-    version_ids[consent.id] = row[0]
     problems = consent_problems(
         consent, performers[consent.performer_id], model.production_id, "model_training", (), now
     )
@@ -288,7 +286,7 @@ def link_training_consent(
         ModelTrainingConsent(
             model_id=model.id,
             consent_id=consent.id,
-            version_id=version_ids[consent.id],
+            version_id=row.id,
             performer_id=consent.performer_id,
         )
     )

@@ -133,8 +133,8 @@ def present(replica: Replica, now: datetime) -> dict[str, Any]:
         .where(DecisionConsent.decision_id == replica.decision_id)
         .order_by(DecisionConsent.consent_id)
     ).all()
-    fact = bridge.replica_fact(db.session, replica.id, {})
-    performer = bridge.performer_of(db.session, replica.performer_id)
+    fact = bridge.replica_fact(db.session, replica.id)
+    performer = bridge.performer_fact(db.session, replica.performer_id)
     problems: list[str] = []
     current = {c.id for c in fact.consents} if fact else set()
     for consent_id, _ in relied:

@@ -8,6 +8,7 @@ audits it, in the caller's transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,13 +17,13 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.accounts.models import User
-from registry.appctx import setting, signing_keys
-from registry.audit.services import AuditEntry, record_many
+from registry.audit.services import AuditEntry
+from registry.audit.trail import record_all
 from registry.core.clock import utcnow
 from registry.core.errors import Forbidden, Invalid, NotFound
 from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
-from registry.core.reads import Reader
+from registry.core.reads import SessionCursor
 from registry.core.writes import Write
 from registry.extensions import db
 from registry.gate import facts as bridge
@@ -168,28 +169,34 @@ def receipt_payload(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A request created in this very transaction: what its checks read (``checked``, not read
+    again when deciding) and the event that records it (appended in the same append as the
+    decision's, so the trail takes its lock and reads its head once)."""
+
+    checked: bridge.Checked
+    created: AuditEntry
+
+
 def decide_request(
     req: UseRequest,
     now: datetime,
     *,
     trigger: str = "request",
     actor_id: str | None = None,
-    new: bool = False,
-    known: bridge.Known | None = None,
-    audit_first: list[AuditEntry] | None = None,
+    submission: Submission | None = None,
 ) -> DecisionRecord:
     """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited).
 
     Earlier decisions are kept unchanged. Returns the stored decision (a copy not attached to
-    the session: it is valid as made). ``new``: the request was created in this transaction;
-    ``known``: facts its checks read in this transaction (not read again).
-    ``audit_first``: events to append just before ``decision.made``, in the same call.
-    The rows are written with three fixed statements sent straight to the driver (the
-    decision, the consent versions it relied on, the request's pointer to it;
-    ``registry.core.writes``) rather than ORM flushes or Core executions, whose per-call work
-    would cost more than loading the facts and deciding together.
+    the session: it is valid as made). The rows are written with three fixed statements sent
+    straight to the driver (the decision, the consent versions it relied on, the request's
+    pointer to it; ``registry.core.writes``) rather than ORM flushes, whose per-call work would
+    cost more than loading the facts and deciding together.
     """
-    loaded = bridge.load(db.session, req, now, new=new, known=known)
+    checked = submission.checked if submission is not None else None
+    loaded = bridge.load(db.session, req, now, checked)
     decision = decide(loaded.input)
     sequence = req.decision_count + 1
     decision_id = new_id("dec")
@@ -217,26 +224,23 @@ def decide_request(
         "invalidated_at": None,
         "invalidated_reason": None,
     }
-    writer = Reader(db.session)
-    try:
-        _INSERT_DECISION.run(writer, values)
-        if decision.consent_ids:
-            _INSERT_DECISION_CONSENTS.run_many(
-                writer,
-                [
-                    {
-                        "decision_id": decision_id,
-                        "version_id": loaded.version_ids[cid],
-                        "consent_id": cid,
-                    }
-                    for cid in decision.consent_ids
-                ],
-            )
-        _POINT_TO_DECISION.run(
-            writer, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
+    cursor = SessionCursor(db.session)
+    _INSERT_DECISION.run(cursor, values)
+    if decision.consent_ids:
+        _INSERT_DECISION_CONSENTS.run_many(
+            cursor,
+            [
+                {
+                    "decision_id": decision_id,
+                    "version_id": loaded.version_ids[cid],
+                    "consent_id": cid,
+                }
+                for cid in decision.consent_ids
+            ],
         )
-    finally:
-        writer.close()
+    _POINT_TO_DECISION.run(
+        cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
+    )
     set_committed_value(req, "current_decision_id", decision_id)
     set_committed_value(req, "decision_count", sequence)
     made = AuditEntry(
@@ -246,12 +250,7 @@ def decide_request(
         {**payload, "receipt_sha256": sha256_hex(receipt.encode())},
         actor_id,
     )
-    record_many(
-        db.session,
-        [*(audit_first or ()), made],
-        signing=signing_keys(),
-        checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
-    )
+    record_all([submission.created, made] if submission is not None else [made])
     return DecisionRecord(**values)
 
 
@@ -268,54 +267,46 @@ def _stored_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_references(user: User, data: dict[str, Any]) -> tuple[str | None, bridge.Known]:
+def _check_references(user: User, data: dict[str, Any]) -> tuple[str | None, bridge.Checked]:
     """Every refusal before anything is written: 422 for bad fields, 404 for hidden objects.
 
     Returns the performer the request is about (for replica.use: the replica's by default) and
-    the facts read on the way (its production, the performer given)."""
+    what was read on the way (its production, the performer given)."""
     kind = data["kind"]
     errors: dict[str, list[str]] = {}
     performer_id = data.get("performer_id")
     performer = None
-    reader = Reader(db.session)
-    try:
-        if kind not in ("model.use", "replica.use") and not performer_id:
-            errors["performer_id"] = [f"Required for a {kind} request."]
-        if performer_id:
-            performer = bridge.performer_fact(reader, performer_id)
-            if performer is None:
-                errors["performer_id"] = ["No performer with this id."]
-        if kind == "replica.use" and not data.get("replica_id"):
-            errors["replica_id"] = ["Required for a replica.use request."]
-        if kind != "replica.use" and data.get("replica_id"):
-            errors["replica_id"] = ["Only for a replica.use request."]
-        if kind == "model.use" and not data.get("model_id"):
-            errors["model_id"] = ["Required for a model.use request."]
-        if kind != "model.use" and data.get("model_id"):
-            errors["model_id"] = ["Only for a model.use request."]
-        if errors:
-            raise Invalid("Some fields are invalid.", errors)
-        production_id = data["production_id"]
-        production = bridge.production_fact(reader, production_id)
-        if production is None:
-            raise NotFound("No such production.", {"production_id": ["No such production."]})
-        replica = model = None
-        if data.get("replica_id"):
-            replica = reader.rows(bridge.REPLICA, replica_id=data["replica_id"])
-        if data.get("model_id"):
-            model = reader.rows(bridge.MODEL, model_id=data["model_id"])
-    finally:
-        reader.close()
-    if not can_see_production(user, production_id):
+    cursor = SessionCursor(db.session)
+    if kind not in ("model.use", "replica.use") and not performer_id:
+        errors["performer_id"] = [f"Required for a {kind} request."]
+    if performer_id:
+        performer = bridge.performer_fact(db.session, performer_id)
+        if performer is None:
+            errors["performer_id"] = ["No performer with this id."]
+    if kind == "replica.use" and not data.get("replica_id"):
+        errors["replica_id"] = ["Required for a replica.use request."]
+    if kind != "replica.use" and data.get("replica_id"):
+        errors["replica_id"] = ["Only for a replica.use request."]
+    if kind == "model.use" and not data.get("model_id"):
+        errors["model_id"] = ["Required for a model.use request."]
+    if kind != "model.use" and data.get("model_id"):
+        errors["model_id"] = ["Only for a model.use request."]
+    if errors:
+        raise Invalid("Some fields are invalid.", errors)
+    production_id = data["production_id"]
+    production = bridge.production_fact(db.session, production_id)
+    if production is None or not can_see_production(user, production_id):
         raise NotFound("No such production.", {"production_id": ["No such production."]})
-    if replica is not None and (not replica or not can_see_production(user, replica[0][2])):
-        raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
-    if model is not None and (not model or not can_see_production(user, model[0][1])):
-        raise NotFound("No such model.", {"model_id": ["No such model."]})
-    known = bridge.Known(production, performer)
-    if replica and not performer_id:
-        return str(replica[0][1]), known
-    return performer_id, known
+    if data.get("replica_id"):
+        replicas = cursor.rows(bridge.REPLICA, replica_id=data["replica_id"])
+        if not replicas or not can_see_production(user, replicas[0].production_id):
+            raise NotFound("No such replica.", {"replica_id": ["No such replica."]})
+        performer_id = performer_id or replicas[0].performer_id
+    if data.get("model_id"):
+        models = cursor.rows(bridge.MODEL, model_id=data["model_id"])
+        if not models or not can_see_production(user, models[0].production_id):
+            raise NotFound("No such model.", {"model_id": ["No such model."]})
+    return performer_id, bridge.Checked(production, performer)
 
 
 def submit_request(
@@ -327,7 +318,7 @@ def submit_request(
     now = now or utcnow()
     if not user.has_role(*REQUESTERS):
         raise Forbidden("Your role may not submit use requests.")
-    performer_id, known = _check_references(user, data)
+    performer_id, checked = _check_references(user, data)
     values: dict[str, Any] = {
         "id": new_id("req"),
         "kind": data["kind"],
@@ -346,11 +337,7 @@ def submit_request(
     # One INSERT (straight to the driver), then the object joins the session as the persistent
     # row it is (the documented pattern for rows already in the database): cheaper than a
     # unit-of-work flush.
-    writer = Reader(db.session)
-    try:
-        _INSERT_REQUEST.run(writer, values)
-    finally:
-        writer.close()
+    _INSERT_REQUEST.run(SessionCursor(db.session), values)
     req = UseRequest(**values)
     make_transient_to_detached(req)
     db.session.add(req)
@@ -370,7 +357,7 @@ def submit_request(
         user.id,
     )
     decided = decide_request(
-        req, now, trigger="request", actor_id=user.id, new=True, known=known, audit_first=[created]
+        req, now, trigger="request", actor_id=user.id, submission=Submission(checked, created)
     )
     return req, decided
 
