@@ -16,21 +16,15 @@ script runs once for REF and once for work, in that order (ref, work, ref, work,
 side's own ``benchmarks/bench_*.py``, as a subprocess of that side's venv Python, with its
 tree as the working directory; its ``RESULT name key=value ...`` lines are parsed.
 
-Figures (``--only``, repeatable or comma-separated; default all):
+Figures (``--only``, repeatable or comma-separated; default all), each from a RESULT key:
 
-============== ===================================== ================================ ======
-name           what                                  from                             better
-============== ===================================== ================================ ======
-http-sqlite    POST /api/v1/requests req/s, SQLite   bench_gate ``gate_http_sqlite``  higher
-                                                     ``post_rps``
-http-postgresql the same on PostgreSQL               ``gate_http_postgresql``         higher
-                                                     ``post_rps``
-decide         ``decide_request`` + commit p50 (ms), ``gate_decide`` ``p50_ms``       lower
-               in-process, SQLite
-import         ``flask consents import`` of 100,000  bench_consents                   lower
-               consents: wall seconds, peak RSS (MB) ``consents_import_sqlite``
-                                                     ``seconds``, ``peak_rss_mb``
-============== ===================================== ================================ ======
+- ``http-sqlite``: POST /api/v1/requests per second over HTTP on SQLite (bench_gate,
+  ``gate_http_sqlite post_rps``); higher is better.
+- ``http-postgresql``: the same on PostgreSQL (``gate_http_postgresql post_rps``); higher.
+- ``decide``: ``decide_request`` + commit p50 in ms, in-process on SQLite (``gate_decide
+  p50_ms``); lower.
+- ``import``: ``flask consents import`` of 100,000 consents, wall seconds and peak RSS in MB
+  (bench_consents, ``consents_import_sqlite seconds`` and ``peak_rss_mb`` if reported); lower.
 
 Invocations (no script selects these figures one by one, so each runs the smallest
 invocation that produces the selected ones, once per side and repetition):
@@ -52,13 +46,12 @@ requests; the import: 20,000 rows, where its goal does not apply and is shown as
 ``--workers N`` passes ``--workers N`` to bench_gate on both sides; by default each side serves
 with its own ``gunicorn.conf.py`` worker count, as users would get it.
 
-The table (stdout): per figure, the REF median, the work median, work/REF, which direction is
-better (throughput: higher; times and memory: lower), the spread of the repetitions ((max -
+The table (stdout): per figure, which direction is better (throughput: higher; times and
+memory: lower), the REF median, the work median, work/REF, the spread of the repetitions ((max -
 min) / median, the larger of the two sides': a ratio nearer its goal than that is noise), the
-goal from issue 12 (POST throughput
->= 0.9x REF on SQLite and PostgreSQL, decide p50 <= 1.1x REF, the import <= 10 s and <= 300 MB at
-100,000 rows) and whether it is met, and every repetition's value in run order. Progress goes
-to stderr.
+goal from issue 12 (POST throughput >= 0.9x REF on SQLite and PostgreSQL, decide p50 <= 1.1x
+REF, the import <= 10 s and <= 300 MB at 100,000 rows) and whether it is met, and every
+repetition's value in run order. Progress goes to stderr.
 
 Isolation: every benchmark process gets ``TMPDIR`` set to a folder of its own inside the
 temporary folder, so its data folders (``tempfile.mkdtemp``) are never shared; the two sides

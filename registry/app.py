@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, Request, g, request
 from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -16,10 +16,9 @@ from sqlalchemy.engine import Engine
 from registry import cli
 from registry.accounts import api as accounts_api
 from registry.accounts import pages as accounts_pages
-from registry.accounts.services import user_for_login_session
+from registry.accounts import services as accounts
+from registry.accounts.models import User
 from registry.appctx import RegistryState
-from registry.approvals import api as approvals_api
-from registry.approvals import pages as approvals_pages
 from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
 from registry.config import DEFAULTS, finalize
@@ -27,6 +26,7 @@ from registry.consents import api as consents_api
 from registry.consents import pages as consents_pages
 from registry.core import checkpoints
 from registry.extensions import csrf, db, login_manager, migrate
+from registry.gate import queue as gate_queue
 from registry.gate.enhancement_models import api as models_api
 from registry.gate.enhancement_models import pages as models_pages
 from registry.gate.replicas import api as replicas_api
@@ -53,6 +53,9 @@ from registry.gate import cascade as _cascade  # noqa: F401  # isort: skip
 # The reminders feature's receiver of consent_ended (notices to production members).
 from registry.reminders import receivers as _reminder_receivers  # noqa: F401  # isort: skip
 
+# The gate's receiver of consent_read_granted (a vfx_lead reads the consents it relied on).
+from registry.gate import consent_reads as _consent_reads  # noqa: F401  # isort: skip
+
 # The consents feature's receiver of performer_erased (evidence documents cleared).
 from registry.consents import receivers as _consent_receivers  # noqa: F401  # isort: skip
 
@@ -66,7 +69,6 @@ API_BLUEPRINTS = (
     audit_api.blp,
     requests_api.blp,
     models_api.blp,
-    approvals_api.blp,
     replicas_api.blp,
     reminders_api.blp,
 )
@@ -80,7 +82,7 @@ PAGE_BLUEPRINTS = (
     requests_pages.bp,
     models_pages.bp,
     replicas_pages.bp,
-    approvals_pages.bp,
+    gate_queue.bp,
     reminders_pages.bp,
     reminders_pages.feed_bp,
     rules_page.bp,
@@ -139,6 +141,25 @@ def _configure_sqlite(engine: Engine) -> None:
         _begin_immediate(connection)
 
 
+def _session_user(token: str) -> User | None:
+    """Flask-Login's user_loader: the user of a login session's cookie, for the pages only (the
+    API, exempt from CSRF checks, never accepts a cookie)."""
+    if request.path.startswith("/api/"):
+        return None
+    return accounts.user_for_login_session(token)
+
+
+def _bearer_user(req: Request) -> User | None:
+    """Flask-Login's request_loader: the user of an ``Authorization: Bearer`` token, for the
+    API only."""
+    if not req.path.startswith("/api/"):
+        return None
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return accounts.user_for_token(token.strip())
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "registry",
@@ -165,7 +186,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.session_protection = "basic"
-    login_manager.user_loader(user_for_login_session)
+    login_manager.user_loader(_session_user)
+    login_manager.request_loader(_bearer_user)
     csrf.init_app(app)
 
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
@@ -177,7 +199,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         csrf.exempt(blp)
     for bp in PAGE_BLUEPRINTS:
         app.register_blueprint(bp)
-    app.extensions["registry.api"] = api
 
     errors.register(app)
     cli.register(app)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
@@ -14,4 +13,3 @@ db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-api = Api()

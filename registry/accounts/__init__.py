@@ -1,1 +1,4 @@
-"""Users, their roles, API tokens and login sessions."""
+"""Users, their roles, API tokens and login sessions.
+
+May import: ``core``, ``extensions``, ``transactions``, ``audit``, ``web``.
+"""

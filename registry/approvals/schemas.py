@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.gate.enhancement_models.schemas import SHA256
-from registry.gate.use_requests.schemas import RequestSchema
-from registry.web.schemas import PageSchema
+from registry.web.schemas import SHA256, PageSchema
 
 
 class ApprovalInSchema(Schema):
@@ -46,10 +44,6 @@ class ApprovalSchema(Schema):
     confirms_estate = fields.Boolean(required=True)
     approved_by = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
-
-
-class ApprovedRequestSchema(RequestSchema):
-    approval = fields.Nested(ApprovalSchema, required=True)
 
 
 class ApprovalPageSchema(PageSchema):

@@ -1,1 +1,4 @@
-"""The tamper-evident audit trail: a hash chain of events with signed checkpoints."""
+"""The tamper-evident audit trail: a hash chain of events with signed checkpoints.
+
+May import: ``core``, ``extensions``, ``transactions``, ``appctx``, ``receipts``, ``web``.
+"""

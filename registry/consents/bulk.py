@@ -36,7 +36,9 @@ from registry.consents import services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
 from registry.consents.schemas import ConsentInSchema
 from registry.consents.validation import SnapshotLookups
+from registry.core.chunks import chunked
 from registry.core.clock import utcnow
+from registry.core.errors import flatten_errors
 from registry.core.fastload import FastLoader
 from registry.core.hashing import content_hash
 from registry.core.ids import batch_ids
@@ -209,7 +211,7 @@ def _load(raw: Any, line: int, errors: list[RowError]) -> dict[str, Any] | None:
     try:
         loaded: dict[str, Any] = _SCHEMA.load(raw or {})
     except ValidationError as exc:
-        for name, messages in _flatten(exc.messages):
+        for name, messages in flatten_errors(exc.messages).items():
             errors.extend(RowError(line, name, m) for m in messages)
         return None
     return loaded
@@ -263,31 +265,6 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
     return errors, built
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
-    """marshmallow's nested messages as (dotted field name, messages)."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        yield prefix or "_schema", [str(m) for m in messages]
-    elif isinstance(messages, list):
-        for index, value in enumerate(messages):
-            yield from _flatten(value, f"{prefix}.{index}" if prefix else str(index))
-    else:
-        yield prefix or "_schema", [str(messages)]
-
-
-def _chunks(units: Iterator[Unit], size: int) -> Iterator[list[Unit]]:
-    chunk: list[Unit] = []
-    for unit in units:
-        chunk.append(unit)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _pool_context() -> BaseContext:
     """Fork when this process has a single thread and the platform can: workers then start at
     once with everything imported (they never touch the inherited database connections, and
@@ -328,7 +305,7 @@ def import_consents(
         db.session.get_bind().dialect.name,
     )
     pending = _Pending(job.actor_id)
-    chunks = _chunks(read_units(binary, fmt, progress), chunk)
+    chunks = chunked(read_units(binary, fmt, progress), chunk)
 
     def consume(errors: list[RowError], built: Built, rows: int) -> None:
         result.rows += rows

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-from registry.consents import evidence, services
+from registry.consents import evidence, services, timeline
 from registry.consents.forms import (
     AmendForm,
     ConsentFieldsForm,
@@ -25,14 +25,13 @@ from registry.consents.models import Consent, ConsentVersion
 from registry.consents.schemas import AmendSchema, ConsentInSchema
 from registry.consents.validation import AMEND_BASE
 from registry.core.clock import utcnow
-from registry.core.errors import Invalid
+from registry.core.errors import Invalid, flatten_errors
 from registry.extensions import db
 from registry.performers import services as performers
 from registry.performers.access import can_change, changeable_performer, visible_performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
-from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
 
 bp = Blueprint("consents_pages", __name__)
@@ -317,4 +316,40 @@ def expiring() -> Any:
         row["days_left"] = max(0, (row["expires_at"] - now).days)
     return render_template(
         "consents/expiring.html", rows=rows, days=days, windows=EXPIRY_WINDOWS, page=result
+    )
+
+
+@bp.route("/performers/<performer_id>")
+@roles_required(*PAGE_ROLES)
+def performer(performer_id: str) -> Any:
+    """A performer's page: their details and their consents on a timeline."""
+    user = actor()
+    performer = changeable_performer(user, performer_id)
+    shown = performers.view(user, performer)
+    current = list(
+        db.session.execute(
+            services.consent_query(user, performer_id=performer.id).limit(500)
+        ).scalars()
+    )
+    every = list(
+        db.session.execute(
+            select(ConsentVersion)
+            .where(ConsentVersion.performer_id == performer.id)
+            .order_by(ConsentVersion.consent_id, ConsentVersion.version)
+        ).scalars()
+    )
+    codes: dict[str, str] = {
+        qid: code
+        for qid, code in db.session.execute(
+            select(Production.id, Production.code).where(
+                Production.id.in_({v.production_id for v in every})
+            )
+        )
+    }
+    links = {v.consent_id: url_for("consents_pages.detail", consent_id=v.consent_id) for v in every}
+    return render_template(
+        "performers/detail.html",
+        performer=shown,
+        consents=services.views(current),
+        picture=timeline.render(every, codes, links),
     )

@@ -31,9 +31,8 @@ from registry.consents.validation import (
     new_consent_errors,
 )
 from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
-from registry.web.schemas import PageSchema, PaginationSchema
+from registry.web.schemas import SHA256, PageSchema, PaginationSchema
 
-SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
 DESCRIPTION = validate.Length(
     min=20, max=5000, error="Describe the specific intended use in 20 to 5000 characters."
 )

@@ -35,11 +35,10 @@ from registry.core.clock import utcnow
 from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.hashing import canonical_json, sha256_hex
 from registry.core.ids import new_id
-from registry.core.signals import consent_ended
+from registry.core.signals import consent_ended, consent_read_granted
 from registry.extensions import db
 from registry.performers.access import can_change, represented_ids, represents
 from registry.performers.models import Performer
-from registry.productions.access import member_production_ids
 from registry.productions.models import Production
 from registry.receipts import signer as receipt_signer
 
@@ -64,30 +63,14 @@ def visible_consent(user: User, consent_id: str) -> Consent:
     return consent
 
 
-def relied_on_in_productions_of(user: User, consent_id: str) -> bool:
-    """A decision of a production ``user`` is a member of relied on this consent (API.md: a
-    vfx_lead reads those consents, without personal fields or the evidence document)."""
-    from registry.gate.use_requests.models import DecisionConsent, DecisionRecord, UseRequest
-
-    found = db.session.execute(
-        select(DecisionConsent.consent_id)
-        .join(DecisionRecord, DecisionRecord.id == DecisionConsent.decision_id)
-        .join(UseRequest, UseRequest.id == DecisionRecord.request_id)
-        .where(
-            DecisionConsent.consent_id == consent_id,
-            UseRequest.production_id.in_(member_production_ids(user)),
-        )
-        .limit(1)
-    ).first()
-    return found is not None
-
-
 def readable_consent(user: User, consent_id: str) -> tuple[Consent, bool]:
     """The consent and whether the caller reads all of it (False: a vfx_lead reading one a
-    decision of their production relied on: ``LEAD_FIELDS`` only). NotFound otherwise."""
+    decision of their production relied on, as the gate answers through
+    ``consent_read_granted``: ``LEAD_FIELDS`` only). NotFound otherwise."""
     if user.role == "vfx_lead":
         consent = db.session.get(Consent, consent_id)
-        if consent is None or not relied_on_in_productions_of(user, consent_id):
+        granted = consent_read_granted.send(None, user=user, consent_id=consent_id)
+        if consent is None or not any(answer for _, answer in granted):
             raise NotFound("No such consent.")
         return consent, False
     return visible_consent(user, consent_id), True

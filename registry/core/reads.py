@@ -108,11 +108,14 @@ class Query:
 
 
 class SessionCursor:
-    """The DBAPI cursor of the session's connection (pending ORM changes flushed first).
+    """A DBAPI cursor on the session's connection, in its transaction (pending ORM changes are
+    flushed first).
 
-    The cursor is kept for the rest of the session's transaction: every ``SessionCursor`` (and
-    fixed write) in one transaction shares it, so that each costs a dictionary look-up rather
-    than SQLAlchemy's work of finding the session's connection again.
+    The DBAPI connection is remembered for the rest of the session's transaction, so that each
+    ``SessionCursor`` costs a dictionary look-up rather than SQLAlchemy's work of finding the
+    session's connection again. The cursor itself is this object's own, short-lived: it is
+    released with it, in the thread that holds the connection (a cursor kept past the
+    transaction could be released later, while another thread uses the pooled connection).
     """
 
     def __init__(self, session: DbSession) -> None:
@@ -121,12 +124,13 @@ class SessionCursor:
             real.flush()
         kept = real.info.get(_KEPT)
         if kept is not None and kept[0] is real.get_transaction():
-            self.dialect, self.cursor = kept[1], kept[2]
+            self.dialect, self.cursor = kept[1], kept[2].cursor()
             return
         connection = real.connection()
         self.dialect = connection.dialect
-        self.cursor = connection.connection.cursor()
-        real.info[_KEPT] = (real.get_transaction(), self.dialect, self.cursor)
+        raw = connection.connection
+        real.info[_KEPT] = (real.get_transaction(), self.dialect, raw)
+        self.cursor = raw.cursor()
 
     def rows(self, query: Query, **params: Any) -> list[Any]:
         return query.run(self.cursor, self.dialect, **params)

@@ -12,6 +12,10 @@ at=datetime, actor_id=str|None)``.
 is shredded: every feature that keeps something sealed under their data key clears its own
 copy (the consents feature clears its evidence documents), so erasure needs no other
 feature's tables. Receivers: ``receiver(sender, performer_id=str)``.
+
+``consent_read_granted`` asks whether a user the consents feature would refuse may read part of
+a consent: a vfx_lead may read a consent a decision of their production relied on (the gate
+knows its decisions). Receivers answer ``receiver(sender, user=User, consent_id=str) -> bool``.
 """
 
 from __future__ import annotations
@@ -22,3 +26,4 @@ _signals = Namespace()
 
 consent_ended = _signals.signal("consent-ended")
 performer_erased = _signals.signal("performer-erased")
+consent_read_granted = _signals.signal("consent-read-granted")

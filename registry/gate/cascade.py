@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from registry.audit.services import AuditEntry
 from registry.audit.trail import record_all
 from registry.consents.models import ConsentVersion
+from registry.core.chunks import chunked
 from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.gate.enhancement_models.models import ModelTrainingConsent
@@ -27,11 +28,7 @@ from registry.gate.use_requests.models import DecisionConsent, DecisionRecord
 from registry.gate.use_requests.validity import ended
 from registry.rules.labels import consent_label
 
-CHUNK = 500
-
-
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+CHUNK = 500  # ids bound in one statement
 
 
 def invalidate(
@@ -39,7 +36,7 @@ def invalidate(
 ) -> tuple[list[str], list[str]]:
     """Mark the decisions relying on these versions invalid; returns (decision ids, model ids)."""
     versions: dict[str, tuple[str, int, datetime, str]] = {}
-    for chunk in _chunks(list(dict.fromkeys(version_ids))):
+    for chunk in chunked(dict.fromkeys(version_ids), CHUNK):
         for vid, cid, number, expires_at, description in db.session.execute(
             select(
                 ConsentVersion.id,
@@ -63,7 +60,7 @@ def invalidate(
                 .order_by(DecisionRecord.id)
             ).scalars()
         )
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids, CHUNK):
             db.session.execute(
                 update(DecisionRecord)
                 .where(DecisionRecord.id.in_(chunk), DecisionRecord.invalidated_at.is_(None))
@@ -83,7 +80,7 @@ def invalidate(
         )
     consent_ids = sorted({v[0] for v in versions.values()})
     models: list[str] = []
-    for chunk in _chunks(consent_ids):
+    for chunk in chunked(consent_ids, CHUNK):
         models.extend(
             db.session.execute(
                 select(ModelTrainingConsent.model_id)

@@ -1,5 +1,6 @@
-"""Pages for talent reps: my performers (search by name), add a performer, a performer's page
-with the consent timeline. Admins see every performer; other roles have no performer pages."""
+"""Pages for talent reps: my performers (search by name), add a performer. Admins see every
+performer; other roles have no performer pages. A performer's own page, with their consents,
+is the consents feature's (``consents/pages.py``)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,13 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
 
-from registry.consents import services as consents
-from registry.consents import timeline
-from registry.consents.models import ConsentVersion
-from registry.extensions import db
+from registry.core.errors import flatten_errors
 from registry.performers import services
-from registry.performers.access import changeable_performer
 from registry.performers.forms import PerformerForm
 from registry.performers.schemas import PerformerInSchema
-from registry.productions.models import Production
 from registry.transactions import unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
-from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
 
 bp = Blueprint("performers_pages", __name__, url_prefix="/performers")
@@ -67,41 +61,6 @@ def new() -> Any:
         else:
             performer = services.create_performer(data, actor=actor())
             flash(f"{performer.professional_name} was added; you represent them.", "success")
-            return redirect(url_for("performers_pages.detail", performer_id=performer.id))
+            return redirect(url_for("consents_pages.performer", performer_id=performer.id))
     status = 422 if errors else 200
     return render_template("performers/new.html", form=form, errors=errors), status
-
-
-@bp.route("/<performer_id>")
-@roles_required(*PAGE_ROLES)
-def detail(performer_id: str) -> Any:
-    user = actor()
-    performer = changeable_performer(user, performer_id)
-    shown = services.view(user, performer)
-    current = list(
-        db.session.execute(
-            consents.consent_query(user, performer_id=performer.id).limit(500)
-        ).scalars()
-    )
-    every = list(
-        db.session.execute(
-            select(ConsentVersion)
-            .where(ConsentVersion.performer_id == performer.id)
-            .order_by(ConsentVersion.consent_id, ConsentVersion.version)
-        ).scalars()
-    )
-    codes: dict[str, str] = {
-        qid: code
-        for qid, code in db.session.execute(
-            select(Production.id, Production.code).where(
-                Production.id.in_({v.production_id for v in every})
-            )
-        )
-    }
-    links = {v.consent_id: url_for("consents_pages.detail", consent_id=v.consent_id) for v in every}
-    return render_template(
-        "performers/detail.html",
-        performer=shown,
-        consents=consents.views(current),
-        picture=timeline.render(every, codes, links),
-    )

@@ -1,1 +1,5 @@
-"""Productions (and pitches and concepts) and who is a member of each."""
+"""Productions (and pitches and concepts) and who is a member of each.
+
+May import: ``core``, ``extensions``, ``transactions``, ``audit``, ``web``, ``accounts``, ``rules``
+(the vocabulary).
+"""

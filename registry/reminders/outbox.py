@@ -26,6 +26,7 @@ from sqlalchemy import Select, String, Table, select, type_coerce, update
 from registry.accounts.models import User
 from registry.appctx import setting
 from registry.consents.models import ConsentVersion
+from registry.core.chunks import chunked
 from registry.core.db import Base
 from registry.core.ids import batch_ids
 from registry.extensions import db
@@ -101,11 +102,6 @@ def _memoised(processor: Any) -> Any:
     return convert
 
 
-def chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def email_enabled() -> bool:
     return bool(setting("SMTP_URL"))
 
@@ -161,7 +157,7 @@ def _id_groups(ids: Select[Any] | Sequence[str]) -> Iterable[Any]:
     if isinstance(ids, Select):
         yield ids
     else:
-        yield from chunks(sorted(set(ids)), LOOKUP_CHUNK)
+        yield from chunked(sorted(set(ids)), LOOKUP_CHUNK)
 
 
 def ensure_webhook_secrets(production_ids: Iterable[str], now: datetime) -> None:
@@ -170,7 +166,7 @@ def ensure_webhook_secrets(production_ids: Iterable[str], now: datetime) -> None
     if not wanted:
         return
     have: set[str] = set()
-    for ids in chunks(wanted):
+    for ids in chunked(wanted, CHUNK):
         have.update(
             db.session.execute(
                 select(WebhookSecret.production_id).where(WebhookSecret.production_id.in_(ids))
@@ -231,7 +227,7 @@ def enqueue_ended(version_ids: Sequence[str], kind: str, at: datetime, now: date
         return []
     known: set[str] = set()
     versions: list[ConsentVersion] = []
-    for ids in chunks(wanted):
+    for ids in chunked(wanted, CHUNK):
         known.update(
             db.session.execute(
                 select(Reminder.consent_version_id).where(
@@ -342,7 +338,7 @@ def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
         )
     ensure_webhook_secrets({r.production_id for r in live if r.production_id in hooked}, now)
     for status, ids in (("ready", [r.id for r in live]), ("cancelled", ended)):
-        for group in chunks(ids):
+        for group in chunked(ids, CHUNK):
             db.session.execute(
                 update(Reminder)
                 .where(Reminder.id.in_(group), Reminder.status == "queued")

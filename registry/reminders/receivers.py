@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from registry.audit.trail import record
+from registry.core.chunks import chunked
 from registry.core.clock import utcnow
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -40,7 +41,7 @@ def on_consent_ended(
         return
     now = utcnow()
     created = outbox.enqueue_ended(list(version_ids), reason, at, now)
-    for group in outbox.chunks(sorted(set(version_ids))):
+    for group in chunked(sorted(set(version_ids)), outbox.CHUNK):
         db.session.execute(
             update(Reminder)
             .where(

@@ -30,6 +30,7 @@ from sqlalchemy import case, insert, select, update
 from registry.appctx import setting
 from registry.audit.trail import record
 from registry.consents.models import ConsentVersion
+from registry.core.chunks import chunked
 from registry.core.ids import new_id
 from registry.core.signals import consent_ended
 from registry.extensions import db
@@ -160,7 +161,7 @@ def _supersede(reminder_ids: list[str], now: datetime) -> int:
     deliveries marked ``superseded``, except those a delivery process holds (in flight).
     """
     count = 0
-    for group in outbox.chunks(reminder_ids):
+    for group in chunked(reminder_ids, outbox.CHUNK):
         for stmt in (
             update(Reminder)
             .where(Reminder.id.in_(group), Reminder.status == "queued")
@@ -194,7 +195,7 @@ LOOKUP_CHUNK = 5000  # bound parameters per statement (SQLite >= 3.32 allows 327
 def _own_thresholds(version_ids: list[str]) -> dict[str, dict[int, str]]:
     """Expiry reminders already recorded for these versions: threshold -> reminder id."""
     own: dict[str, dict[int, str]] = {}
-    for group in outbox.chunks(version_ids, LOOKUP_CHUNK):
+    for group in chunked(version_ids, LOOKUP_CHUNK):
         for version_id, threshold, reminder_id in db.session.connection().execute(
             select(Reminder.consent_version_id, Reminder.threshold_days, Reminder.id).where(
                 Reminder.consent_version_id.in_(group), Reminder.kind == "expiry"
@@ -210,7 +211,7 @@ def _carried_thresholds(amended: list[Any]) -> dict[str, set[int]]:
         return {}
     by_consent = {row.consent_id: row for row in amended}
     earlier: dict[str, str] = {}  # earlier version id -> current version id
-    for group in outbox.chunks(sorted(by_consent), LOOKUP_CHUNK):
+    for group in chunked(sorted(by_consent), LOOKUP_CHUNK):
         for version_id, consent_id, expires in db.session.connection().execute(
             select(
                 ConsentVersion.id,
@@ -225,7 +226,7 @@ def _carried_thresholds(amended: list[Any]) -> dict[str, set[int]]:
             if expires == current.expires:
                 earlier[version_id] = current.id
     out: dict[str, set[int]] = {}
-    for group in outbox.chunks(sorted(earlier), LOOKUP_CHUNK):
+    for group in chunked(sorted(earlier), LOOKUP_CHUNK):
         for version_id, threshold in db.session.connection().execute(
             select(Reminder.consent_version_id, Reminder.threshold_days).where(
                 Reminder.consent_version_id.in_(group), Reminder.kind == "expiry"

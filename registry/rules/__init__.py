@@ -3,6 +3,8 @@
 `decide(DecisionInput) -> Decision` applies the ruleset in `table.py` (rules R0-R15, consent
 conditions C1-C5; C2's blanket phrases in `blanket.py`) to facts in memory; `now` is always an
 input. Every Decision records RULESET_VERSION and names things through `labels.py`.
+
+May import: only `registry.rules` itself (the closed vocabularies are `vocabulary.py`).
 """
 
 from __future__ import annotations

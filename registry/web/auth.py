@@ -1,21 +1,28 @@
-"""Who is calling: bearer tokens for the API, login sessions for the pages, and role checks.
+"""Who is calling, through Flask-Login: bearer tokens for the API, login sessions for the
+pages, and role checks.
 
-Every blueprint installs one of the two ``before_request`` hooks below, so a route is
-authenticated unless its view is explicitly marked ``@public`` (the architecture test lists them).
+Flask-Login loads the caller: its ``user_loader`` (a login session's cookie) serves the pages
+and its ``request_loader`` (an ``Authorization: Bearer`` token) serves the API; ``registry.app``
+wires both to the accounts feature, so this module needs none of it. Every blueprint installs
+one of the two ``before_request`` hooks below, so a route is authenticated unless its view is
+explicitly marked ``@public`` (the architecture test lists them).
+
+May import: ``extensions`` (and, for type checking only, the accounts' ``User``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
 
-from registry.accounts.models import User
-from registry.accounts.services import user_for_token
 from registry.extensions import login_manager
+
+if TYPE_CHECKING:
+    from registry.accounts.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ATTR = "_registry_public"
@@ -39,12 +46,9 @@ def authenticate_api() -> None:
     """``before_request`` for JSON blueprints: a valid bearer token, or 401."""
     if _is_public() or request.method == "OPTIONS":
         return
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-    if user is None:
+    if not current_user.is_authenticated:
         abort(401, description="A valid API token is required (Authorization: Bearer <token>).")
-    g.actor = user
+    g.actor = current_user._get_current_object()
 
 
 def authenticate_page() -> Any:
@@ -60,9 +64,9 @@ def authenticate_page() -> Any:
 def actor() -> User:
     """The authenticated user of this request (API or page)."""
     user = g.get("actor")
-    if not isinstance(user, User):
+    if user is None or not getattr(user, "is_authenticated", False):
         abort(401)
-    return user
+    return cast("User", user)
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from registry.core.errors import ServiceError
+from registry.core.errors import ServiceError, flatten_errors
 from registry.transactions import discard
 
 log = logging.getLogger("registry.errors")
@@ -18,28 +18,6 @@ JSON_PREFIXES = ("/api/", "/.well-known/", "/calendar/")
 
 def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES)
-
-
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """``{"json": {"a": {"0": {"b": [..]}}}}`` becomes ``{"a.0.b": [..]}``."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if not prefix and key in {"json", "query", "form", "files", "headers", "path"}:
-                name = ""
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for field, msgs in flatten_errors(value, name).items():
-                out.setdefault(field, []).extend(msgs)
-    elif isinstance(messages, list):
-        if all(isinstance(m, str) for m in messages):
-            out[prefix or "_schema"] = list(messages)
-        else:
-            for i, m in enumerate(messages):
-                out.update(flatten_errors(m, f"{prefix}.{i}" if prefix else str(i)))
-    else:
-        out[prefix or "_schema"] = [str(messages)]
-    return out
 
 
 def error_response(code: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:

@@ -1,4 +1,4 @@
-"""Schemas shared by every list endpoint: pagination in, the page envelope out."""
+"""Schemas shared by every feature: pagination in, the page envelope out, a SHA-256 field."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from registry.extensions import db
 
 MAX_PER_PAGE = 500
 T = TypeVar("T")
+SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
 
 
 class PaginationSchema(Schema):

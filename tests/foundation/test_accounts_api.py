@@ -101,3 +101,16 @@ def test_the_token_look_up_gives_the_sessions_own_user(ctx: Flask) -> None:
     assert db.session.get(User, user_id) is found
     assert services.user_for_token(token.upper()) is None
     assert services.user_for_token("not-a-registry-token") is None
+
+
+def test_the_api_takes_a_bearer_token_never_a_page_session(ctx: Flask, client: FlaskClient) -> None:
+    """Flask-Login loads API callers from their token only: the API is exempt from CSRF
+    checks, so a signed-in browser's cookie must not authenticate it."""
+    from tests.factories import login
+
+    user, token = make_user("admin")
+    login(client, user)
+    assert client.get("/").status_code == 200  # the page session works
+    assert client.get("/api/v1/me").status_code == 401  # the API does not take it
+    me = client.get("/api/v1/me", headers=bearer(token))
+    assert me.status_code == 200 and me.json is not None and me.json["email"] == user.email

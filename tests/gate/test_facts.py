@@ -43,7 +43,7 @@ def test_no_write_path_changes_what_the_cache_keeps_of_a_consent_version(
     headers = bearer(token)
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
-        made = client.post(
+        made: Any = client.post(
             "/api/v1/consents", json=consent_body(performer["id"], production), headers=headers
         ).json
         amended = client.post(

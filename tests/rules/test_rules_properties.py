@@ -32,8 +32,10 @@ from registry.rules import (
     ReplicaFact,
     RequestFacts,
     SourceFact,
+    consent_problems,
     decide,
 )
+from registry.rules.consent import holds
 from tests.rules.builders import NOW, SHA
 
 RANK = {"deny": 0, "escalate": 1, "allow": 2}
@@ -444,3 +446,23 @@ def test_a_deceased_performer_is_never_allowed_without_written_approval(
     decision = decide(inp)
     if decision.outcome == "allow" and any(p is not None and p.deceased for p in people):
         assert decision.basis == "written_approval", decision
+
+
+@SETTINGS
+@given(
+    consents(),
+    st.sampled_from(("A1", "A2")),
+    st.sampled_from((None, "Equity", "none")),
+    st.booleans(),
+    st.sampled_from(("P1", "P2", "X1")),
+)
+def test_holds_is_exactly_consent_problems_apart_from_scope(
+    consent: ConsentFact, performer_id: str, guild: str | None, deceased: bool, production: str
+) -> None:
+    """C1-C5 have one meaning: the hot path ``holds`` (performer, production, C2-C5, no
+    explanation) says yes exactly when ``consent_problems`` finds nothing but purpose and
+    media scope (which ``cover`` judges apart)."""
+    performer = PerformerFact(performer_id, guild, deceased)
+    problems = consent_problems(consent, performer, production, "model_reuse", (), NOW)
+    beyond_scope = [p for p in problems if not p.startswith("C1: does not cover")]
+    assert holds(consent, performer, production, NOW) == (not beyond_scope), problems

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from registry.core.clock import utcnow
-from registry.core.errors import ServiceError
+from registry.core.errors import ServiceError, flatten_errors
 from registry.extensions import db
 from registry.gate.enhancement_models import services
 from registry.gate.enhancement_models.forms import ClearanceForm, ModelForm, RetireForm
@@ -24,7 +24,6 @@ from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
-from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
 
 bp = Blueprint("models_pages", __name__, url_prefix="/models")

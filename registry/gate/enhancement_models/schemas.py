@@ -5,10 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.rules.vocabulary import CLEARANCES
-from registry.web.schemas import PageSchema, PaginationSchema
+from registry.web.schemas import SHA256, PageSchema, PaginationSchema
 
 _ID = validate.Length(min=1, max=40)
-SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 hex digest (64 hex digits).")
+
 STATUSES = ("active", "suspended", "blocked", "retired")
 
 

@@ -1,4 +1,5 @@
-"""JSON endpoints for use requests: submit (decided at once), read, history, re-evaluate."""
+"""JSON endpoints for use requests: submit (decided at once), read, history, re-evaluate, and
+legal's written approvals of escalated requests."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from typing import Any
 
 from flask.views import MethodView
 
+from registry.approvals.models import Approval
+from registry.approvals.schemas import ApprovalInSchema, ApprovalPageSchema
 from registry.core.clock import utcnow
-from registry.gate.use_requests import services
+from registry.gate.use_requests import approvals, services
 from registry.gate.use_requests.schemas import (
+    ApprovedRequestSchema,
     DecisionPageSchema,
     RequestFilterSchema,
     RequestInSchema,
@@ -88,4 +92,50 @@ class Reevaluate(MethodView):
         """Decide the request again on the current facts; the new decision becomes current."""
         now = utcnow()
         body = services.present_made(*services.reevaluate(request_id, user=actor(), now=now))
+        return body
+
+
+APPROVAL_FIELDS = (
+    "id",
+    "request_id",
+    "decision_id",
+    "note",
+    "evidence_sha256",
+    "clears_sources",
+    "confirms_estate",
+    "approved_by",
+    "created_at",
+)
+
+
+def vars_of(approval: Approval) -> dict[str, Any]:
+    """The approval's fields, read before the commit expires them."""
+    return {name: getattr(approval, name) for name in APPROVAL_FIELDS}
+
+
+@blp.route("/<request_id>/approvals")
+class Approvals(MethodView):
+    @roles_required(*services.READERS)
+    @blp.arguments(PaginationSchema, location="query")
+    @blp.response(200, ApprovalPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], request_id: str) -> Any:
+        """The written approvals recorded on the request."""
+        req = services.visible_request(actor(), request_id)
+        return paginate(approvals.approvals_query(req), args["page"], args["per_page"])
+
+    @roles_required(*approvals.APPROVERS)
+    @blp.arguments(ApprovalInSchema)
+    @blp.response(201, ApprovedRequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @unit_of_work()
+    def post(self, data: dict[str, Any], request_id: str) -> Any:
+        """Approve the current escalate decision in writing; the request is decided again.
+
+        409 when the decision is a deny (R14: the error names what is missing), already an
+        allow, no longer valid, or was approved meanwhile."""
+        now = utcnow()
+        req, approval, decided = approvals.approve(request_id, data, user=actor(), now=now)
+        body = {**services.present_made(req, decided), "approval": vars_of(approval)}
         return body

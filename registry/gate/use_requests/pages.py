@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from registry.approvals.forms import ApprovalForm
 from registry.approvals.models import Approval
-from registry.approvals.services import APPROVERS
 from registry.consents.models import ConsentVersion
 from registry.core.clock import utcnow
-from registry.core.errors import ServiceError
+from registry.core.errors import ServiceError, flatten_errors
 from registry.extensions import db
 from registry.gate.enhancement_models.models import EnhancementModel
 from registry.gate.replicas.models import Replica
 from registry.gate.use_requests import blanket_report, services
+from registry.gate.use_requests.approvals import APPROVERS
 from registry.gate.use_requests.forms import (
     CHANGE_WORDS,
     FACT_WORDS,
@@ -37,7 +37,6 @@ from registry.rules.labels import consent_label
 from registry.rules.vocabulary import OUTCOMES, REQUEST_KINDS
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
-from registry.web.errors import flatten_errors
 from registry.web.schemas import paginate
 
 bp = Blueprint("requests_pages", __name__, url_prefix="/requests")

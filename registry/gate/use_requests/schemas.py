@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.approvals.schemas import ApprovalSchema
 from registry.gate.use_requests.models import TRIGGERS
 from registry.rules import CHANGES, MEDIA
 from registry.rules.vocabulary import BASES, CLEARANCES, OUTCOMES, REQUEST_KINDS
@@ -161,3 +162,7 @@ class RequestSchema(Schema):
 
 class RequestPageSchema(PageSchema):
     items = fields.List(fields.Nested(RequestSchema), required=True)
+
+
+class ApprovedRequestSchema(RequestSchema):
+    approval = fields.Nested(ApprovalSchema, required=True)

@@ -8,20 +8,19 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from registry.approvals import services
 from registry.approvals.forms import ApprovalForm
 from registry.approvals.schemas import ApprovalInSchema
 from registry.core.clock import utcnow
-from registry.core.errors import ServiceError
+from registry.core.errors import ServiceError, flatten_errors
 from registry.extensions import db
 from registry.gate.enhancement_models import services as models
 from registry.gate.enhancement_models.forms import ClearanceForm
+from registry.gate.use_requests import approvals as services
 from registry.gate.use_requests import services as requests
 from registry.gate.use_requests.forms import FACT_WORDS, KIND_WORDS
 from registry.gate.use_requests.pages import consent_names, labels_for
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
-from registry.web.errors import flatten_errors
 
 bp = Blueprint("approvals_pages", __name__, url_prefix="/approvals")
 bp.before_request(authenticate_page)
