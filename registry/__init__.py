@@ -2,5 +2,5 @@
 
 The composition root (``app``, ``cli``, ``demo``, ``tables``, ``config``, ``extensions``,
 ``appctx``, ``transactions``) wires the features together; each feature package's docstring
-says what it may import, and ``tests/foundation/test_architecture.py`` holds them to it.
+says what it may import, and ``tests/app/test_architecture.py`` holds them to it.
 """

@@ -39,6 +39,8 @@ from registry.productions import api as productions_api
 from registry.productions import pages as productions_pages
 from registry.reminders import api as reminders_api
 from registry.reminders import pages as reminders_pages
+from registry.triage import api as triage_api
+from registry.triage import pages as triage_pages
 from registry.web import errors, public
 from registry.web import rules as rules_page
 from registry.web.guards import refuse_nul_characters
@@ -59,6 +61,9 @@ from registry.gate import consent_reads as _consent_reads  # noqa: F401  # isort
 # The consents feature's receiver of performer_erased (evidence documents cleared).
 from registry.consents import receivers as _consent_receivers  # noqa: F401  # isort: skip
 
+# Triage's receivers of the gate's signals (request links, decisions made or invalidated).
+from registry.triage import receivers as _triage_receivers  # noqa: F401  # isort: skip
+
 ROOT = Path(__file__).resolve().parent.parent
 
 API_BLUEPRINTS = (
@@ -71,6 +76,8 @@ API_BLUEPRINTS = (
     models_api.blp,
     replicas_api.blp,
     reminders_api.blp,
+    triage_api.tools_blp,
+    triage_api.blp,
 )
 PAGE_BLUEPRINTS = (
     public.bp,
@@ -86,6 +93,7 @@ PAGE_BLUEPRINTS = (
     reminders_pages.bp,
     reminders_pages.feed_bp,
     rules_page.bp,
+    triage_pages.bp,
 )
 
 

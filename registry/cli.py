@@ -16,6 +16,7 @@ from registry.jobs.cli import reminders, scheduler
 from registry.performers.cli import performers, rotate_master_command
 from registry.receipts.cli import receipts
 from registry.reminders.cli import mailcatcher_command
+from registry.triage.cli import deliverables
 
 keys = AppGroup("keys", help="Signing and encryption keys.")
 
@@ -42,6 +43,7 @@ COMMAND_GROUPS = (
     reminders,
     scheduler,
     mailcatcher_command,
+    deliverables,
 )
 
 

@@ -117,3 +117,13 @@ def _consents_seeder(users: dict[str, User], prods: dict[str, Production]) -> No
 
 
 DEMO_SEEDERS.insert(0, _consents_seeder)
+
+
+def _triage_seeder(users: dict[str, User], prods: dict[str, Production]) -> None:
+    """Triage's tools, pipeline and declarations."""
+    from registry.triage.demo import seed_triage
+
+    seed_triage(users, prods)
+
+
+DEMO_SEEDERS.append(_triage_seeder)

@@ -21,6 +21,7 @@ from registry.app import create_app
 from registry.extensions import db
 from tests.browser import CHROMIUM_ARGS, LiveServer, chromium_path, serve
 from tests.databases import temporary_database
+from tests.servers import HookSink, SmtpSink, start_smtp, start_webhook_server
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -141,3 +142,24 @@ def browser_page(_browser: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback that keeps what it accepts."""
+    sink, controller = start_smtp()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookSink]:
+    """A real webhook receiver on loopback that keeps what it accepts."""
+    sink, server = start_webhook_server()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()

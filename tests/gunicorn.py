@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.reminders.servers import free_port
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -46,5 +46,9 @@ class ApprovalSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
+class RefusalInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
 class ApprovalPageSchema(PageSchema):
     items = fields.List(fields.Nested(ApprovalSchema), required=True)

@@ -21,6 +21,7 @@ from registry.consents.schemas import (
     VersionQuerySchema,
 )
 from registry.transactions import unit_of_work
+from registry.web import uploads
 from registry.web.auth import actor, authenticate_api, roles_required
 from registry.web.blueprint import ApiBlueprint
 from registry.web.schemas import paginate
@@ -157,7 +158,7 @@ class ConsentEvidence(MethodView):
         user = actor()
         consent = services.changeable_consent(user, consent_id)
         upload = files["file"]
-        checked = evidence.read_upload(upload.stream, upload.filename)
+        checked = uploads.read_upload(upload.stream, upload.filename)
         doc, version = evidence.attach(consent, checked, actor_id=user.id)
         return {
             "id": doc.id,

@@ -15,6 +15,7 @@ from registry.core.hashing import sha256_hex
 from registry.performers import services as performers
 from registry.performers.models import Performer
 from registry.productions.models import Production
+from registry.web import uploads
 
 
 def _document(title: str) -> bytes:
@@ -65,7 +66,7 @@ def _consent(
     version = services.record_consent(data, actor=rep)
     evidence.store(
         performer,
-        evidence.Upload(document, "application/pdf", sha256_hex(document), "signed-consent.pdf"),
+        uploads.Upload(document, "application/pdf", sha256_hex(document), "signed-consent.pdf"),
         actor_id=rep.id,
     )
     return version.consent_id
@@ -162,7 +163,7 @@ def seed_consents(users: dict[str, User], prods: dict[str, Production]) -> None:
     )
     evidence.store(
         jonah,
-        evidence.Upload(document, "application/pdf", sha256_hex(document), "amendment.pdf"),
+        uploads.Upload(document, "application/pdf", sha256_hex(document), "amendment.pdf"),
         actor_id=rep.id,
     )
     revoked = _consent(

@@ -1,7 +1,5 @@
-"""Evidence documents: the signed consent (PDF or image), checked, hashed, stored encrypted.
-
-The real type comes from the file's bytes (``filetype``), never from its name or the declared
-content type; only PDF, PNG, JPEG and WebP are kept, up to ``MAX_UPLOAD_BYTES``. The content
+"""Evidence documents: the signed consent (PDF or image), checked and hashed on upload
+(``web.uploads``: the type from the file's bytes, the size bounded), stored encrypted. The content
 and the original file name are sealed under the performer's data key, so erasing the performer
 makes them unreadable everywhere. A document belongs to a consent when its SHA-256 is the
 evidence hash recorded on one of the consent's versions.
@@ -10,61 +8,22 @@ evidence hash recorded on one of the consent's versions.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import IO
 
-import filetype
 from flask import Response
 from sqlalchemy import select
 
-from registry.appctx import setting
 from registry.audit.trail import record
 from registry.consents.models import Consent, ConsentVersion, EvidenceDocument
 from registry.core.clock import utcnow
 from registry.core.crypto import DecryptionError, KeyDestroyed
 from registry.core.errors import Conflict, Invalid, NotFound
-from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.extensions import db
 from registry.performers.models import Performer
 from registry.performers.personal import open_bytes, seal_bytes
+from registry.web.uploads import ALLOWED_TYPES, Upload
 
-ALLOWED_TYPES = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/webp": "webp",
-}
 TABLE = "evidence_documents"
-
-
-@dataclass(frozen=True)
-class Upload:
-    data: bytes
-    content_type: str
-    sha256: str
-    filename: str
-
-
-def read_upload(stream: IO[bytes], filename: str | None, field: str = "file") -> Upload:
-    """Read and check an uploaded file; Invalid (naming ``field``) when it may not be kept."""
-    limit = int(setting("MAX_UPLOAD_BYTES"))
-    data = stream.read(limit + 1)
-    if not data:
-        raise Invalid("Some fields are invalid.", {field: ["The file is empty."]})
-    if len(data) > limit:
-        raise Invalid(
-            "Some fields are invalid.", {field: [f"The file is larger than {limit} bytes."]}
-        )
-    kind = filetype.guess(data)
-    mime = kind.mime if kind is not None else None
-    if mime not in ALLOWED_TYPES:
-        raise Invalid(
-            "Some fields are invalid.",
-            {field: ["Only PDF, PNG, JPEG or WebP documents are accepted (checked from content)."]},
-        )
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "document"
-    return Upload(data, mime, sha256_hex(data), name)
 
 
 def store(performer: Performer, upload: Upload, *, actor_id: str | None) -> EvidenceDocument:

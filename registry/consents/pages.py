@@ -31,6 +31,7 @@ from registry.performers import services as performers
 from registry.performers.access import can_change, changeable_performer, visible_performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
+from registry.web import uploads
 from registry.web.auth import actor, authenticate_page, roles_required
 from registry.web.schemas import paginate
 
@@ -70,7 +71,7 @@ def _fields(form: ConsentFieldsForm) -> dict[str, Any]:
     return data
 
 
-def _evidence(form: ConsentFieldsForm, errors: Errors) -> evidence.Upload | None:
+def _evidence(form: ConsentFieldsForm, errors: Errors) -> uploads.Upload | None:
     """The uploaded document (checked) and the evidence hash it gives, into ``data``."""
     upload = form.evidence.data
     if upload is None or not getattr(upload, "filename", ""):
@@ -80,7 +81,7 @@ def _evidence(form: ConsentFieldsForm, errors: Errors) -> evidence.Upload | None
             )
         return None
     try:
-        checked = evidence.read_upload(upload.stream, upload.filename, field="evidence")
+        checked = uploads.read_upload(upload.stream, upload.filename, field="evidence")
     except Invalid as exc:
         _merge(errors, exc.errors)
         return None
@@ -262,7 +263,7 @@ def upload(consent_id: str) -> Any:
         flash("Choose the signed document to upload.", "error")
         return redirect(url_for("consents_pages.detail", consent_id=consent_id))
     try:
-        checked = evidence.read_upload(file.stream, file.filename, field="evidence")
+        checked = uploads.read_upload(file.stream, file.filename, field="evidence")
         _, version = evidence.attach(consent, checked, actor_id=user.id)
     except Invalid as exc:
         discard()

@@ -4,7 +4,7 @@ Canonical JSON is written by orjson (about 8 times faster than the ``json`` modu
 matters when an import hashes a receipt payload per row). Its bytes are those of
 ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)``
 encoded as UTF-8 for strings, integers, booleans, None, lists, tuples, dicts and date-times
-(``tests/foundation/test_hashing.py`` checks that with generated values), so nothing hashed or
+(``tests/core/test_hashing.py`` checks that with generated values), so nothing hashed or
 signed before changes. Whatever else orjson would write differently goes through the ``json``
 module: integers beyond 64 bits, keys that are not strings, and every type orjson would hand
 to ``default`` (named tuples, decimals, dataclasses...). Two differences remain, for values the

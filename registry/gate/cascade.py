@@ -21,7 +21,7 @@ from registry.audit.services import AuditEntry
 from registry.audit.trail import record_all
 from registry.consents.models import ConsentVersion
 from registry.core.chunks import chunked
-from registry.core.signals import consent_ended
+from registry.core.signals import consent_ended, decisions_invalidated
 from registry.extensions import db
 from registry.gate.enhancement_models.models import ModelTrainingConsent
 from registry.gate.use_requests.models import DecisionConsent, DecisionRecord
@@ -101,6 +101,8 @@ def invalidate(
     )
     if entries:
         record_all(entries)
+    if decided:
+        decisions_invalidated.send(None, decision_ids=decided, at=at, actor_id=actor_id)
     return decided, models
 
 

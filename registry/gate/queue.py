@@ -1,5 +1,7 @@
 """Legal's queue: escalated requests whose current decision is escalate and still valid, each
-with the approval form, and blocked models with the clearance form for each uncleared source."""
+with the approval form (the signed document uploaded) and the decline form; what else waits on
+legal (GenAI declarations, through ``core.signals.escalations_listed``); and blocked models
+with the clearance form for each uncleared source."""
 
 from __future__ import annotations
 
@@ -7,11 +9,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from werkzeug.datastructures import FileStorage
 
-from registry.approvals.forms import ApprovalForm
+from registry.approvals import documents
+from registry.approvals.forms import RefusalForm, RequestApprovalForm
 from registry.approvals.schemas import ApprovalInSchema
 from registry.core.clock import utcnow
-from registry.core.errors import ServiceError, flatten_errors
+from registry.core.errors import Invalid, ServiceError, flatten_errors
+from registry.core.signals import escalations_listed
 from registry.extensions import db
 from registry.gate.enhancement_models import services as models
 from registry.gate.enhancement_models.forms import ClearanceForm
@@ -21,6 +26,7 @@ from registry.gate.use_requests.forms import FACT_WORDS, KIND_WORDS
 from registry.gate.use_requests.pages import consent_names, labels_for
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.uploads import read_upload
 
 bp = Blueprint("approvals_pages", __name__, url_prefix="/approvals")
 bp.before_request(authenticate_page)
@@ -34,6 +40,12 @@ def queue() -> Any:
     stmt = requests.requests_query(actor(), {"outcome": "escalate", "valid": True}, now)
     reqs = list(db.session.execute(stmt.limit(LIMIT)).scalars())
     rows = requests.present_requests(reqs, now)
+    declined = services.declined_decisions([r["decision"]["id"] for r in rows])
+    others = [
+        item
+        for _, items in escalations_listed.send(None, user=actor(), now=now)
+        for item in items or ()
+    ]
     blocked = []
     for model in db.session.execute(models.models_query(actor(), {}).limit(LIMIT)).scalars():
         view = models.present(model, now)
@@ -42,7 +54,10 @@ def queue() -> Any:
     return render_template(
         "approvals/queue.html",
         rows=rows,
-        forms={r["id"]: ApprovalForm(decision_id=r["decision"]["id"]) for r in rows},
+        forms={r["id"]: RequestApprovalForm(decision_id=r["decision"]["id"]) for r in rows},
+        decline_form=RefusalForm(),
+        declined=declined,
+        others=others,
         blocked=blocked,
         clearance_form=ClearanceForm,
         labels=labels_for(reqs),
@@ -56,30 +71,72 @@ def queue() -> Any:
 @roles_required(*services.APPROVERS)
 @unit_of_work()
 def approve(request_id: str) -> Any:
-    form = ApprovalForm()
+    """Approve with the signed document uploaded (hashed on the server and kept encrypted)."""
+    form = RequestApprovalForm()
     if not form.validate_on_submit():
         abort(400)
-    body = {
-        "note": (form.note.data or "").strip(),
-        "evidence_sha256": (form.evidence_sha256.data or "").strip(),
-        "clears_sources": bool(form.clears_sources.data),
-        "confirms_estate": bool(form.confirms_estate.data),
-        "decision_id": form.decision_id.data or None,
-    }
     back = request.form.get("next") or url_for("approvals_pages.queue")
+    upload = form.document.data
     try:
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            raise Invalid(
+                "Some fields are invalid.", {"document": ["Choose the signed approval to upload."]}
+            )
+        checked = read_upload(upload.stream, upload.filename, field="document")
+        body = {
+            "note": (form.note.data or "").strip(),
+            "evidence_sha256": checked.sha256,
+            "clears_sources": bool(form.clears_sources.data),
+            "confirms_estate": bool(form.confirms_estate.data),
+            "decision_id": form.decision_id.data or None,
+        }
+        data = ApprovalInSchema().load(body)
+        doc = documents.store(checked, actor_id=actor().id)
         req, _, decided = services.approve(
-            request_id, ApprovalInSchema().load(body), user=actor(), now=utcnow()
+            request_id, data, user=actor(), now=utcnow(), document_id=doc.id
         )
-    except ValidationError as exc:
-        for name, messages in flatten_errors(exc.messages).items():
-            flash(f"{name.replace('_', ' ')}: {' '.join(messages)}", "error")
+    except (ValidationError, ServiceError) as exc:
+        if isinstance(exc, ServiceError) and exc.status == 404:
+            raise
+        discard()
+        _flash_errors(exc)
         return redirect(back)
+    flash(f"Approval recorded; the request was decided again: {decided.outcome}.", "success")
+    return redirect(url_for("requests_pages.detail", request_id=req.id))
+
+
+@bp.route("/<request_id>/decline", methods=["POST"])
+@roles_required(*services.APPROVERS)
+@unit_of_work()
+def decline(request_id: str) -> Any:
+    """Legal declines the escalated decision, with a reason; the requester is told."""
+    form = RefusalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = request.form.get("next") or url_for("approvals_pages.queue")
+    reason = (form.reason.data or "").strip()
+    try:
+        if not reason:
+            raise Invalid("Some fields are invalid.", {"reason": ["Say why."]})
+        services.refuse(request_id, reason, user=actor(), now=utcnow())
     except ServiceError as exc:
         if exc.status == 404:
             raise
         discard()
-        flash(exc.message, "error")
+        _flash_errors(exc)
         return redirect(back)
-    flash(f"Approval recorded; the request was decided again: {decided.outcome}.", "success")
-    return redirect(url_for("requests_pages.detail", request_id=req.id))
+    flash("Declined: the requester is told.", "success")
+    return redirect(back)
+
+
+def _flash_errors(exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        errors = flatten_errors(exc.messages)
+    else:
+        assert isinstance(exc, ServiceError)
+        errors = exc.errors or {"": [exc.message]}
+        if exc.errors:
+            flash(exc.message, "error")
+    for name, messages in errors.items():
+        label = f"{name.replace('_', ' ')}: " if name else ""
+        flash(f"{label}{' '.join(messages)}", "error")

@@ -64,8 +64,39 @@ def _named(name: Any, oid: Any) -> str:
     return f"{name} [{oid}]" if name else f"[{oid}]"
 
 
+def _triage_in_words(payload: dict[str, Any]) -> list[str]:
+    terms = payload.get("terms") or {}
+    tools = [
+        f"{t.get('name')} [{t.get('id')}] (terms v{t.get('terms_version')}: stores "
+        f"{t.get('stores_inputs')}, trains {t.get('trains_on_inputs')}, enterprise agreement "
+        f"{t.get('enterprise_agreement')})"
+        for t in terms.get("tools") or ()
+    ]
+    pipeline = terms.get("pipeline")
+    if pipeline:
+        tools.append(f"pipeline {pipeline.get('name')} [{pipeline.get('id')}]")
+    counted = payload.get("principles_counted") or {}
+    return [
+        f"Triage {payload['triage_id']} (number {payload['sequence']}) of declaration "
+        f"{payload['declaration_id']}, version {payload['version']} "
+        f'"{payload.get("title", "")}".',
+        f"Production {_named(payload.get('production_code'), payload['production_id'])}; "
+        f"category {payload['category']}, {payload['output']} output.",
+        "Facts as judged: " + _facts_in_words(payload.get("facts") or {}) + ".",
+        "Principles as counted: " + ", ".join(f"{p} {a}" for p, a in sorted(counted.items())) + ".",
+        "Tools as reviewed: " + ("; ".join(tools) or "none") + ".",
+        f"Level: {payload['level']}, by rules {', '.join(payload.get('rules') or [])} under "
+        f"ruleset {payload['ruleset_version']}; needed: "
+        + ("; ".join(payload.get("needed") or []) or "nothing")
+        + f". Triaged at {payload['decided_at']}.",
+    ]
+
+
 def in_words(payload: dict[str, Any]) -> list[str]:
-    """What a receipt commits to, in sentences (decision receipts in full; others briefly)."""
+    """What a receipt commits to, in sentences (decision and triage receipts in full; others
+    briefly)."""
+    if payload.get("typ") == "triage":
+        return _triage_in_words(payload)
     if payload.get("typ") != "decision":
         kind = payload.get("typ", "receipt")
         return [f"A {kind} receipt; its fields follow."]

@@ -42,6 +42,8 @@ def _notification(delivery: ReminderDelivery, reminder: Reminder) -> dict[str, A
         "subject": delivery.subject,
         "consent_id": reminder.consent_id,
         "consent_version_id": reminder.consent_version_id,
+        "about": f"{reminder.subject_type}/{reminder.subject_id}" if reminder.subject_id else None,
+        "link": reminder.link_path or "/reminders",
         "production_id": reminder.production_id,
         "threshold_days": reminder.threshold_days if reminder.kind == "expiry" else None,
         "expires_at": reminder.expires_at,

@@ -39,7 +39,7 @@ from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
 from registry.reminders import mail, messages, outbox, webhooks
 from registry.reminders.messages import Notice
-from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
+from registry.reminders.models import NOTICE_KINDS, Reminder, ReminderDelivery, WebhookSecret
 from registry.transactions import discard, unit_of_work
 
 log = logging.getLogger("registry.reminders")
@@ -122,8 +122,8 @@ def snapshot(ids: list[str]) -> list[Notice]:
     rows = db.session.execute(
         select(ReminderDelivery, Reminder, ConsentVersion, Performer.professional_name, Production)
         .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
-        .join(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
-        .join(Performer, Performer.id == Reminder.performer_id)
+        .outerjoin(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
+        .outerjoin(Performer, Performer.id == Reminder.performer_id)
         .join(Production, Production.id == Reminder.production_id)
         .where(ReminderDelivery.id.in_(ids))
         .order_by(ReminderDelivery.id)
@@ -163,6 +163,8 @@ def snapshot(ids: list[str]) -> list[Notice]:
             concerned = False
         elif reminder.kind == "expiry":
             concerned = (reminder.performer_id, user.id) in reps
+        elif reminder.kind in NOTICE_KINDS:
+            concerned = user.id in (reminder.recipients or ())
         else:
             concerned = (reminder.production_id, user.id) in memberships
         notices.append(
@@ -174,19 +176,23 @@ def snapshot(ids: list[str]) -> list[Notice]:
                 attempts=delivery.attempts,
                 kind=reminder.kind,
                 threshold_days=reminder.threshold_days,
-                version_id=version.id,
-                consent_id=version.consent_id,
-                version=version.version,
+                version_id=version.id if version else None,
+                consent_id=version.consent_id if version else None,
+                version=version.version if version else None,
                 performer_id=reminder.performer_id,
                 professional_name=professional_name,
                 production_id=production.id,
                 production_title=production.title,
                 production_code=production.code,
-                expires_at=version.expires_at,
+                expires_at=version.expires_at if version else None,
                 ended_at=reminder.ended_at,
-                revoked_at=version.revoked_at,
-                superseded_at=version.superseded_at,
-                purposes=tuple(version.purposes or ()),
+                revoked_at=version.revoked_at if version else None,
+                superseded_at=version.superseded_at if version else None,
+                purposes=tuple(version.purposes or ()) if version else (),
+                title=reminder.title,
+                link_path=reminder.link_path,
+                subject_type=reminder.subject_type,
+                subject_id=reminder.subject_id,
                 user_email=user.email if user else None,
                 user_name=user.name if user else None,
                 still_concerned=concerned,
@@ -205,7 +211,7 @@ def stale_reason(notice: Notice, now: datetime) -> str | None:
             return "the consent was revoked"
         if notice.superseded_at is not None:
             return "the consent was amended (superseded)"
-        if notice.expires_at <= now:
+        if notice.expires_at is not None and notice.expires_at <= now:
             return "the consent has expired"
     if not notice.still_concerned:
         if notice.channel == "webhook":

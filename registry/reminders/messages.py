@@ -17,7 +17,19 @@ from flask import render_template
 
 from registry.appctx import setting
 
-EVENTS = {"expiry": "consent.expiring", "expired": "consent.expired", "revoked": "consent.revoked"}
+EVENTS = {
+    "expiry": "consent.expiring",
+    "expired": "consent.expired",
+    "revoked": "consent.revoked",
+    "declaration.new": "declaration.declared",
+    "declaration.amended": "declaration.amended",
+    "declaration.cleared": "declaration.cleared",
+    "declaration.worse": "declaration.not_cleared",
+    "declaration.refused": "declaration.refused",
+    "request.approved": "request.approved",
+    "request.refused": "request.refused",
+}
+CONSENT_KINDS = ("expiry", "expired", "revoked")
 
 
 @dataclass(frozen=True)
@@ -29,15 +41,15 @@ class Notice:
     attempts: int
     kind: str
     threshold_days: int
-    version_id: str
-    consent_id: str
-    version: int
-    performer_id: str
-    professional_name: str
+    version_id: str | None
+    consent_id: str | None
+    version: int | None
+    performer_id: str | None
+    professional_name: str | None
     production_id: str
     production_title: str
     production_code: str
-    expires_at: datetime
+    expires_at: datetime | None
     ended_at: datetime | None
     revoked_at: datetime | None
     superseded_at: datetime | None
@@ -47,6 +59,10 @@ class Notice:
     still_concerned: bool
     webhook_url: str | None
     webhook_secret: str | None
+    title: str | None = None  # notices about other records: what they say, where they link
+    link_path: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
 
 
 def when(value: datetime | None) -> str:
@@ -54,11 +70,13 @@ def when(value: datetime | None) -> str:
 
 
 def days_left(notice: Notice, now: datetime) -> int:
+    assert notice.expires_at is not None
     return max(0, math.ceil((notice.expires_at - now) / timedelta(days=1)))
 
 
 def time_left(notice: Notice, now: datetime) -> str:
     """``in 5 days``, ``in 1 day``, or ``within a day`` (less than 24 hours left)."""
+    assert notice.expires_at is not None
     if notice.expires_at - now < timedelta(days=1):
         return "within a day"
     left = days_left(notice, now)
@@ -66,6 +84,8 @@ def time_left(notice: Notice, now: datetime) -> str:
 
 
 def subject(notice: Notice, now: datetime) -> str:
+    if notice.kind not in CONSENT_KINDS:
+        return notice.title or ""
     who = f"{notice.professional_name} in {notice.production_title} ({notice.production_code})"
     if notice.kind == "expiry":
         return f"Consent for {who} expires {time_left(notice, now)}, on {when(notice.expires_at)}"
@@ -74,8 +94,9 @@ def subject(notice: Notice, now: datetime) -> str:
     return f"Consent revoked: {who}"
 
 
-def link() -> str:
-    return f"{str(setting('BASE_URL')).rstrip('/')}/reminders"
+def link(notice: Notice | None = None) -> str:
+    path = notice.link_path if notice is not None and notice.link_path else "/reminders"
+    return f"{str(setting('BASE_URL')).rstrip('/')}{path}"
 
 
 def _template_context(notice: Notice, now: datetime) -> dict[str, Any]:
@@ -87,11 +108,17 @@ def _template_context(notice: Notice, now: datetime) -> dict[str, Any]:
         "expires": when(notice.expires_at),
         "ended": when(notice.ended_at),
         "purposes": ", ".join(p.replace("_", " ") for p in notice.purposes),
-        "link": link(),
+        "link": link(notice),
     }
 
 
 def email_bodies(notice: Notice, now: datetime) -> tuple[str, str]:
+    if notice.kind not in CONSENT_KINDS:
+        context = {"n": notice, "subject": subject(notice, now), "link": link(notice)}
+        return (
+            render_template("emails/notice.txt", **context),
+            render_template("emails/notice.html", **context),
+        )
     name = "expiry_reminder" if notice.kind == "expiry" else "consent_ended"
     context = _template_context(notice, now)
     return (
@@ -101,12 +128,19 @@ def email_bodies(notice: Notice, now: datetime) -> tuple[str, str]:
 
 
 def email_headers(notice: Notice) -> dict[str, str]:
+    if notice.kind not in CONSENT_KINDS:
+        return {
+            "X-Registry-Event": EVENTS[notice.kind],
+            "X-Registry-Notice": notice.reminder_id,
+            "X-Registry-Delivery": notice.delivery_id,
+            "X-Registry-Subject": f"{notice.subject_type}/{notice.subject_id}",
+        }
     return {
         "X-Registry-Event": EVENTS[notice.kind],
         "X-Registry-Reminder": notice.reminder_id,
         "X-Registry-Delivery": notice.delivery_id,
-        "X-Registry-Consent": notice.consent_id,
-        "X-Registry-Consent-Version": notice.version_id,
+        "X-Registry-Consent": notice.consent_id or "",
+        "X-Registry-Consent-Version": notice.version_id or "",
         "X-Registry-Threshold-Days": str(notice.threshold_days),
     }
 
@@ -118,6 +152,22 @@ def message_id(notice: Notice) -> str:
 
 
 def webhook_payload(notice: Notice, now: datetime) -> dict[str, Any]:
+    if notice.kind not in CONSENT_KINDS:
+        return {
+            "event": EVENTS[notice.kind],
+            "delivery_id": notice.delivery_id,
+            "notice_id": notice.reminder_id,
+            "subject": {"type": notice.subject_type, "id": notice.subject_id},
+            "production": {
+                "id": notice.production_id,
+                "code": notice.production_code,
+                "title": notice.production_title,
+            },
+            "title": notice.title,
+            "link": link(notice),
+            "sent_at": now.isoformat(),
+        }
+    assert notice.expires_at is not None
     payload: dict[str, Any] = {
         "event": EVENTS[notice.kind],
         "delivery_id": notice.delivery_id,

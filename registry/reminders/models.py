@@ -11,15 +11,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.clock import utcnow
 from registry.core.db import ID_LENGTH, Base
 
-KINDS = ("expiry", "expired", "revoked")
+CONSENT_KINDS = ("expiry", "expired", "revoked")
 """``expiry``: a reminder before expires_at (to representatives); the other two: notices that a
 consent ended (to production members)."""
+NOTICE_KINDS = (
+    "declaration.new",
+    "declaration.amended",
+    "declaration.cleared",
+    "declaration.worse",
+    "declaration.refused",
+    "request.approved",
+    "request.refused",
+)
+"""Notices about other records (a GenAI use declaration, a use request): their title and link
+are written when they are enqueued (never personal data), their recipients named then."""
+KINDS = CONSENT_KINDS + NOTICE_KINDS
 REMINDER_STATUSES = ("queued", "ready", "skipped", "carried", "superseded", "cancelled")
 """``queued``: enqueued, its deliveries not made yet; ``ready``: its deliveries exist (fan-out
 done); ``skipped``: a less urgent threshold passed over because a more urgent one was already due
@@ -44,18 +56,25 @@ class Reminder(Base):
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    consent_version_id: Mapped[str] = mapped_column(ForeignKey("consent_versions.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    # Consent kinds: the version it is about. Notice kinds: none.
+    consent_version_id: Mapped[str | None] = mapped_column(ForeignKey("consent_versions.id"))
     # Copies of the version's own (immutable) columns, for look-ups without a join; no foreign
     # keys of their own: the version's already guarantees them, and each key costs the scan a
     # look-up per row in a table as large as the registry.
-    consent_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    performer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    consent_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    performer_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     production_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     threshold_days: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # Notice kinds: what it is about, what it says, where it links, whom it tells.
+    subject_type: Mapped[str | None] = mapped_column(String(30))
+    subject_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    title: Mapped[str | None] = mapped_column(Text)
+    link_path: Mapped[str | None] = mapped_column(String(300))
+    recipients: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

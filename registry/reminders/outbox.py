@@ -28,11 +28,11 @@ from registry.appctx import setting
 from registry.consents.models import ConsentVersion
 from registry.core.chunks import chunked
 from registry.core.db import Base
-from registry.core.ids import batch_ids
+from registry.core.ids import batch_ids, new_id
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
-from registry.reminders.models import Reminder, ReminderDelivery, WebhookSecret
+from registry.reminders.models import NOTICE_KINDS, Reminder, ReminderDelivery, WebhookSecret
 
 CHUNK = 500
 
@@ -229,13 +229,15 @@ def enqueue_ended(version_ids: Sequence[str], kind: str, at: datetime, now: date
     versions: list[ConsentVersion] = []
     for ids in chunked(wanted, CHUNK):
         known.update(
-            db.session.execute(
+            vid
+            for vid in db.session.execute(
                 select(Reminder.consent_version_id).where(
                     Reminder.consent_version_id.in_(ids),
                     Reminder.kind == kind,
                     Reminder.threshold_days == 0,
                 )
             ).scalars()
+            if vid is not None
         )
         versions.extend(
             db.session.execute(select(ConsentVersion).where(ConsentVersion.id.in_(ids))).scalars()
@@ -270,6 +272,39 @@ class FanOut:
     cancelled: int = 0
 
 
+def tell(
+    kind: str,
+    *,
+    production_id: str,
+    recipients: Iterable[str],
+    title: str,
+    link_path: str,
+    subject: tuple[str, str],
+    now: datetime,
+) -> str:
+    """Enqueue a notice about another record (``NOTICE_KINDS``) for these users, in app and
+    by e-mail (and the production's webhook). ``title`` is what every channel says: name
+    things as people know them, never with personal data. Flushes; the delivery pass sends it.
+    Returns the notice's id."""
+    assert kind in NOTICE_KINDS, kind
+    notice = Reminder(
+        id=new_id("ntc"),
+        kind=kind,
+        production_id=production_id,
+        threshold_days=0,
+        status="queued",
+        subject_type=subject[0],
+        subject_id=subject[1],
+        title=title,
+        link_path=link_path,
+        recipients=sorted(set(recipients)),
+        created_at=now,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    return notice.id
+
+
 def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
     """Make the deliveries of up to ``limit`` queued reminders; flushes, the caller commits."""
     result = FanOut()
@@ -279,11 +314,12 @@ def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
             Reminder.kind,
             Reminder.performer_id,
             Reminder.production_id,
+            Reminder.recipients,
             ConsentVersion.revoked_at,
             ConsentVersion.superseded_at,
             ConsentVersion.expires_at,
         )
-        .join(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
+        .outerjoin(ConsentVersion, ConsentVersion.id == Reminder.consent_version_id)
         .where(Reminder.status == "queued")
         .order_by(Reminder.created_at, Reminder.id)
         .limit(limit)
@@ -301,16 +337,17 @@ def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
         else:
             live.append(row)
     reps = representatives(sorted({r.performer_id for r in live if r.kind == "expiry"}))
-    people = members(sorted({r.production_id for r in live if r.kind != "expiry"}))
+    people = members(sorted({r.production_id for r in live if r.kind in ("expired", "revoked")}))
     hooked = webhook_productions({r.production_id for r in live})
     with_email = email_enabled()
     targets: list[tuple[str, str, str]] = []
     for row in live:
-        recipients = (
-            reps.get(row.performer_id, [])
-            if row.kind == "expiry"
-            else people.get(row.production_id, [])
-        )
+        if row.kind == "expiry":
+            recipients = reps.get(row.performer_id, [])
+        elif row.kind in NOTICE_KINDS:
+            recipients = list(row.recipients or ())
+        else:
+            recipients = people.get(row.production_id, [])
         for user_id in recipients:
             if with_email:
                 targets.append((row.id, "email", user_id))

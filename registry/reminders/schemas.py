@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.reminders.messages import EVENTS
 from registry.reminders.models import CHANNELS, DELIVERY_STATUSES, KINDS
 from registry.web.schemas import PageSchema, PaginationSchema
 
-EVENT_NAMES = ("consent.expiring", "consent.expired", "consent.revoked")
-
 
 class NotificationSchema(Schema):
+    """A reminder or notice delivered in the app. Consent events name the consent; notices
+    about other records (a declaration, a use request) name it in ``about`` and ``link``."""
+
     id = fields.String(required=True)
-    event = fields.String(required=True, validate=validate.OneOf(EVENT_NAMES))
+    event = fields.String(required=True, validate=validate.OneOf(sorted(EVENTS.values())))
     subject = fields.String(allow_none=True)
-    consent_id = fields.String(required=True)
-    consent_version_id = fields.String(required=True)
+    consent_id = fields.String(required=True, allow_none=True)
+    consent_version_id = fields.String(required=True, allow_none=True)
+    about = fields.String(
+        required=True, allow_none=True, metadata={"description": "e.g. declaration/gdl_..."}
+    )
+    link = fields.String(required=True, metadata={"description": "the page it is about"})
     production_id = fields.String(required=True)
     threshold_days = fields.Integer(allow_none=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True, allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
 

@@ -67,3 +67,30 @@ EXCEPTIONS: tuple[str, ...] = (
     "customary_changes",
     "dubbing_or_double",
 )
+
+# GenAI use declarations (DOMAIN.md, "GenAI use declarations and triage").
+CATEGORIES: tuple[str, ...] = (
+    "ideation",
+    "background_element",
+    "key_creative",
+    "talent_replication",
+    "unowned_training_data",
+    "proprietary_material",
+    "other",
+)
+OUTPUTS: tuple[str, ...] = ("temporary", "final")
+ANSWERS: tuple[str, ...] = ("yes", "no", "unsure")
+TERMS: tuple[str, ...] = ("yes", "no", "unknown")
+PRINCIPLES: tuple[str, ...] = ("p1", "p2", "p3", "p4", "p5")
+DECLARATION_FACTS: tuple[str, ...] = (
+    "story_relevant",
+    "prominent",
+    "personal_data_input",
+    "proprietary_input",
+    "talent_likeness",
+    "references_protected",
+    "could_mislead",
+    "replaces_union_work",
+)
+LEVELS: tuple[str, ...] = ("low", "caution", "escalate")
+ASSET_STATUSES: tuple[str, ...] = ("cleared", "blocked", "not_generated")

@@ -47,10 +47,22 @@ NAV: tuple[NavItem, ...] = (
         "Enhancement models and replicas",
     ),
     NavItem(
+        "GenAI declarations",
+        "triage_pages.index",
+        ("vfx_lead", "admin", "legal"),
+        "Declare every intended use of GenAI; see its triage",
+    ),
+    NavItem(
+        "Tools and pipelines",
+        "triage_pages.tools_index",
+        ("legal", "admin", "vfx_lead", "talent_rep"),
+        "GenAI tools' data terms and vendor pipelines (T4)",
+    ),
+    NavItem(
         "Approval queue",
         "approvals_pages.queue",
         ("legal", "admin"),
-        "Escalated requests waiting for written approval",
+        "Escalated requests and declarations waiting for legal",
     ),
     NavItem(
         "Reminders",

@@ -1,6 +1,7 @@
-"""The rules page: the ruleset table (R0-R15, C1-C5, C2's blanket phrases) in plain words, each
-with the guidance's own sentence, for anyone signed in. Every rule id shown elsewhere links here
-(``/rules#R7``). Reads ``registry.rules`` only; changes nothing."""
+"""The rules page: the ruleset table (R0-R15, C1-C5, C2's blanket phrases) and triage's (T1-T5,
+the principles and the use-case matrix) in plain words, each with the guidance's own sentence,
+for anyone signed in. Every rule id shown elsewhere links here (``/rules#R7``, ``/rules#T3``).
+Reads ``registry.rules`` only; changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from markupsafe import Markup, escape
 
 from registry.rules import CONDITIONS, RULES, RULESET_VERSION
 from registry.rules.blanket import PHRASES
+from registry.rules.triage_table import (
+    MATRIX,
+    PRINCIPLE_WORDS,
+    TRIAGE_RULES,
+    TRIAGE_RULESET_VERSION,
+)
 from registry.web.auth import authenticate_page
 
 bp = Blueprint("rules_pages", __name__)
@@ -20,7 +27,7 @@ bp.before_request(authenticate_page)
 OUTCOME_WORDS = {"allow": "allows", "escalate": "escalates", "deny": "denies"}
 
 
-_RULE_ID = re.compile(r"\b(R1[0-5]|R[0-9]|C[1-5])\b")
+_RULE_ID = re.compile(r"\b(R1[0-5]|R[0-9]|C[1-5]|T[1-5])\b")
 
 
 @bp.app_template_filter("link_rule_ids")
@@ -44,4 +51,8 @@ def index() -> Any:
         version=RULESET_VERSION,
         phrases=[name for name, _ in PHRASES],
         outcome_words=OUTCOME_WORDS,
+        triage_rules=TRIAGE_RULES,
+        triage_version=TRIAGE_RULESET_VERSION,
+        matrix=MATRIX,
+        principles=PRINCIPLE_WORDS,
     )

@@ -30,8 +30,20 @@ from registry.performers.models import Performer
 from registry.productions import services as productions
 from registry.productions.models import Production
 from registry.reminders import services as reminders
-from tests.consents.helpers import consent_body, iso, make_consent, make_performer, sha, unique_pdf
-from tests.factories import bearer, csrf_token, login, make_production, make_user
+from registry.web.uploads import Upload
+from tests.factories import (
+    bearer,
+    consent_body,
+    csrf_token,
+    iso,
+    login,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+    sha256_of,
+    unique_pdf,
+)
 
 A, R, V, L, AU = "admin", "talent_rep", "vfx_lead", "legal", "auditor"
 ROLES = (A, R, V, L, AU)
@@ -131,7 +143,7 @@ class World:
 
 def _target(rep: User, production: str) -> Target:
     tag = secrets.token_hex(4)
-    performer = make_performer(
+    performer = performer_with_personal_data(
         rep,
         legal_name=f"Legal {tag}",
         professional_name=f"Stage {tag}",
@@ -139,16 +151,16 @@ def _target(rep: User, production: str) -> Target:
         phone=f"+1 555 {int(tag, 16) % 10_000_000:07d}",
     )
     document = unique_pdf()
-    version = make_consent(
+    version = recorded_consent(
         rep,
         performer.id,
         production,
-        evidence_sha256=sha(document),
+        evidence_sha256=sha256_of(document),
         expires_at=utcnow() + timedelta(days=20),
     )
     evidence.store(
         performer,
-        evidence.Upload(document, "application/pdf", sha(document), "s.pdf"),
+        Upload(document, "application/pdf", sha256_of(document), "s.pdf"),
         actor_id=None,
     )
     db.session.commit()
@@ -220,7 +232,7 @@ def _api_body(route: str, world: World, target: Target) -> dict[str, Any]:
     if route == "POST /api/v1/consents":
         return consent_body(target.performer, world.production)
     if route.endswith("/amend"):
-        return {"evidence_sha256": sha(unique_pdf()), "signed_at": iso()}
+        return {"evidence_sha256": sha256_of(unique_pdf()), "signed_at": iso()}
     if route.endswith("/revoke"):
         return {"reason": "Withdrawn in writing."}
     raise AssertionError(route)
@@ -342,8 +354,8 @@ def _check_no_personal_leak(
 def test_fields_a_caller_may_not_set_are_refused(ctx: Flask, client: FlaskClient) -> None:
     rep, token = make_user(R)
     production = make_production().id
-    performer = make_performer(rep)
-    consent = make_consent(rep, performer.id, production)
+    performer = performer_with_personal_data(rep)
+    consent = recorded_consent(rep, performer.id, production)
     cases: list[tuple[str, str, dict[str, Any], set[str]]] = [
         (
             "POST",
@@ -381,7 +393,7 @@ def test_fields_a_caller_may_not_set_are_refused(ctx: Flask, client: FlaskClient
             "POST",
             f"/api/v1/consents/{consent.consent_id}/amend",
             {
-                "evidence_sha256": sha(b"a"),
+                "evidence_sha256": sha256_of(b"a"),
                 "signed_at": iso(),
                 "performer_id": "prf_x",
                 "production_id": "prd_x",

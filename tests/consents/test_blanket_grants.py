@@ -18,12 +18,20 @@ from registry.consents.models import Consent, ConsentVersion
 from registry.extensions import db
 from registry.gate import facts as bridge
 from registry.gate.use_requests.models import DecisionRecord
-from tests.consents.helpers import api_create_performer, consent_body, make_performer
 from tests.consents.test_pages import _consent_form
-from tests.factories import bearer, login, make_production, make_user
-from tests.gate.factories import World, sha
-from tests.gate.factories import make_consent as stored_consent
-from tests.gate.factories import make_performer as stored_performer
+from tests.factories import (
+    World,
+    api_create_performer,
+    bearer,
+    consent_body,
+    login,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    sha,
+    stored_consent,
+    stored_performer,
+)
 
 BLANKET = (
     "Any and all uses of the performer's likeness and voice, in all media now known or "
@@ -106,7 +114,7 @@ def test_an_amendment_to_a_blanket_description_is_refused(ctx: Flask, client: Fl
 
 def test_the_page_refuses_a_blanket_grant_and_says_why(ctx: Flask, client: FlaskClient) -> None:
     rep, _ = make_user("talent_rep")
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     production = make_production()
     login(client, rep)
     path = f"/performers/{performer.id}/consents/new"
@@ -127,7 +135,7 @@ def test_the_import_names_the_line_and_the_phrase_and_imports_nothing(
     ctx: Flask, app: Flask, tmp_path: Path
 ) -> None:
     rep, _ = make_user("talent_rep")
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     production = make_production().id
     rows = [
         consent_body(performer.id, production),

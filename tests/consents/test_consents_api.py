@@ -21,16 +21,18 @@ from registry.core.errors import Conflict
 from registry.core.signals import consent_ended
 from registry.extensions import db
 from registry.receipts.verify import verify_jws
-from tests.consents.helpers import (
+from tests.factories import (
     api_create_performer,
     api_record,
+    bearer,
     consent_body,
     iso,
-    make_consent,
-    make_performer,
-    sha,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+    sha256_of,
 )
-from tests.factories import bearer, make_production, make_user
 
 
 def _counts() -> tuple[int, ...]:
@@ -180,7 +182,7 @@ def test_status_follows_the_clock_in_every_read_and_filter(ctx: Flask, client: F
         assert ids(f"status=active&purpose=digital_replica&production_id={production_id}") == set()
         amend = client.post(
             f"/api/v1/consents/{soon['id']}/amend",
-            json={"evidence_sha256": sha(b"x"), "signed_at": iso()},
+            json={"evidence_sha256": sha256_of(b"x"), "signed_at": iso()},
             headers=bearer(token),
         )
         assert amend.status_code == 409
@@ -198,7 +200,7 @@ def test_amending_makes_a_new_version_and_keeps_the_old(ctx: Flask, client: Flas
     token, performer_id, production_id = _setup(client)
     first = api_record(client, token, performer_id, production_id)
     amendment = {
-        "evidence_sha256": sha(b"amendment signed"),
+        "evidence_sha256": sha256_of(b"amendment signed"),
         "signed_at": iso(),
         "purposes": ["digital_replica", "synthetic_voice"],
         "restrictions": None,
@@ -266,7 +268,7 @@ def test_an_amendment_cannot_move_a_consent_or_skip_its_evidence(
     merged = client.post(
         f"/api/v1/consents/{first['id']}/amend",
         json={
-            "evidence_sha256": sha(b"y"),
+            "evidence_sha256": sha256_of(b"y"),
             "signed_at": iso(),
             "expires_at": iso(-timedelta(days=30)),
         },
@@ -321,7 +323,7 @@ def test_an_amendment_is_not_judged_against_a_value_it_was_replacing(
     response = client.post(
         f"/api/v1/consents/{first['id']}/amend",
         json={
-            "evidence_sha256": sha(b"v2"),
+            "evidence_sha256": sha256_of(b"v2"),
             "signed_at": iso(),
             "effective_from": "tomorrow-ish",
             "expires_at": iso(timedelta(days=10)),
@@ -337,7 +339,11 @@ def test_an_amendment_is_not_judged_against_a_value_it_was_replacing(
     )
     listed = client.post(
         f"/api/v1/consents/{voice['id']}/amend",
-        json={"evidence_sha256": sha(b"v3"), "signed_at": iso(), "media": ["likeness", "vocie"]},
+        json={
+            "evidence_sha256": sha256_of(b"v3"),
+            "signed_at": iso(),
+            "media": ["likeness", "vocie"],
+        },
         headers=bearer(token),
     )
     assert listed.status_code == 422 and listed.json is not None
@@ -351,7 +357,7 @@ def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
     first = api_record(client, token, performer_id, production_id)
     client.post(
         f"/api/v1/consents/{first['id']}/amend",
-        json={"evidence_sha256": sha(b"v2"), "signed_at": iso()},
+        json={"evidence_sha256": sha256_of(b"v2"), "signed_at": iso()},
         headers=bearer(token),
     )
     for reason in ("  ", "", None):  # a revocation gives its reason
@@ -398,7 +404,7 @@ def test_revoking_ends_the_consent_signals_the_cascade_and_keeps_history(
     assert again.status_code == 409
     amend = client.post(
         f"/api/v1/consents/{first['id']}/amend",
-        json={"evidence_sha256": sha(b"v3"), "signed_at": iso()},
+        json={"evidence_sha256": sha256_of(b"v3"), "signed_at": iso()},
         headers=bearer(token),
     )
     assert amend.status_code == 409
@@ -467,8 +473,8 @@ def test_amend_and_revoke_see_a_revocation_committed_after_the_version_was_read(
     with isolated_app.app_context():
         rep, _ = make_user("talent_rep")
         production = make_production()
-        performer = make_performer(rep)
-        version = make_consent(rep, performer.id, production.id)
+        performer = performer_with_personal_data(rep)
+        version = recorded_consent(rep, performer.id, production.id)
         rep_id, consent_id, version_id = rep.id, version.consent_id, version.id
         db.session.commit()
         db.session.remove()
@@ -486,7 +492,7 @@ def test_amend_and_revoke_see_a_revocation_committed_after_the_version_was_read(
         user = db.session.get(User, rep_id)
         assert user is not None
         locked = services.changeable_consent(user, consent_id)
-        amendment = {"evidence_sha256": sha(b"v2"), "signed_at": utcnow()}
+        amendment = {"evidence_sha256": sha256_of(b"v2"), "signed_at": utcnow()}
         with pytest.raises(Conflict, match="revoked"):
             services.amend_consent(locked, amendment, actor_id=rep_id)
         with pytest.raises(Conflict, match="already revoked"):

@@ -14,8 +14,16 @@ from sqlalchemy import func, select
 from registry.audit.models import AuditEvent
 from registry.consents.models import EvidenceDocument
 from registry.extensions import db
-from tests.consents.helpers import PNG, make_consent, make_performer, sha, unique_pdf
-from tests.factories import bearer, make_production, make_user
+from tests.factories import (
+    PNG,
+    bearer,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+    sha256_of,
+    unique_pdf,
+)
 
 
 def _upload(
@@ -46,12 +54,14 @@ def small_limit(app: Flask) -> Iterator[int]:
 def test_upload_then_download_the_signed_document(ctx: Flask, client: FlaskClient) -> None:
     rep, token = make_user("talent_rep")
     document = unique_pdf()
-    performer = make_performer(rep)
-    consent = make_consent(rep, performer.id, make_production().id, evidence_sha256=sha(document))
+    performer = performer_with_personal_data(rep)
+    consent = recorded_consent(
+        rep, performer.id, make_production().id, evidence_sha256=sha256_of(document)
+    )
     response = _upload(client, token, consent.consent_id, document, "Maria Ortega - consent.pdf")
     assert response.status_code == 201, response.json  # type: ignore[attr-defined]
     body = response.json  # type: ignore[attr-defined]
-    assert body["sha256"] == sha(document) and body["content_type"] == "application/pdf"
+    assert body["sha256"] == sha256_of(document) and body["content_type"] == "application/pdf"
     assert body["size"] == len(document) and body["version"] == 1
     stored = db.session.get(EvidenceDocument, body["id"])
     assert stored is not None and stored.content_ct is not None and stored.filename_ct is not None
@@ -93,8 +103,10 @@ def test_upload_then_download_the_signed_document(ctx: Flask, client: FlaskClien
 
 def test_images_are_accepted_too(ctx: Flask, client: FlaskClient) -> None:
     rep, token = make_user("talent_rep")
-    performer = make_performer(rep)
-    consent = make_consent(rep, performer.id, make_production().id, evidence_sha256=sha(PNG))
+    performer = performer_with_personal_data(rep)
+    consent = recorded_consent(
+        rep, performer.id, make_production().id, evidence_sha256=sha256_of(PNG)
+    )
     response = _upload(client, token, consent.consent_id, PNG, "scan.png")
     assert response.status_code == 201  # type: ignore[attr-defined]
     assert response.json["content_type"] == "image/png"  # type: ignore[attr-defined]
@@ -104,9 +116,11 @@ def test_refused_uploads_say_why_and_store_nothing(
     ctx: Flask, client: FlaskClient, small_limit: int
 ) -> None:
     rep, token = make_user("talent_rep")
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     real = unique_pdf()
-    consent = make_consent(rep, performer.id, make_production().id, evidence_sha256=sha(real))
+    consent = recorded_consent(
+        rep, performer.id, make_production().id, evidence_sha256=sha256_of(real)
+    )
     fake = b"MZ\x90\x00 this is an executable, named like a PDF"
     big = real + b"%" * small_limit
     before = _counts()
@@ -130,8 +144,10 @@ def test_refused_uploads_say_why_and_store_nothing(
 def test_a_document_that_does_not_decrypt_is_a_clear_error(ctx: Flask, client: FlaskClient) -> None:
     rep, token = make_user("talent_rep")
     document = unique_pdf()
-    performer = make_performer(rep)
-    consent = make_consent(rep, performer.id, make_production().id, evidence_sha256=sha(document))
+    performer = performer_with_personal_data(rep)
+    consent = recorded_consent(
+        rep, performer.id, make_production().id, evidence_sha256=sha256_of(document)
+    )
     uploaded = _upload(client, token, consent.consent_id, document)
     assert uploaded.status_code == 201  # type: ignore[attr-defined]
     stored = db.session.get(EvidenceDocument, uploaded.json["id"])  # type: ignore[attr-defined]

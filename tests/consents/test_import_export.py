@@ -21,8 +21,15 @@ from registry.core.clock import utcnow
 from registry.core.hashing import canonical_json, content_hash, sha256_hex
 from registry.extensions import db
 from registry.receipts.verify import verify_receipt
-from tests.consents.helpers import consent_body, iso, make_consent, make_performer
-from tests.factories import bearer, make_production, make_user
+from tests.factories import (
+    bearer,
+    consent_body,
+    iso,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -53,7 +60,7 @@ def test_import_json_lines_records_every_consent_with_audit_and_its_signed_recei
 ) -> None:
     rep, token = make_user("talent_rep")
     production = make_production().id
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     rows = [
         consent_body(
             performer.id,
@@ -112,7 +119,7 @@ def test_import_csv_with_lists_separated_by_semicolons(
 ) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production().id
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     body = consent_body(performer.id, production, purposes=["digital_replica", "model_training"])
     file = tmp_path / "in.csv"
     with file.open("w", newline="") as handle:
@@ -140,7 +147,7 @@ def test_text_that_is_not_utf8_is_named_by_line_in_either_format(
 ) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production().id
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     good = json.dumps(consent_body(performer.id, production)).encode()
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_bytes(good + b"\n" + good.replace(b"rooftop", b"r\xe9oftop") + b"\n" + good + b"\n")
@@ -165,8 +172,8 @@ def test_a_bad_row_anywhere_imports_nothing_and_every_bad_row_is_named(
     rep, _ = make_user("talent_rep")
     other_rep, _ = make_user("talent_rep")
     production = make_production().id
-    mine = make_performer(rep)
-    theirs = make_performer(other_rep)
+    mine = performer_with_personal_data(rep)
+    theirs = performer_with_personal_data(other_rep)
     rows: list[Any] = [
         consent_body(mine.id, production),  # line 1: fine
         consent_body(mine.id, production, purposes=["mind_reading"]),  # line 2
@@ -200,7 +207,7 @@ def test_rows_already_written_are_rolled_back_when_a_later_row_is_bad(
 ) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production().id
-    mine = make_performer(rep)
+    mine = performer_with_personal_data(rep)
     rows = [consent_body(mine.id, production) for _ in range(9)]
     rows.append(consent_body(mine.id, production, purposes=["mind_reading"]))  # line 10
     data = "".join(json.dumps(row) + "\n" for row in rows).encode()
@@ -245,7 +252,10 @@ def test_each_receipt_says_what_the_import_committed_to_whatever_happens_after(
     afterwards changes none of them, and each matches its audit event."""
     rep, token = make_user("talent_rep")
     production = make_production().id
-    renamed, other = make_performer(rep, professional_name="Old Name"), make_performer(rep)
+    renamed, other = (
+        performer_with_personal_data(rep, professional_name="Old Name"),
+        performer_with_personal_data(rep),
+    )
     rows = [consent_body(p.id, production) for p in (renamed, renamed, other)]
     monkeypatch.setitem(app.config, "BASE_URL", "https://registry.before.test")
     assert _import(app, _jsonl(tmp_path / "in.jsonl", rows), rep.email).exit_code == 0
@@ -268,7 +278,7 @@ def test_each_receipt_says_what_the_import_committed_to_whatever_happens_after(
         if version.performer_id == renamed.id:
             assert payload["performer"]["professional_name"] == "Old Name"
     # A consent recorded after the rename names the performer by the new name.
-    fresh = make_consent(rep, renamed.id, production)
+    fresh = recorded_consent(rep, renamed.id, production)
     assert verify_receipt(fresh.receipt or "")["performer"]["professional_name"] == "New Name"
 
 
@@ -287,11 +297,11 @@ def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
     admin, _ = make_user("admin")
     legal, _ = make_user("legal")
     production = make_production().id
-    mine = make_performer(rep, legal_name="Exported Legal")
-    theirs = make_performer(other_rep, legal_name="Other Legal")
-    soon = make_consent(rep, mine.id, production, expires_at=utcnow() + timedelta(days=10))
-    make_consent(rep, mine.id, production, purposes=["model_training"])
-    make_consent(other_rep, theirs.id, production)
+    mine = performer_with_personal_data(rep, legal_name="Exported Legal")
+    theirs = performer_with_personal_data(other_rep, legal_name="Other Legal")
+    soon = recorded_consent(rep, mine.id, production, expires_at=utcnow() + timedelta(days=10))
+    recorded_consent(rep, mine.id, production, purposes=["model_training"])
+    recorded_consent(other_rep, theirs.id, production)
     runner = app.test_cli_runner()
 
     def export(*args: str) -> list[dict[str, Any]]:
@@ -341,7 +351,7 @@ def test_export_uses_the_api_filters_and_personal_fields_only_when_allowed(
 def test_worker_processes_give_the_same_result(ctx: Flask, app: Flask, tmp_path: Path) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production().id
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     good = [consent_body(performer.id, production) for _ in range(30)]
     bad = [*good[:10], consent_body(performer.id, production, media=["smell"]), *good[10:]]
     before = _counts()
@@ -385,9 +395,9 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run(
     ctx: Flask, app: Flask, tmp_path: Path
 ) -> None:
     rep, _ = make_user("talent_rep")
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     formula = '=HYPERLINK("http://attacker.example","click") reshoot of scene 12 with stand-in'
-    make_consent(rep, performer.id, make_production().id, description=formula)
+    recorded_consent(rep, performer.id, make_production().id, description=formula)
     out = tmp_path / "out.csv"
     result = app.test_cli_runner().invoke(
         args=["consents", "export", "--format", "csv", "--as", rep.email, "-o", str(out)]

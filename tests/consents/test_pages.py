@@ -17,8 +17,17 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.performers.models import Performer
 from registry.receipts.verify import verify_receipt
-from tests.consents.helpers import PDF, make_consent, make_performer, sha, unique_pdf
-from tests.factories import csrf_token, login, make_production, make_user
+from tests.factories import (
+    PDF,
+    csrf_token,
+    login,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+    sha256_of,
+    unique_pdf,
+)
 
 
 def _local(delta: timedelta) -> str:
@@ -77,7 +86,7 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
 ) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production("TL-01")
-    performer = make_performer(rep, professional_name="Timeline Star")
+    performer = performer_with_personal_data(rep, professional_name="Timeline Star")
     login(client, rep)
     path = f"/performers/{performer.id}/consents/new"
     document = unique_pdf()
@@ -92,9 +101,9 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     version = db.session.execute(
         select(ConsentVersion).where(ConsentVersion.consent_id == consent_id)
     ).scalar_one()
-    assert version.evidence_sha256 == sha(document)  # hashed on the server
+    assert version.evidence_sha256 == sha256_of(document)  # hashed on the server
     stored = db.session.execute(
-        select(EvidenceDocument).where(EvidenceDocument.sha256 == sha(document))
+        select(EvidenceDocument).where(EvidenceDocument.sha256 == sha256_of(document))
     ).scalar_one()
     assert stored.content_ct is not None and document not in bytes(stored.content_ct)
 
@@ -169,7 +178,7 @@ def test_invalid_consent_form_names_the_fields_and_saves_nothing(
 ) -> None:
     rep, _ = make_user("talent_rep")
     production = make_production()
-    performer = make_performer(rep, deceased=True)
+    performer = performer_with_personal_data(rep, deceased=True)
     login(client, rep)
     path = f"/performers/{performer.id}/consents/new"
     before = db.session.execute(select(func.count()).select_from(Consent)).scalar_one()
@@ -201,8 +210,8 @@ def _amend_page(client: FlaskClient, **consent: Any) -> tuple[ConsentVersion, st
     """A rep signed in, their performer's consent; its version, amend page and production."""
     rep, _ = make_user("talent_rep")
     production = make_production()
-    performer = make_performer(rep)
-    first = make_consent(rep, performer.id, production.id, **consent)
+    performer = performer_with_personal_data(rep)
+    first = recorded_consent(rep, performer.id, production.id, **consent)
     login(client, rep)
     return first, f"/consents/{first.consent_id}/amend", production.id
 
@@ -260,11 +269,11 @@ def test_expiring_page_lists_only_active_consents_in_the_window(
     rep, _ = make_user("talent_rep")
     other_rep, _ = make_user("talent_rep")
     production = make_production()
-    mine = make_performer(rep, professional_name="Soon Ending")
-    theirs = make_performer(other_rep, professional_name="Not Yours")
-    make_consent(rep, mine.id, production.id, expires_at=utcnow() + timedelta(days=5))
-    make_consent(rep, mine.id, production.id, expires_at=utcnow() + timedelta(days=45))
-    make_consent(other_rep, theirs.id, production.id, expires_at=utcnow() + timedelta(days=5))
+    mine = performer_with_personal_data(rep, professional_name="Soon Ending")
+    theirs = performer_with_personal_data(other_rep, professional_name="Not Yours")
+    recorded_consent(rep, mine.id, production.id, expires_at=utcnow() + timedelta(days=5))
+    recorded_consent(rep, mine.id, production.id, expires_at=utcnow() + timedelta(days=45))
+    recorded_consent(other_rep, theirs.id, production.id, expires_at=utcnow() + timedelta(days=5))
     login(client, rep)
     thirty = client.get("/consents/expiring?days=30").get_data(as_text=True)
     assert thirty.count("Soon Ending") == 1 and "Not Yours" not in thirty
@@ -274,7 +283,7 @@ def test_expiring_page_lists_only_active_consents_in_the_window(
 
 def test_other_roles_have_no_rep_pages(ctx: Flask, client: FlaskClient) -> None:
     rep, _ = make_user("talent_rep")
-    performer = make_performer(rep)
+    performer = performer_with_personal_data(rep)
     assert db.session.get(Performer, performer.id) is not None
     legal, _ = make_user("legal")
     login(client, legal)

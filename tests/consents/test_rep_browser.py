@@ -17,8 +17,13 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.receipts.verify import verify_receipt
 from tests.browser import LiveServer
-from tests.consents.helpers import make_performer, unique_pdf
-from tests.factories import PASSWORD, make_production, make_user
+from tests.factories import (
+    PASSWORD,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    unique_pdf,
+)
 
 
 def _local(delta: timedelta) -> str:
@@ -32,7 +37,9 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     app = live_server.app
     with app.app_context():
         rita, _ = make_user("talent_rep", "rita@example.test")
-        make_performer(rita, professional_name="Other Client", legal_name="Olga Client")
+        performer_with_personal_data(
+            rita, professional_name="Other Client", legal_name="Olga Client"
+        )
         make_production("BR-01")
         db.session.remove()
     page = browser_page

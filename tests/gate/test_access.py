@@ -7,20 +7,20 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.gate.factories import (
+from tests.factories import (
     World,
     api_user,
-    make_consent,
-    make_performer,
     model_via_api,
     replica_via_api,
     sha,
+    stored_consent,
+    stored_performer,
 )
 
 
 def _objects(world: World) -> dict[str, Any]:
-    performer = make_performer()
-    make_consent(performer, world.production, ["digital_replica", "model_training"])
+    performer = stored_performer()
+    stored_consent(performer, world.production, ["digital_replica", "model_training"])
     replica_id = replica_via_api(world, performer)
     model = model_via_api(world, [performer])
     asked = world.ask(kind="model.use", model_id=model["id"]).json

@@ -10,8 +10,14 @@ from playwright.sync_api import expect
 
 from registry.extensions import db
 from tests.browser import LiveServer
-from tests.factories import PASSWORD, make_production, make_user
-from tests.gate.factories import make_consent, make_performer, sha
+from tests.factories import (
+    PASSWORD,
+    make_production,
+    make_user,
+    stored_consent,
+    stored_performer,
+    unique_pdf,
+)
 
 
 def _sign_in(page: Any, url: str, email: str) -> None:
@@ -30,8 +36,8 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
         vfx, _ = make_user("vfx_lead", "victor@example.test")
         make_user("legal", "lena@example.test")
         production = make_production("NH-01", members=(vfx,))
-        performer = make_performer("Mara Quill", guild="SAG-AFTRA")
-        make_consent(performer, production, ["digital_replica"], ["likeness"])
+        performer = stored_performer("Mara Quill", guild="SAG-AFTRA")
+        stored_consent(performer, production, ["digital_replica"], ["likeness"])
         db.session.remove()
     url, page = live_server.url, browser_page
 
@@ -71,7 +77,8 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     item = page.locator("section.queue-item").filter(has_text="Mara Quill")
     expect(item).to_have_count(1)
     item.locator("textarea[name=note]").fill("Replica rider signed by the agent, 21 Nov")
-    item.locator("input[name=evidence_sha256]").fill(sha("rider"))
+    rider = {"name": "rider.pdf", "mimeType": "application/pdf", "buffer": unique_pdf()}
+    item.locator("input[name=document]").set_input_files(rider)
     item.get_by_role("button", name="Approve in writing").click()
     page.wait_for_url(replica_request)
     assert "Approval recorded" in page.content()

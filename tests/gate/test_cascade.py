@@ -13,20 +13,20 @@ from sqlalchemy import select
 from registry.audit.models import AuditEvent
 from registry.core.clock import utcnow
 from registry.extensions import db
-from tests.factories import bearer
-from tests.gate.factories import (
+from tests.factories import (
     World,
     amend,
-    make_consent,
-    make_performer,
+    bearer,
     model_via_api,
     revoke,
+    stored_consent,
+    stored_performer,
 )
 
 
 def _setup(world: World) -> tuple[Any, Any, dict[str, Any], dict[str, Any], dict[str, Any]]:
-    performer = make_performer()
-    version = make_consent(
+    performer = stored_performer()
+    version = stored_consent(
         performer, world.production, ["model_training", "digital_alteration", "digital_replica"]
     )
     model = model_via_api(world, [performer])
@@ -108,9 +108,9 @@ def test_expiry_shows_at_the_moment_of_expiry_in_every_read_without_a_job(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
+    performer = stored_performer()
     expires = utcnow() + timedelta(days=10)
-    make_consent(
+    stored_consent(
         performer, world.production, ["model_training", "digital_alteration"], expires_at=expires
     )
     model = model_via_api(world, [performer])
@@ -134,8 +134,8 @@ def test_an_amendment_ends_decisions_on_the_old_version_until_decided_again(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    version = make_consent(performer, world.production, ["digital_alteration"])
+    performer = stored_performer()
+    version = stored_consent(performer, world.production, ["digital_alteration"])
     asked = world.ask(
         kind="alteration", performer_id=performer.id, facts={"changes": ["other"]}
     ).json
@@ -151,9 +151,9 @@ def test_expiry_cascade_signal_marks_with_the_expiry_time(ctx: Flask, client: Fl
     from registry.core.signals import consent_ended
 
     world = World(client)
-    performer = make_performer()
+    performer = stored_performer()
     expires = utcnow() + timedelta(hours=1)
-    version = make_consent(performer, world.production, ["digital_replica"], expires_at=expires)
+    version = stored_consent(performer, world.production, ["digital_replica"], expires_at=expires)
     asked = world.ask(kind="replica.create", performer_id=performer.id).json
     consent_ended.send(
         None, version_ids=[version.id], reason="expired", at=expires + timedelta(minutes=5)

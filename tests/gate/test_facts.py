@@ -17,9 +17,17 @@ from registry.extensions import db
 from registry.gate import facts as bridge
 from registry.gate.use_requests.models import UseRequest
 from registry.rules import PerformerFact, ProductionFact
-from tests.consents.helpers import api_create_performer, consent_body
-from tests.factories import bearer, make_production, make_user
-from tests.gate.factories import World, make_consent, make_performer, revoke
+from tests.factories import (
+    World,
+    api_create_performer,
+    bearer,
+    consent_body,
+    make_production,
+    make_user,
+    revoke,
+    stored_consent,
+    stored_performer,
+)
 
 MUTABLE = {"revoked_at", "revocation_reason", "superseded_at", "receipt", "termination_receipt"}
 _SET = re.compile(r"UPDATE consent_versions SET (.*?)(?: WHERE |$)", re.S)
@@ -80,8 +88,8 @@ def test_a_revocation_shows_in_the_next_read_although_the_version_is_cached(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    version = make_consent(performer, world.production, ["digital_replica"])
+    performer = stored_performer()
+    version = stored_consent(performer, world.production, ["digital_replica"])
     asked = world.ask(kind="replica.create", performer_id=performer.id).json
     assert asked["decision"]["outcome"] == "escalate"
     assert version.id in bridge._CONSENTS  # kept by version id
@@ -98,8 +106,8 @@ def test_a_shortcut_for_another_request_is_never_used(ctx: Flask, client: FlaskC
     """``Checked`` carries what a new request's checks read; passed with another request it
     must not stand in for that request's production or performer."""
     world = World(client)
-    performer = make_performer("Real One")
-    make_consent(performer, world.production, ["digital_replica"])
+    performer = stored_performer("Real One")
+    stored_consent(performer, world.production, ["digital_replica"])
     asked = world.ask(kind="replica.create", performer_id=performer.id).json
     req = db.session.get(UseRequest, asked["id"])
     assert req is not None

@@ -10,13 +10,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.gate.factories import (
+from tests.factories import (
     World,
-    make_consent,
-    make_performer,
     model_via_api,
     replica_via_api,
     sha,
+    stored_consent,
+    stored_performer,
 )
 
 
@@ -45,8 +45,8 @@ def test_a_replica_made_to_speak_new_dialogue_is_judged_by_r7(
     ctx: Flask, client: FlaskClient, claimed: str
 ) -> None:
     world = World(client)
-    performer = make_performer("Ines Toro")
-    make_consent(performer, world.production, ["digital_replica"], ["likeness"])
+    performer = stored_performer("Ines Toro")
+    stored_consent(performer, world.production, ["digital_replica"], ["likeness"])
     replica_id = replica_via_api(world, performer)
     asked = world.ask(
         kind="replica.use", replica_id=replica_id, facts={claimed: True, "new_dialogue": True}
@@ -67,8 +67,8 @@ def test_a_replica_speaking_new_dialogue_with_consent_needs_written_approval(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    make_consent(performer, world.production, ["digital_replica", "visual_adr"], ["likeness"])
+    performer = stored_performer()
+    stored_consent(performer, world.production, ["digital_replica", "visual_adr"], ["likeness"])
     replica_id = replica_via_api(world, performer)
     asked = world.ask(
         kind="replica.use", replica_id=replica_id, facts={"safety": True, "new_dialogue": True}
@@ -87,8 +87,8 @@ def test_a_model_is_not_a_way_round_r7(
     ctx: Flask, client: FlaskClient, facts: dict[str, Any]
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    make_consent(performer, world.production, ["model_training"])
+    performer = stored_performer()
+    stored_consent(performer, world.production, ["model_training"])
     model = model_via_api(world, [performer])
     decision = world.ask(kind="model.use", model_id=model["id"], facts=facts).json["decision"]
     assert decision["outcome"] == "deny", decision
@@ -100,10 +100,10 @@ def test_r7_for_a_model_of_several_performers_needs_every_performers_consent(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    first, second = make_performer("Ada Rune"), make_performer("Bo Kell")
+    first, second = stored_performer("Ada Rune"), stored_performer("Bo Kell")
     for performer in (first, second):
-        make_consent(performer, world.production, ["model_training"])
-    make_consent(first, world.production, ["visual_adr"])
+        stored_consent(performer, world.production, ["model_training"])
+    stored_consent(first, world.production, ["visual_adr"])
     model = model_via_api(world, [first, second])
     asked = world.ask(kind="model.use", model_id=model["id"], facts={"new_dialogue": True})
     decision = asked.json["decision"]
@@ -111,7 +111,7 @@ def test_r7_for_a_model_of_several_performers_needs_every_performers_consent(
     assert decision["missing"] == [
         f"consent for visual_adr in production {world.label(world.production)} from Bo Kell"
     ]
-    make_consent(second, world.production, ["visual_adr"])
+    stored_consent(second, world.production, ["visual_adr"])
     again = world.post(f"/api/v1/requests/{asked.json['id']}/reevaluate", {}).json["decision"]
     assert again["outcome"] == "escalate"
     assert _fired(again) == {"R7": "escalate", "R9": "allow"}
@@ -124,8 +124,8 @@ def test_a_model_bound_to_a_pitch_is_used_in_its_own_production_there(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    make_consent(performer, world.pitch, ["model_training"])
+    performer = stored_performer()
+    stored_consent(performer, world.pitch, ["model_training"])
     model = model_via_api(world, [performer], production=world.pitch)
     decision = world.ask(kind="model.use", model_id=model["id"], production_id=world.pitch.id).json[
         "decision"
@@ -141,8 +141,8 @@ def test_a_model_bound_to_a_pitch_is_used_in_its_own_production_there(
 
 def test_r8_quotes_the_description_it_relied_on(ctx: Flask, client: FlaskClient) -> None:
     world = World(client)
-    performer = make_performer()
-    version = make_consent(
+    performer = stored_performer()
+    version = stored_consent(
         performer,
         world.production,
         ["digital_alteration"],
@@ -162,8 +162,8 @@ def test_r8_quotes_the_description_it_relied_on(ctx: Flask, client: FlaskClient)
 
 def test_r8_with_restrictions_goes_to_legal(ctx: Flask, client: FlaskClient) -> None:
     world = World(client)
-    performer = make_performer()
-    make_consent(
+    performer = stored_performer()
+    stored_consent(
         performer,
         world.production,
         ["digital_alteration"],
@@ -185,7 +185,7 @@ def test_a_customary_change_to_a_deceased_performer_needs_the_estates_permission
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer("Late Star", deceased=True)
+    performer = stored_performer("Late Star", deceased=True)
     asked = world.ask(
         kind="alteration", performer_id=performer.id, facts={"changes": ["cosmetics"]}
     )
@@ -210,8 +210,8 @@ def test_with_the_estates_consent_written_approval_allows_it(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer("Late Star", deceased=True)
-    version = make_consent(performer, world.production, ["digital_alteration"])
+    performer = stored_performer("Late Star", deceased=True)
+    version = stored_consent(performer, world.production, ["digital_alteration"])
     asked = world.ask(
         kind="alteration", performer_id=performer.id, facts={"changes": ["cosmetics"]}
     )
@@ -229,11 +229,11 @@ def test_a_vfx_lead_reads_a_relied_on_consent_without_personal_fields(
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    version = make_consent(
+    performer = stored_performer()
+    version = stored_consent(
         performer, world.production, ["digital_alteration"], restrictions="Not in trailers"
     )
-    unrelated = make_consent(performer, world.production, ["model_training"])
+    unrelated = stored_consent(performer, world.production, ["model_training"])
     world.ask(kind="alteration", performer_id=performer.id, facts={"changes": ["other"]})
     read = world.get(f"/api/v1/consents/{version.consent_id}")
     assert read.status_code == 200, read.json
@@ -255,11 +255,11 @@ def test_a_vfx_lead_reads_a_relied_on_consent_without_personal_fields(
 def test_an_approval_given_on_one_version_of_a_consent_does_not_carry_to_the_next(
     ctx: Flask, client: FlaskClient
 ) -> None:
-    from tests.gate.factories import amend
+    from tests.factories import amend
 
     world = World(client)
-    performer = make_performer()
-    version = make_consent(
+    performer = stored_performer()
+    version = stored_consent(
         performer, world.production, ["digital_alteration"], restrictions="Never in trailers"
     )
     asked = world.ask(kind="alteration", performer_id=performer.id, facts={"changes": ["other"]})
@@ -278,8 +278,8 @@ def test_a_replica_whose_consent_records_restrictions_goes_to_legal_even_for_a_r
     ctx: Flask, client: FlaskClient
 ) -> None:
     world = World(client)
-    performer = make_performer()
-    make_consent(
+    performer = stored_performer()
+    stored_consent(
         performer, world.production, ["digital_replica"], ["likeness"],
         restrictions="Never in advertising",
     )  # fmt: skip
@@ -295,11 +295,11 @@ def test_a_replica_whose_consent_records_restrictions_goes_to_legal_even_for_a_r
 def test_a_suspended_model_is_cured_by_linking_a_new_training_consent(
     ctx: Flask, client: FlaskClient
 ) -> None:
-    from tests.gate.factories import revoke
+    from tests.factories import revoke
 
     world = World(client)
-    performer = make_performer("Noor Hale")
-    first = make_consent(performer, world.production, ["model_training"])
+    performer = stored_performer("Noor Hale")
+    first = stored_consent(performer, world.production, ["model_training"])
     model = model_via_api(world, [performer])
     revoke(first)
     denied = world.ask(kind="model.use", model_id=model["id"]).json["decision"]
@@ -309,12 +309,12 @@ def test_a_suspended_model_is_cured_by_linking_a_new_training_consent(
         f"a valid model_training consent from Noor Hale linked to model {label}"
     ]
     assert denied["next_step"].startswith("ask Noor Hale's representative for a new model_train")
-    unrelated = make_consent(performer, world.production, ["digital_replica"])
+    unrelated = stored_consent(performer, world.production, ["digital_replica"])
     refused = world.post(
         f"/api/v1/models/{model['id']}/training-consents", {"consent_id": unrelated.consent_id}
     )
     assert refused.status_code == 422 and "consent_id" in refused.json["errors"]
-    second = make_consent(performer, world.production, ["model_training"])
+    second = stored_consent(performer, world.production, ["model_training"])
     linked = world.post(
         f"/api/v1/models/{model['id']}/training-consents", {"consent_id": second.consent_id}
     )

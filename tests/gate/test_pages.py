@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from registry.approvals.models import Approval
+from registry.approvals.models import Approval, ApprovalDocument
 from registry.extensions import db
 from registry.gate.use_requests.models import DecisionRecord
-from tests.factories import login, make_production, make_user, post_form
-from tests.gate.factories import make_consent, make_performer, sha
+from tests.factories import (
+    login,
+    make_production,
+    make_user,
+    post_form,
+    sha,
+    sha256_of,
+    stored_consent,
+    stored_performer,
+    unique_pdf,
+)
 
 
 class Browser:
@@ -67,7 +77,7 @@ def test_may_i_use_this_alteration_with_noise_reduction_is_allowed_in_plain_word
     ctx: Flask, app: Flask
 ) -> None:
     people = People(app)
-    performer = make_performer("Mara Quill")
+    performer = stored_performer("Mara Quill")
     client = people.vfx_client
     home = _text(client.get("/requests/new"))
     for words in (
@@ -104,7 +114,7 @@ def test_may_i_use_this_alteration_with_noise_reduction_is_allowed_in_plain_word
 
 def test_form_errors_name_the_fields_and_nothing_is_asked(ctx: Flask, app: Flask) -> None:
     people = People(app)
-    performer = make_performer()
+    performer = stored_performer()
     before = db.session.execute(select(func.count()).select_from(DecisionRecord)).scalar_one()
     answer = _ask(
         people.vfx_client,
@@ -128,8 +138,8 @@ def test_escalated_replica_is_approved_from_the_legal_queue_then_registered(
     ctx: Flask, app: Flask
 ) -> None:
     people = People(app)
-    performer = make_performer("Ines Varga")
-    make_consent(performer, people.production, ["digital_replica"])
+    performer = stored_performer("Ines Varga")
+    stored_consent(performer, people.production, ["digital_replica"])
     asked = _ask(
         people.vfx_client,
         "replica.create",
@@ -155,7 +165,7 @@ def test_escalated_replica_is_approved_from_the_legal_queue_then_registered(
             "replica.create",
             {
                 "production_id": people.production.id,
-                "performer_id": make_performer().id,
+                "performer_id": stored_performer().id,
                 "media": ["likeness"],
                 "description": "Someone without consent",
             },
@@ -165,24 +175,40 @@ def test_escalated_replica_is_approved_from_the_legal_queue_then_registered(
         .split("/")[-1]
     )
     refused = people.legal_client.form(
-        f"/approvals/{denied}", {"note": "x", "evidence_sha256": sha()}, follow_redirects=True
+        f"/approvals/{denied}",
+        {"note": "x", "document": (io.BytesIO(unique_pdf()), "approval.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
     )
     assert "never turns a deny into an allow (R14)" in _text(refused)
+    # Without the signed document nothing is approved either, and legal is told why.
+    no_document = people.legal_client.form(
+        f"/approvals/{request_id}", {"note": "x"}, follow_redirects=True
+    )
+    assert "Choose the signed approval to upload." in _text(no_document)
     assert db.session.execute(select(func.count()).select_from(Approval)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(ApprovalDocument)).scalar_one() == 0
     decision_id = re.search(
         r'name="decision_id" type="hidden" value="([^"]+)"',
         people.legal_client.get("/approvals/").get_data(as_text=True),
     )
     assert decision_id
+    rider = unique_pdf()
     approved = people.legal_client.form(
         f"/approvals/{request_id}",
         {
             "note": "Replica rider signed 21 Nov",
-            "evidence_sha256": sha("rider"),
+            "document": (io.BytesIO(rider), "rider.pdf"),
             "decision_id": decision_id.group(1),
         },
+        content_type="multipart/form-data",
     )
     assert approved.status_code == 302
+    approval = db.session.execute(select(Approval)).scalar_one()
+    assert approval.evidence_sha256 == sha256_of(rider)  # hashed on the server
+    document = db.session.get(ApprovalDocument, approval.document_id)
+    assert document is not None and document.sha256 == sha256_of(rider)
+    assert document.content_ct is not None and rider not in bytes(document.content_ct)
     page = _text(people.vfx_client.get(detail_url))
     assert "Allowed: you may go ahead." in page
     assert "on a written approval recorded by legal" in page
@@ -199,8 +225,8 @@ def test_escalated_replica_is_approved_from_the_legal_queue_then_registered(
 
 def test_model_pages_register_clear_and_show_requests(ctx: Flask, app: Flask) -> None:
     people = People(app)
-    performer = make_performer("Tao Brandt")
-    make_consent(performer, people.production, ["model_training"])
+    performer = stored_performer("Tao Brandt")
+    stored_consent(performer, people.production, ["model_training"])
     fingerprint = sha("weights v3")
     made = people.vfx_client.form(
         "/models/new",
@@ -269,7 +295,7 @@ def test_model_pages_register_clear_and_show_requests(ctx: Flask, app: Flask) ->
 
 def test_pages_hide_other_productions_and_check_roles(ctx: Flask, app: Flask) -> None:
     people = People(app)
-    performer = make_performer()
+    performer = stored_performer()
     asked = _ask(
         people.vfx_client,
         "alteration",
@@ -318,8 +344,8 @@ def test_pages_hide_other_productions_and_check_roles(ctx: Flask, app: Flask) ->
 
 def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
     people = People(app)
-    performer = make_performer("Ola Berg")
-    make_consent(performer, people.production, ["digital_replica", "model_training"])
+    performer = stored_performer("Ola Berg")
+    stored_consent(performer, people.production, ["digital_replica", "model_training"])
     client = people.vfx_client
     for kind in ("replica.create", "replica.use", "alteration", "model.use", "model.train"):
         assert client.get(f"/requests/new/{kind}").status_code == 200
@@ -360,7 +386,11 @@ def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
         .rstrip("/")
         .split("/")[-1]
     )
-    people.legal_client.form(f"/approvals/{created}", {"note": "ok", "evidence_sha256": sha()})
+    people.legal_client.form(
+        f"/approvals/{created}",
+        {"note": "ok", "document": (io.BytesIO(unique_pdf()), "ok.pdf")},
+        content_type="multipart/form-data",
+    )
     replica_url = people.vfx_client.form("/replicas/", {"request_id": created}).headers["Location"]
     replica_id = replica_url.rstrip("/").split("/")[-1]
     assert f"replica_id={replica_id}" in _text(client.get(replica_url))
@@ -384,11 +414,11 @@ def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
 def test_a_decision_no_longer_valid_says_so_first_and_links_its_consents(
     ctx: Flask, app: Flask
 ) -> None:
-    from tests.gate.factories import revoke
+    from tests.factories import revoke
 
     people = People(app)
-    performer = make_performer("Ira Vance")
-    version = make_consent(
+    performer = stored_performer("Ira Vance")
+    version = stored_consent(
         performer,
         people.production,
         ["digital_alteration"],

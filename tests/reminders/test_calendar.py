@@ -12,10 +12,19 @@ from registry.accounts.models import User
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.reminders.models import CalendarToken
-from tests.factories import bearer, login, make_production, make_user, post_form
-from tests.reminders import factory
-from tests.reminders.factory import days, make_consent, make_performer
-from tests.reminders.helpers import fresh_client
+from tests.factories import (
+    amend_consent,
+    bearer,
+    days,
+    expiring_consent,
+    fresh_client,
+    login,
+    make_production,
+    make_user,
+    post_form,
+    revoke_consent,
+    stored_performer,
+)
 
 LINK = re.compile(r'value="(http://[^"]+/calendar/([^"]+)\.ics)"')
 
@@ -53,12 +62,12 @@ def test_each_role_sees_only_its_consents(ctx: Flask, client: FlaskClient) -> No
     admin, _ = make_user("admin")
     mine = make_production(members=(vfx,))
     other = make_production()
-    represented = make_performer("Mara Quill", reps=(rep,))
-    stranger = make_performer("Jon Vale")
-    a = make_consent(represented, other, utcnow() + days(40))
-    b = make_consent(stranger, mine, utcnow() + days(90))
-    revoked = make_consent(represented, mine, utcnow() + days(10))
-    factory.revoke(revoked.consent_id)
+    represented = stored_performer("Mara Quill", reps=(rep,))
+    stranger = stored_performer("Jon Vale")
+    a = expiring_consent(represented, other, utcnow() + days(40))
+    b = expiring_consent(stranger, mine, utcnow() + days(90))
+    revoked = expiring_consent(represented, mine, utcnow() + days(10))
+    revoke_consent(revoked.consent_id)
 
     rep_events = events(client, new_link(client, rep))
     assert [e["uid"] for e in rep_events] == [f"consent-{a.consent_id}@talent-consent-registry"]
@@ -72,7 +81,7 @@ def test_each_role_sees_only_its_consents(ctx: Flask, client: FlaskClient) -> No
     assert len(admin_events) == 2
 
     # an amendment moves the event (same UID, next SEQUENCE) instead of adding one
-    factory.amend(a.consent_id, expires_at=utcnow() + days(60))
+    amend_consent(a.consent_id, expires_at=utcnow() + days(60))
     [moved] = events(client, new_link(fresh_client(ctx), rep))
     assert moved["uid"] == rep_events[0]["uid"] and moved["sequence"] == "2"
 

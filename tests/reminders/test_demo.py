@@ -16,8 +16,7 @@ from registry.demo import seed
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production
-from tests.factories import csrf_token
-from tests.reminders.factory import days, make_consent, make_performer
+from tests.factories import csrf_token, days, expiring_consent, stored_performer
 
 
 def expiring_for(user: User) -> list[str]:
@@ -48,7 +47,9 @@ def test_demo_seed_then_run_once_shows_reminders_in_app(isolated_app: Flask) -> 
             production = db.session.execute(
                 select(Production).where(Production.code == "NH-01")
             ).scalar_one()
-            make_consent(make_performer("Mara Quill", reps=(rep,)), production, utcnow() + days(5))
+            expiring_consent(
+                stored_performer("Mara Quill", reps=(rep,)), production, utcnow() + days(5)
+            )
             names = expiring_for(rep)
         db.session.remove()
 

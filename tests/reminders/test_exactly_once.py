@@ -27,9 +27,15 @@ from registry.extensions import db
 from registry.jobs.passes import PassResult, run_once
 from registry.productions.models import Production
 from registry.reminders.models import ReminderDelivery
-from tests.factories import make_production, make_user
-from tests.reminders import factory
-from tests.reminders.servers import HookSink, SmtpSink
+from tests.factories import (
+    amend_consent,
+    expiring_consent,
+    make_production,
+    make_user,
+    revoke_consent,
+    stored_performer,
+)
+from tests.servers import HookSink, SmtpSink
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 THRESHOLDS = (30, 7, 1)
@@ -224,9 +230,9 @@ def build_world(app: Flask, hooks: HookSink) -> tuple[World, dict[str, Any], dic
         hooked.webhook_url = hooks.url
         db.session.commit()
         performers = {
-            "A": factory.make_performer("Mara Quill", reps=(rep_a, rep_b)).id,
-            "B": factory.make_performer("Jon Vale", reps=(rep_c,)).id,
-            "C": factory.make_performer("Ines Marr", reps=(rep_a,)).id,
+            "A": stored_performer("Mara Quill", reps=(rep_a, rep_b)).id,
+            "B": stored_performer("Jon Vale", reps=(rep_c,)).id,
+            "C": stored_performer("Ines Marr", reps=(rep_a,)).id,
         }
         productions = {"P1": p1.id, "P2": p2.id}
         world.reps = {
@@ -251,7 +257,7 @@ def create(
     production: str,
     day: float,
 ) -> None:
-    row = factory.make_consent(performers[performer], productions[production], at(day))
+    row = expiring_consent(performers[performer], productions[production], at(day))
     version = Version(key, row.id, performer, production, at(day), row.created_at)
     version.consent_id = row.consent_id  # type: ignore[attr-defined]
     world.versions.append(version)
@@ -268,10 +274,10 @@ def apply(
     old = world.current[key]
     consent_id = old.consent_id  # type: ignore[attr-defined]
     if action == "revoke":
-        factory.revoke(consent_id)
+        revoke_consent(consent_id)
         old.ended, old.revoked = at(day), True
         return
-    row = factory.amend(consent_id, expires_at=at(detail) if detail else None)
+    row = amend_consent(consent_id, expires_at=at(detail) if detail else None)
     old.ended = at(day)
     version = Version(
         key, row.id, old.performer, old.production, row.expires_at, row.created_at, predecessor=old

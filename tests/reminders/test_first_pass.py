@@ -8,9 +8,8 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.jobs.passes import run_once
 from registry.reminders.models import Reminder, ReminderDelivery
-from tests.factories import make_production, make_user
-from tests.reminders.factory import days, make_consent, make_performer
-from tests.reminders.servers import SmtpSink
+from tests.factories import days, expiring_consent, make_production, make_user, stored_performer
+from tests.servers import SmtpSink
 
 
 def test_one_reminder_reaches_the_representative_once(isolated_app: Flask, smtp: SmtpSink) -> None:
@@ -19,8 +18,8 @@ def test_one_reminder_reaches_the_representative_once(isolated_app: Flask, smtp:
         rep, _ = make_user("talent_rep", "rita@example.test")
         vfx, _ = make_user("vfx_lead")
         production = make_production("NH-01", members=(vfx,))
-        performer = make_performer("Mara Quill", reps=(rep,))
-        version = make_consent(performer, production, utcnow() + days(20))
+        performer = stored_performer("Mara Quill", reps=(rep,))
+        version = expiring_consent(performer, production, utcnow() + days(20))
         version_id = version.id
         db.session.remove()
 

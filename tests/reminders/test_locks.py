@@ -12,7 +12,7 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.jobs.passes import run_scan
 from registry.reminders import locks
-from tests.reminders.helpers import one_consent
+from tests.factories import one_consent
 
 
 def other_instance(app: Flask) -> Flask:

@@ -25,8 +25,8 @@ from flask import Flask
 
 from registry.jobs.passes import run_once
 from registry.reminders.mail import MailConfigError, parse_smtp_url
-from tests.reminders.helpers import one_consent
-from tests.reminders.servers import SmtpSink, _Handler, free_port
+from tests.factories import one_consent
+from tests.servers import SmtpSink, _Handler, free_port
 
 USER, PASSWORD = "registry", "p@ss:wörd/1"
 PASSWORD_IN_URL = "p%40ss%3Aw%C3%B6rd%2F1"

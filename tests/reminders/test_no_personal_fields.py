@@ -17,9 +17,14 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.jobs.passes import run_once
 from registry.productions.models import Production
-from tests.consents.helpers import make_consent, make_performer
-from tests.factories import bearer, make_production, make_user
-from tests.reminders.servers import HookSink, SmtpSink
+from tests.factories import (
+    bearer,
+    make_production,
+    make_user,
+    performer_with_personal_data,
+    recorded_consent,
+)
+from tests.servers import HookSink, SmtpSink
 
 PERSONAL = ("Margaret Quillon", "mquillon@private.example", "+44 20 7946 0111")
 
@@ -44,14 +49,14 @@ def test_reminders_and_notices_name_the_performer_without_personal_fields(
         assert row is not None
         row.webhook_url = hooks.url
         db.session.commit()
-        performer = make_performer(
+        performer = performer_with_personal_data(
             rep,
             professional_name="Mara Quill",
             legal_name=PERSONAL[0],
             email=PERSONAL[1],
             phone=PERSONAL[2],
         )
-        version = make_consent(
+        version = recorded_consent(
             rep, performer.id, production.id, expires_at=utcnow() + timedelta(days=20)
         )
         consent_id, emails = version.consent_id, {vfx.email, legal.email}

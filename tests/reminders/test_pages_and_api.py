@@ -15,10 +15,18 @@ from registry.jobs.passes import run_scan
 from registry.productions.models import Production
 from registry.reminders import delivery
 from registry.reminders.models import ReminderDelivery, WebhookSecret
-from tests.factories import bearer, login, make_production, make_user, post_form
-from tests.reminders.factory import days, make_consent, make_performer
-from tests.reminders.helpers import fresh_client
-from tests.reminders.servers import free_port
+from tests.factories import (
+    bearer,
+    days,
+    expiring_consent,
+    fresh_client,
+    login,
+    make_production,
+    make_user,
+    post_form,
+    stored_performer,
+)
+from tests.servers import free_port
 
 
 @dataclass
@@ -41,10 +49,10 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch, *, failing_mail: bool = F
     assert row is not None
     row.webhook_url = f"http://127.0.0.1:{free_port()}/hook"  # nobody listens: fails
     db.session.commit()
-    performer = make_performer("Mara Quill", reps=(rep,))
-    other = make_performer("Somebody Else")
-    make_consent(performer, production, utcnow() + days(12))
-    make_consent(other, production, utcnow() + days(200))
+    performer = stored_performer("Mara Quill", reps=(rep,))
+    other = stored_performer("Somebody Else")
+    expiring_consent(performer, production, utcnow() + days(12))
+    expiring_consent(other, production, utcnow() + days(200))
     if failing_mail:
         monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}?timeout=2")
     monkeypatch.setitem(app.config, "REMINDER_MAX_ATTEMPTS", 1)

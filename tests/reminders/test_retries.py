@@ -14,8 +14,8 @@ from registry.jobs.passes import run_once
 from registry.reminders import services
 from registry.reminders.models import ReminderDelivery, WebhookSecret
 from registry.reminders.webhooks import verify
-from tests.reminders.helpers import one_consent
-from tests.reminders.servers import HookSink, SmtpSink
+from tests.factories import one_consent
+from tests.servers import HookSink, SmtpSink
 
 T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -17,9 +17,8 @@ from registry.jobs.passes import run_once, run_scan
 from registry.performers.models import PerformerRepresentative
 from registry.reminders.delivery import fan_out_queued
 from registry.reminders.models import ExpiryCascade, Reminder, ReminderDelivery
-from tests.reminders import factory
-from tests.reminders.helpers import one_consent
-from tests.reminders.servers import HookSink, SmtpSink
+from tests.factories import amend_consent, current_version, one_consent, revoke_consent
+from tests.servers import HookSink, SmtpSink
 
 T0 = datetime(2027, 5, 3, 12, 0, tzinfo=UTC)
 
@@ -64,7 +63,7 @@ def test_revoked_before_sending_gets_no_reminder_but_members_hear_of_it(
     scan_only(isolated_app)
     assert statuses(isolated_app) == {("email", "pending"): 1, ("inapp", "pending"): 1}
     with isolated_app.app_context():
-        factory.revoke(setup.consent_id)
+        revoke_consent(setup.consent_id)
         db.session.remove()
     # the notice is in the outbox as soon as the revocation is committed
     kinds = Counter((r.kind, r.status) for r in rows(isolated_app, Reminder))
@@ -93,7 +92,7 @@ def test_superseded_between_claim_and_send_is_cancelled_at_send_time(
     setup = one_consent(isolated_app)
     scan_only(isolated_app)
     with isolated_app.app_context():
-        factory.amend(setup.consent_id, expires_at=factory.current(setup.consent_id).expires_at)
+        amend_consent(setup.consent_id, expires_at=current_version(setup.consent_id).expires_at)
         db.session.remove()
     run_once(isolated_app)
     assert smtp.count() == 0  # the old version's reminder is stale; the new one inherits it
@@ -167,7 +166,7 @@ def test_extension_starts_its_own_thresholds(isolated_app: Flask, smtp: SmtpSink
         setup = one_consent(isolated_app, expires_in_days=6)
         run_once(isolated_app)
         with isolated_app.app_context():
-            factory.amend(setup.consent_id, expires_at=T0 + timedelta(days=50))
+            amend_consent(setup.consent_id, expires_at=T0 + timedelta(days=50))
             db.session.remove()
         run_once(isolated_app)
         clock.shift(timedelta(days=21))
@@ -211,9 +210,9 @@ def test_revoking_an_amended_consent_sends_one_notice(isolated_app: Flask, smtp:
     isolated_app.config["SMTP_URL"] = smtp.url
     setup = one_consent(isolated_app, expires_in_days=200)
     with isolated_app.app_context():
-        factory.amend(setup.consent_id)
-        factory.amend(setup.consent_id)
-        factory.revoke(setup.consent_id)
+        amend_consent(setup.consent_id)
+        amend_consent(setup.consent_id)
+        revoke_consent(setup.consent_id)
         db.session.remove()
     run_once(isolated_app)
     run_once(isolated_app)
@@ -255,7 +254,7 @@ def test_a_consent_ending_between_scan_and_fan_out_gets_no_deliveries(
         expiring = one_consent(isolated_app, expires_in_days=0.5, name="Jon Vale")
         with isolated_app.app_context():
             assert run_scan("test")[1].queued == 2
-            factory.revoke(revoked.consent_id)  # the receiver cancels its queued reminder
+            revoke_consent(revoked.consent_id)  # the receiver cancels its queued reminder
             db.session.remove()
         clock.shift(timedelta(days=1))  # the other one expires before any fan-out
         with isolated_app.app_context():

@@ -1,5 +1,5 @@
 """JSON endpoints for use requests: submit (decided at once), read, history, re-evaluate, and
-legal's written approvals of escalated requests."""
+legal's written approvals and refusals of escalated requests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from registry.approvals.models import Approval
-from registry.approvals.schemas import ApprovalInSchema, ApprovalPageSchema
+from registry.approvals.schemas import ApprovalInSchema, ApprovalPageSchema, RefusalInSchema
 from registry.core.clock import utcnow
 from registry.gate.use_requests import approvals, services
 from registry.gate.use_requests.schemas import (
@@ -139,3 +139,21 @@ class Approvals(MethodView):
         req, approval, decided = approvals.approve(request_id, data, user=actor(), now=now)
         body = {**services.present_made(req, decided), "approval": vars_of(approval)}
         return body
+
+
+@blp.route("/<request_id>/refusals")
+class Refusals(MethodView):
+    @roles_required(*approvals.APPROVERS)
+    @blp.arguments(RefusalInSchema)
+    @blp.response(201, RequestSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @unit_of_work()
+    def post(self, data: dict[str, Any], request_id: str) -> Any:
+        """Decline the current escalate decision, with a reason: it stays escalate and cannot
+        be approved until the request is asked again (re-evaluated). The requester is told.
+
+        409 when the current decision is not escalate or was declined already."""
+        now = utcnow()
+        req, _ = approvals.refuse(request_id, data["reason"], user=actor(), now=now)
+        return services.present_requests([req], now)[0]

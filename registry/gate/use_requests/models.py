@@ -38,6 +38,10 @@ class UseRequest(Base):
     description: Mapped[str] = mapped_column(Text)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     requested_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # The GenAI use declaration this request serves, if any (the link goes both ways).
+    declaration_id: Mapped[str | None] = mapped_column(
+        ForeignKey("declarations.id", use_alter=True), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     current_decision_id: Mapped[str | None] = mapped_column(
         ForeignKey("decisions.id", use_alter=True)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from registry.approvals.forms import ApprovalForm
+from registry.approvals.forms import RefusalForm, RequestApprovalForm
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion
 from registry.core.clock import utcnow
@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.gate.enhancement_models.models import EnhancementModel
 from registry.gate.replicas.models import Replica
 from registry.gate.use_requests import blanket_report, services
-from registry.gate.use_requests.approvals import APPROVERS
+from registry.gate.use_requests.approvals import APPROVERS, declined_decisions, refusals_query
 from registry.gate.use_requests.forms import (
     CHANGE_WORDS,
     FACT_WORDS,
@@ -248,8 +248,14 @@ def detail(request_id: str) -> Any:
         select(Replica).where(Replica.request_id == req.id)
     ).scalar_one_or_none()
     approval_form = None
-    if actor().has_role(*APPROVERS) and current["outcome"] == "escalate" and current["valid"]:
-        approval_form = ApprovalForm(decision_id=current["id"])
+    declined = bool(declined_decisions([current["id"]]))
+    if (
+        actor().has_role(*APPROVERS)
+        and current["outcome"] == "escalate"
+        and current["valid"]
+        and not declined
+    ):
+        approval_form = RequestApprovalForm(decision_id=current["id"])
     relied = {c for d in decisions for c in d["consent_ids"]}
     return render_template(
         "requests/detail.html",
@@ -263,6 +269,9 @@ def detail(request_id: str) -> Any:
         fact_words=FACT_WORDS,
         change_words=CHANGE_WORDS,
         approval_form=approval_form,
+        decline_form=RefusalForm() if approval_form is not None else None,
+        declined=declined,
+        refusals=list(db.session.execute(refusals_query(req)).scalars()),
         estate=any(r["id"] == "R15" for r in current["rules"]),
         consent_names=consent_names(relied),
         reevaluate_form=ReevaluateForm(),

@@ -58,6 +58,12 @@ class RequestInSchema(Schema):
     )
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     facts = fields.Nested(RequestFactsSchema, load_default=dict, allow_none=True)
+    declaration_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_ID,
+        metadata={"description": "the GenAI use declaration this request serves (same production)"},
+    )
 
 
 class RequestFilterSchema(PaginationSchema):
@@ -67,6 +73,7 @@ class RequestFilterSchema(PaginationSchema):
     model_id = fields.String(validate=_ID)
     performer_id = fields.String(validate=_ID)
     replica_id = fields.String(validate=_ID)
+    declaration_id = fields.String(validate=_ID)
     valid = fields.Boolean(metadata={"description": "whether the current decision is valid"})
 
 
@@ -155,6 +162,7 @@ class RequestSchema(Schema):
     description = fields.String(required=True)
     facts = fields.Nested(RequestFactsOutSchema, required=True)
     requested_by = fields.String(required=True, allow_none=True)
+    declaration_id = fields.String(required=True, allow_none=True)
     created_at = fields.DateTime(required=True)
     decision_count = fields.Integer(required=True)
     decision = fields.Nested(DecisionSchema, required=True)

@@ -24,6 +24,7 @@ from registry.core.errors import Forbidden, Invalid, NotFound
 from registry.core.hashing import sha256_hex
 from registry.core.ids import new_id
 from registry.core.reads import SessionCursor
+from registry.core.signals import request_decided, request_link_checked
 from registry.core.writes import Write
 from registry.extensions import db
 from registry.gate import facts as bridge
@@ -101,7 +102,14 @@ def requests_query(user: User, filters: dict[str, Any], now: datetime) -> Select
         stmt = stmt.where(UseRequest.production_id.in_(member_production_ids(user)))
     elif user.role not in READERS:
         raise Forbidden("Your role may not read requests.")
-    for name in ("production_id", "kind", "model_id", "performer_id", "replica_id"):
+    for name in (
+        "production_id",
+        "kind",
+        "model_id",
+        "performer_id",
+        "replica_id",
+        "declaration_id",
+    ):
         if filters.get(name):
             stmt = stmt.where(getattr(UseRequest, name) == filters[name])
     if filters.get("outcome") or filters.get("valid") is not None:
@@ -251,6 +259,10 @@ def decide_request(
         actor_id,
     )
     record_all([submission.created, made] if submission is not None else [made])
+    if req.declaration_id is not None:
+        request_decided.send(
+            None, declaration_id=req.declaration_id, request_id=req.id, at=now, actor_id=actor_id
+        )
     return DecisionRecord(**values)
 
 
@@ -306,7 +318,28 @@ def _check_references(user: User, data: dict[str, Any]) -> tuple[str | None, bri
         models = cursor.rows(bridge.MODEL, model_id=data["model_id"])
         if not models or not can_see_production(user, models[0].production_id):
             raise NotFound("No such model.", {"model_id": ["No such model."]})
+    if data.get("declaration_id"):
+        _check_declaration(user, data["declaration_id"], production_id, performer_id)
     return performer_id, bridge.Checked(production, performer)
+
+
+def _check_declaration(
+    user: User, declaration_id: str, production_id: str, performer_id: str | None
+) -> None:
+    """422 unless the request may serve this declaration (the triage feature answers)."""
+    answers = [
+        answer
+        for _, answer in request_link_checked.send(
+            None,
+            user=user,
+            declaration_id=declaration_id,
+            production_id=production_id,
+            performer_id=performer_id,
+        )
+    ]
+    problems = [a for a in answers if a is not None] if answers else ["No such declaration."]
+    if problems:
+        raise Invalid("Some fields are invalid.", {"declaration_id": problems})
 
 
 def submit_request(
@@ -330,6 +363,7 @@ def submit_request(
         "description": data["description"],
         "facts": _stored_facts(data.get("facts") or {}),
         "requested_by": user.id,
+        "declaration_id": data.get("declaration_id"),
         "created_at": now,
         "current_decision_id": None,
         "decision_count": 0,
@@ -353,6 +387,7 @@ def submit_request(
             "replica_id": req.replica_id,
             "media": req.media,
             "facts": req.facts,
+            **({"declaration_id": req.declaration_id} if req.declaration_id else {}),
         },
         user.id,
     )
@@ -407,6 +442,7 @@ def present_request(req: UseRequest, decision: dict[str, Any]) -> dict[str, Any]
         "description": req.description,
         "facts": req.facts,
         "requested_by": req.requested_by,
+        "declaration_id": req.declaration_id,
         "created_at": req.created_at,
         "decision_count": req.decision_count,
         "decision": decision,

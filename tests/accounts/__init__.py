@@ -1,0 +1,1 @@
+"""Tests of ``registry.accounts``: users, API tokens, signing in and out."""

@@ -1,0 +1,1 @@
+"""Tests of ``registry.audit``: the hash-chained audit trail."""

@@ -1,0 +1,1 @@
+"""Tests of ``registry.gate.enhancement_models``."""

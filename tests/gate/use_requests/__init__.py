@@ -1,0 +1,1 @@
+"""Tests of ``registry.gate.use_requests``: asking, deciding, approving."""

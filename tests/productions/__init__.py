@@ -1,0 +1,1 @@
+"""Tests of ``registry.productions``: productions and their members."""

@@ -1,0 +1,1 @@
+"""Tests of ``registry.receipts``: signed receipts that verify offline."""

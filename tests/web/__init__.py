@@ -1,0 +1,1 @@
+"""Tests of ``registry.web``: error answers and the access log."""
