@@ -4,8 +4,13 @@ reps really write)."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.rules import blanket
 from registry.rules.blanket import blanket_grant, blanket_message
 
 BLANKET = [
@@ -73,3 +78,19 @@ def test_the_refusal_names_each_phrase_found_and_says_what_to_do() -> None:
     )
     assert blanket_grant("See attached contract") == ()
     assert "Names no particular use" in blanket_message(())
+
+
+_VOCABULARY = [
+    "any", "and", "all", "uses", "in", "perpetuity", "throughout", "the", "universe", "media",
+    "now", "known", "or", "hereafter", "devised", "scene", "12", "stunt", "double", "Acme",
+    "worldwide", "buyout", "full", "for", "purpose", "projects", "voice", "episode", "forever",
+]  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(_VOCABULARY), max_size=14).map(" ".join))
+def test_the_one_pass_shortcut_never_changes_an_answer(description: str) -> None:
+    """When no phrase is found in one pass, none of the fourteen would have matched either."""
+    text = " ".join(re.sub(r"[^a-z0-9]+", " ", description.lower()).split())
+    each = [name for name, pattern in blanket._COMPILED if pattern.search(text)]
+    assert (blanket._ANY.search(text) is None) is (not each)
