@@ -16,11 +16,13 @@ from sqlalchemy.engine import Engine
 from registry import cli
 from registry.accounts import api as accounts_api
 from registry.accounts import pages as accounts_pages
+from registry.accounts import security as account_security
 from registry.accounts import services as accounts
 from registry.accounts.models import User
 from registry.appctx import RegistryState
 from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
+from registry.audit import records as audit_records
 from registry.config import DEFAULTS, finalize
 from registry.consents import api as consents_api
 from registry.consents import pages as consents_pages
@@ -41,7 +43,7 @@ from registry.reminders import api as reminders_api
 from registry.reminders import pages as reminders_pages
 from registry.triage import api as triage_api
 from registry.triage import pages as triage_pages
-from registry.web import errors, public
+from registry.web import errors, headers, public
 from registry.web import rules as rules_page
 from registry.web.guards import refuse_nul_characters
 from registry.web.nav import nav_items
@@ -209,6 +211,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
 
     errors.register(app)
+    account_security.init_app(app)
+    headers.init_app(app)
+    audit_records.init_app(app)
     cli.register(app)
 
     app.before_request(refuse_nul_characters)

@@ -35,6 +35,14 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_CHECKPOINT_EVERY": 1000,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     "BASE_URL": "http://127.0.0.1:5000",
+    # -- sign-in and sessions (registry.accounts.security) --
+    "REDIS_URL": None,
+    "PROXY_FIX_HOPS": 0,
+    # -- end of sign-in and sessions --
+    # -- audit records and witness (registry.audit) --
+    "AUDIT_WITNESS_FILE": None,
+    "AUDIT_WITNESS_URL": None,
+    # -- end of audit records and witness --
     # Flask / extensions
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
