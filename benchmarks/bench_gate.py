@@ -12,7 +12,7 @@ Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--
    (captured, then replayed with raw sqlite3 and fetched): goal ratio <= 3.
 3. http: POST /api/v1/requests (a replica.create, as a vfx_lead member of the production)
    throughput against GET /healthz on the same gunicorn server (127.0.0.1, started here with
-   the project's ``gunicorn.conf.py``, as ``make run``: 2 x cores + 1 sync workers), the same
+   the project's ``gunicorn.conf.py``, as ``make run``: one sync worker per core), the same
    run, bounded loops of 4 client threads:
    goal ratio >= 0.2. On the 1M-consent SQLite file, and on PostgreSQL with 100,000
    consents (skipped with ``--no-postgresql``).
