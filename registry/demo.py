@@ -1,6 +1,9 @@
 """``flask demo seed``: demo users for each role, productions and memberships; prints logins.
 
 Idempotent: the logins are generated once and kept in ``<data dir>/demo_logins.txt`` (0600).
+The demo's admin and legal users (the roles that sign in with a second factor) are enrolled
+with an authenticator secret, printed next to their logins (add it to an authenticator app, or
+compute codes from it with ``pyotp.TOTP(secret).now()``).
 Feature modules add their own demo records through ``DEMO_SEEDERS``.
 """
 
@@ -16,8 +19,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from registry.accounts import second_factor
 from registry.accounts import services as accounts
-from registry.accounts.models import User
+from registry.accounts.models import SECOND_FACTOR_ROLES, User
 from registry.appctx import setting
 from registry.extensions import db
 from registry.productions import services as productions
@@ -49,15 +53,30 @@ def _logins_file() -> Path:
     return Path(setting("DATA_DIR")) / "demo_logins.txt"
 
 
-def seed() -> list[tuple[str, str, str]]:
+def seed() -> list[tuple[str, str, str, str | None]]:
     """Create whatever demo records are missing (one unit of work), then remember the new
-    logins in the data folder; returns (email, role, password) rows."""
+    logins in the data folder; returns (email, role, password, TOTP secret or None) rows."""
     with unit_of_work():
         known = _seed_records()
+        secrets_by_email = _second_factors()
     file = _logins_file()
     file.write_text(json.dumps(known, indent=1))
     file.chmod(0o600)
-    return [(e, r, known.get(e, "(set before; see demo_logins.txt)")) for e, r, _ in DEMO_USERS]
+    return [
+        (e, r, known.get(e, "(set before; see demo_logins.txt)"), secrets_by_email.get(e))
+        for e, r, _ in DEMO_USERS
+    ]
+
+
+def _second_factors() -> dict[str, str]:
+    """Enrol the demo users whose role needs a second factor (once); their secrets by e-mail."""
+    found: dict[str, str] = {}
+    for email, role, _ in DEMO_USERS:
+        if role not in SECOND_FACTOR_ROLES:
+            continue
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        found[email] = second_factor.secret_of(user) or second_factor.enrol_now(user, actor_id=None)
+    return found
 
 
 def _seed_records() -> dict[str, str]:
@@ -94,8 +113,9 @@ def seed_command() -> None:
     rows = seed()
     base: Any = setting("BASE_URL")
     click.echo(f"\nDemo logins for {base}/login :")
-    for email, role, password in rows:
-        click.echo(f"  {role:<11} {email:<20} password: {password}")
+    for email, role, password, totp in rows:
+        extra = f"  TOTP secret: {totp}" if totp else ""
+        click.echo(f"  {role:<11} {email:<20} password: {password}{extra}")
     click.echo("")
 
 

@@ -12,6 +12,11 @@ class MeSchema(Schema):
     email = fields.String(required=True)
     role = fields.String(required=True)
     name = fields.String()
+    token_expires_at = fields.DateTime(
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "When the API token of this request expires (null: never)"},
+    )
 
 
 class UserInSchema(Schema):

@@ -21,6 +21,7 @@ def test_me_answers_the_token_owner(ctx: Flask, client: FlaskClient) -> None:
         "email": user.email,
         "role": "talent_rep",
         "name": "Talent_Rep",
+        "token_expires_at": None,
     }
 
 

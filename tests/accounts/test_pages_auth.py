@@ -61,7 +61,7 @@ def test_logout_kills_the_session_on_the_server(ctx: Flask, app: Flask) -> None:
 
 
 def test_next_parameter_only_redirects_inside_the_site(ctx: Flask, client: FlaskClient) -> None:
-    user, _ = make_user("admin")
+    user, _ = make_user("talent_rep")
     response = client.post(
         "/login?next=https://evil.example/",
         data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},

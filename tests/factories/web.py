@@ -9,7 +9,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from registry.accounts.models import User
-from tests.factories.accounts import PASSWORD
+from tests.factories.accounts import PASSWORD, second_factor_code
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -28,11 +28,24 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Sign in as a person does: e-mail and password, then (admin, legal) a code from their
+    authenticator, computed from the secret ``make_user`` enrolled."""
     response = client.post(
         "/login",
         data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    if location.startswith("/login/second-factor"):
+        response = client.post(
+            location,
+            data={
+                "code": second_factor_code(user.email),
+                "csrf_token": csrf_token(client, location),
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert not response.headers["Location"].startswith("/login"), response.headers["Location"]
 
 
 def post_form(client: FlaskClient, path: str, data: dict[str, Any], **kwargs: Any) -> Any:
