@@ -1,16 +1,18 @@
-"""Append to and verify the audit trail.
+"""Append to and verify the audit trail: two hash chains, the events and the state events.
 
-Every change of state appends an event in the same transaction as the change. Appends are
-serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: every transaction begins
-IMMEDIATE, holding the write lock), each event's predecessor is the one of seq - 1, and seq is
-the primary key, so the chain cannot fork.
+Every change of state appends an event in the same transaction as the change; every change of
+an audited record also appends a state event, the canonical hash of the record's state after
+the change (``registry.audit.records``). Appends are serialised (PostgreSQL: a
+transaction-scoped advisory lock; SQLite: every transaction begins IMMEDIATE, holding the write
+lock), each event's predecessor is the one of seq - 1, and seq is the primary key, so neither
+chain can fork. Each chain's head is signed at least every ``checkpoint_every`` of its events.
 Events carry a hash of their content, never the content: no personal data enters the trail.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import String, Table, bindparam, func, select, type_coerce
 
-from registry.audit.models import GENESIS, AuditCheckpoint, AuditEvent
+from registry.audit.models import (
+    GENESIS,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditState,
+    AuditStateCheckpoint,
+)
 from registry.core import reads
 from registry.core.clock import as_utc, utcnow
 from registry.core.db import DbSession
@@ -31,6 +39,12 @@ from registry.receipts.verify import verify_receipt
 ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 _CHECKPOINTS: Table = AuditCheckpoint.__table__  # type: ignore[assignment]
+_STATES: Table = AuditState.__table__  # type: ignore[assignment]
+_STATE_CHECKPOINTS: Table = AuditStateCheckpoint.__table__  # type: ignore[assignment]
+LAST_SEQ = "registry.audit.last_seq"
+"""``session.info`` key: the last event this transaction appended (state events follow it)."""
+ACTOR = "registry.audit.actor"
+"""``session.info`` key: the actor of the last event this transaction appended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +90,47 @@ def checkpoint_payload(seq: int, head_hash: str) -> dict[str, Any]:
     return {"typ": "audit-checkpoint", "seq": seq, "head_hash": head_hash}
 
 
+@dataclass(frozen=True, slots=True)
+class StateEntry:
+    """A state event to append: the canonical hash of a record's state after a change."""
+
+    kind: str
+    record_id: str
+    state_hash: str
+
+
+def state_event_hash(
+    seq: int,
+    at: str,
+    actor_id: str | None,
+    kind: str,
+    record_id: str,
+    state_hash: str,
+    event_seq: int | None,
+    prev_hash: str,
+) -> str:
+    line = (
+        f"{seq}|{at}|{actor_id or ''}|{kind}|{record_id}|{state_hash}"
+        f"|{'' if event_seq is None else event_seq}|{prev_hash}"
+    )
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+def state_checkpoint_payload(seq: int, head_hash: str) -> dict[str, Any]:
+    """What a checkpoint of the state events signs: that chain's head at ``seq``."""
+    return {"typ": "audit-state-checkpoint", "seq": seq, "head_hash": head_hash}
+
+
 _COLUMNS = "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash"
 _INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_STATE_COLUMNS = "seq, at, actor_id, kind, record_id, state_hash, event_seq, prev_hash, hash"
+_INSERT_STATES_SQLITE = (
+    f"INSERT INTO audit_states ({_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_STATES_PG = (
+    f"INSERT INTO audit_states ({_STATE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 # The same two statements as fixed queries on the session's cursor (every write request runs
@@ -86,6 +138,11 @@ _INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s,
 _HEAD_QUERY = Query(
     select(_EVENTS.c.seq, _EVENTS.c.hash).where(
         _EVENTS.c.seq == select(func.max(_EVENTS.c.seq)).scalar_subquery()
+    )
+)
+_STATE_HEAD_QUERY = Query(
+    select(_STATES.c.seq, _STATES.c.hash).where(
+        _STATES.c.seq == select(func.max(_STATES.c.seq)).scalar_subquery()
     )
 )
 _PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key")).label("locked")))
@@ -99,6 +156,12 @@ def _lock_and_head(session: DbSession, cursor: SessionCursor | None = None) -> t
     return (int(rows[0].seq), str(rows[0].hash)) if rows else (0, GENESIS)
 
 
+def _state_head(cursor: SessionCursor) -> tuple[int, str]:
+    """The state events' head (call with the trail's lock held)."""
+    rows = cursor.rows(_STATE_HEAD_QUERY)
+    return (int(rows[0].seq), str(rows[0].hash)) if rows else (0, GENESIS)
+
+
 Row = tuple[str | None, str, str, str, str]
 """An event to append: (actor_id, action, subject_type, subject_id, content digest)."""
 
@@ -109,8 +172,10 @@ def record_many(
     *,
     signing: SigningKeys,
     checkpoint_every: int,
+    states: Sequence[StateEntry] = (),
 ) -> int:
-    """Append the entries in order, in the session's transaction; returns the new head seq."""
+    """Append the entries in order, in the session's transaction, with the state events of the
+    records they changed (``states``); returns the new head seq."""
     return append_rows(
         session,
         [
@@ -125,6 +190,7 @@ def record_many(
         ],
         signing=signing,
         checkpoint_every=checkpoint_every,
+        states=states,
     )
 
 
@@ -134,10 +200,18 @@ def append_rows(
     *,
     signing: SigningKeys,
     checkpoint_every: int,
+    states: Sequence[StateEntry] = (),
+    follows: int | None = None,
+    actor_id: str | None = None,
 ) -> int:
     """``record_many`` for events given as rows with their digests (bulk imports append 100,000
-    at once: no objects per event, one ``executemany``); returns the new head seq."""
-    if not events:
+    at once: no objects per event, one ``executemany``); returns the new head seq (0 when no
+    event was appended).
+
+    ``states`` are appended after the events, each following the event of this append about
+    the same subject (kind and id), else the last one (else ``follows``), with that event's
+    actor (else ``actor_id``)."""
+    if not events and not states:
         return 0
     cursor = SessionCursor(session)
     seq, prev = _lock_and_head(session, cursor)
@@ -150,12 +224,15 @@ def append_rows(
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
     signer: receipts.Signer | None = None
-    for actor_id, action, subject_type, subject_id, digest in events:
+    subjects: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for actor, action, subject_type, subject_id, digest in events:
         seq += 1
-        current = event_hash(seq, at_text, actor_id, action, subject_type, subject_id, digest, prev)
+        current = event_hash(seq, at_text, actor, action, subject_type, subject_id, digest, prev)
         rows.append(
-            (seq, stored_at, actor_id, action, subject_type, subject_id, digest, prev, current)
+            (seq, stored_at, actor, action, subject_type, subject_id, digest, prev, current)
         )
+        if states:
+            subjects.setdefault((subject_type, subject_id), (seq, actor))
         if seq % checkpoint_every == 0:
             signer = signer or receipts.current(signing)
             checkpoints.append(
@@ -168,31 +245,106 @@ def append_rows(
                 }
             )
         prev = current
-    sql = _INSERT_SQLITE if sqlite else _INSERT_PG
+    if rows:
+        sql = _INSERT_SQLITE if sqlite else _INSERT_PG
+        if reads.TRACE is not None:
+            reads.TRACE.append((sql, rows))
+        cursor.cursor.executemany(sql, rows)
+        if checkpoints:
+            session.connection().execute(_CHECKPOINTS.insert(), checkpoints)
+        info = session.info
+        info[LAST_SEQ] = seq
+        if rows[-1][2] is not None:
+            info[ACTOR] = rows[-1][2]
+        follows, actor_id = seq, rows[-1][2] or actor_id
+    if states:
+        _append_states(
+            session, cursor, states, at, stored_at, subjects, follows, actor_id, signing,
+            checkpoint_every,
+        )  # fmt: skip
+    return seq if rows else 0
+
+
+def _append_states(
+    session: DbSession,
+    cursor: SessionCursor,
+    states: Sequence[StateEntry],
+    at: datetime,
+    stored_at: Any,
+    subjects: Mapping[tuple[str, str], tuple[int, str | None]],
+    follows: int | None,
+    actor_id: str | None,
+    signing: SigningKeys,
+    checkpoint_every: int,
+) -> None:
+    seq, prev = _state_head(cursor)
+    at_text = hashed_time(at)
+    rows: list[tuple[Any, ...]] = []
+    checkpoints: list[dict[str, Any]] = []
+    signer: receipts.Signer | None = None
+    for state in states:
+        kind, record_id, digest = state.kind, state.record_id, state.state_hash
+        seq += 1
+        event_seq, actor = subjects.get((kind, record_id), (follows, actor_id))
+        current = state_event_hash(seq, at_text, actor, kind, record_id, digest, event_seq, prev)
+        rows.append((seq, stored_at, actor, kind, record_id, digest, event_seq, prev, current))
+        if seq % checkpoint_every == 0:
+            signer = signer or receipts.current(signing)
+            checkpoints.append(
+                {
+                    "seq": seq,
+                    "head_hash": current,
+                    "at": at,
+                    "kid": signer.kid,
+                    "signature": signer(state_checkpoint_payload(seq, current)),
+                }
+            )
+        prev = current
+    sql = _INSERT_STATES_SQLITE if cursor.dialect.name == "sqlite" else _INSERT_STATES_PG
     if reads.TRACE is not None:
         reads.TRACE.append((sql, rows))
     cursor.cursor.executemany(sql, rows)
     if checkpoints:
-        session.connection().execute(_CHECKPOINTS.insert(), checkpoints)
-    return seq
+        session.connection().execute(_STATE_CHECKPOINTS.insert(), checkpoints)
 
 
 def write_checkpoint(session: DbSession, *, signing: SigningKeys) -> int | None:
-    """Sign the current head now (e.g. before a backup); returns its seq, None if empty."""
-    seq, head = _lock_and_head(session)
-    if seq == 0 or session.get(AuditCheckpoint, seq) is not None:
-        return seq or None
+    """Sign the current heads of both chains now (e.g. before a backup); returns the events'
+    head seq, None if there are no events."""
+    cursor = SessionCursor(session)
+    seq, head = _lock_and_head(session, cursor)
+    state_seq, state_head = _state_head(cursor)
     signer = receipts.current(signing)
-    session.add(
-        AuditCheckpoint(
-            seq=seq,
-            head_hash=head,
-            at=utcnow(),
-            kid=signer.kid,
-            signature=signer(checkpoint_payload(seq, head)),
+    now = utcnow()
+    if seq and session.get(AuditCheckpoint, seq) is None:
+        session.add(
+            AuditCheckpoint(
+                seq=seq,
+                head_hash=head,
+                at=now,
+                kid=signer.kid,
+                signature=signer(checkpoint_payload(seq, head)),
+            )
         )
-    )
-    return seq
+    if state_seq and session.get(AuditStateCheckpoint, state_seq) is None:
+        session.add(
+            AuditStateCheckpoint(
+                seq=state_seq,
+                head_hash=state_head,
+                at=now,
+                kid=signer.kid,
+                signature=signer(state_checkpoint_payload(state_seq, state_head)),
+            )
+        )
+    session.flush()
+    return seq or None
+
+
+def heads(session: DbSession) -> tuple[int, int]:
+    """The seq of the last event and of the last state event (0 for an empty chain)."""
+    events = session.execute(select(func.max(_EVENTS.c.seq))).scalar_one()
+    states = session.execute(select(func.max(_STATES.c.seq))).scalar_one()
+    return int(events or 0), int(states or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,16 +366,23 @@ def count_events(session: DbSession) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
+def count_states(session: DbSession) -> int:
+    return int(session.execute(select(func.count()).select_from(AuditState)).scalar_one())
+
+
+def _hashed_at(session: DbSession, column: Any) -> Any:
+    """A timestamp column as the hashed text, straight from SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+    return type_coerce(column, String)
+
+
 def _event_rows(session: DbSession, batch: int) -> Any:
     """Every event in order, its time as the hashed text, straight from SQL (Core, no ORM)."""
     c = _EVENTS.c
-    if session.get_bind().dialect.name == "postgresql":
-        at_text: Any = func.to_char(func.timezone("UTC", c.at), "YYYY-MM-DD HH24:MI:SS.US")
-    else:
-        at_text = type_coerce(c.at, String)
     stmt = select(
         c.seq,
-        at_text,
+        _hashed_at(session, c.at),
         c.actor_id,
         c.action,
         c.subject_type,
@@ -235,50 +394,111 @@ def _event_rows(session: DbSession, batch: int) -> Any:
     return session.connection().execute(stmt.execution_options(yield_per=batch))
 
 
+def _state_rows(session: DbSession, batch: int) -> Any:
+    """Every state event in order, as ``_event_rows`` reads the events."""
+    c = _STATES.c
+    stmt = select(
+        c.seq,
+        _hashed_at(session, c.at),
+        c.actor_id,
+        c.kind,
+        c.record_id,
+        c.state_hash,
+        c.event_seq,
+        c.prev_hash,
+        c.hash,
+    ).order_by(c.seq)
+    return session.connection().execute(stmt.execution_options(yield_per=batch))
+
+
+def _event_line(row: Any) -> str:
+    return event_hash(*row[:8])
+
+
+def _state_line(row: Any) -> str:
+    return state_event_hash(*row[:8])
+
+
 def verify(
     session: DbSession,
     *,
     signing: SigningKeys,
     progress: Callable[[int], None] | None = None,
     batch: int = 5000,
+    witnessed: Mapping[int, str] | None = None,
 ) -> Verification:
     """Walk the chain from the start and check every link and every checkpoint signature.
 
     Names the first bad event: one whose content was altered (its hash no longer matches),
     one that follows a removed event (a gap in ``seq`` or a broken link), one inserted or
     moved (its ``prev_hash`` is not its predecessor's hash), or a checkpoint that does not match.
+    ``witnessed``: the heads a witness holds (seq -> hash, ``registry.audit.witness``), checked
+    like checkpoints; events missing up to the last of them were truncated.
     """
     checkpoints = {cp.seq: cp for cp in session.execute(select(AuditCheckpoint)).scalars()}
     rows = _event_rows(session, batch)
     try:
-        chain = _walk_chain(rows, checkpoints, progress, batch)
+        chain = _walk_chain(rows, _event_line, checkpoints, witnessed or {}, progress, batch)
     finally:
         rows.close()  # a server-side cursor on PostgreSQL: close it even when stopping early
     if not chain.ok:
         return chain
-    return _check_checkpoints(checkpoints, chain.events, signing)
+    checked = _check_checkpoints(checkpoints, chain.events, signing, checkpoint_payload)
+    return _check_witnessed(checked, witnessed)
+
+
+def verify_states(
+    session: DbSession,
+    *,
+    signing: SigningKeys,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 5000,
+    witnessed: Mapping[int, str] | None = None,
+) -> Verification:
+    """``verify`` for the chain of state events (``events`` counts state events, and
+    ``first_bad`` names a state event)."""
+    checkpoints = {cp.seq: cp for cp in session.execute(select(AuditStateCheckpoint)).scalars()}
+    rows = _state_rows(session, batch)
+    try:
+        chain = _walk_chain(rows, _state_line, checkpoints, witnessed or {}, progress, batch)
+    finally:
+        rows.close()
+    if not chain.ok:
+        return chain
+    checked = _check_checkpoints(checkpoints, chain.events, signing, state_checkpoint_payload)
+    return _check_witnessed(checked, witnessed)
+
+
+Checkpoint = AuditCheckpoint | AuditStateCheckpoint
 
 
 def _walk_chain(
     rows: Iterable[Any],
-    checkpoints: dict[int, AuditCheckpoint],
+    line: Callable[[Any], str],
+    checkpoints: Mapping[int, Checkpoint],
+    witnessed: Mapping[int, str],
     progress: Callable[[int], None] | None,
     batch: int,
 ) -> Verification:
     expected_seq, prev = 1, GENESIS
     count = 0
     for row in rows:
-        seq, at, actor, action, stype, sid, digest, prev_hash, stored = row
+        seq, prev_hash, stored = row[0], row[-2], row[-1]
         if seq != expected_seq:
             what = "an event is missing before it" if seq > expected_seq else "out of order"
             return Verification(False, count, expected_seq if seq > expected_seq else seq, what)
         if prev_hash != prev:
             return Verification(False, count, seq, "its link to the previous event is broken")
-        if event_hash(seq, at, actor, action, stype, sid, digest, prev_hash) != stored:
+        if line(row) != stored:
             return Verification(False, count, seq, "its content does not match its hash")
         cp = checkpoints.get(seq)
         if cp is not None and cp.head_hash != stored:
             return Verification(False, count, seq, "it does not match the signed checkpoint")
+        held = witnessed.get(seq)
+        if held is not None and held != stored:
+            return Verification(
+                False, count, seq, "it does not match the checkpoint the witness holds"
+            )
         prev = stored
         expected_seq += 1
         count += 1
@@ -289,14 +509,34 @@ def _walk_chain(
     return Verification(True, count)
 
 
-def _signed(cp: AuditCheckpoint, signing: SigningKeys, jwks: dict[str, Any]) -> bool:
+def _check_witnessed(checked: Verification, witnessed: Mapping[int, str] | None) -> Verification:
+    if not checked.ok or not witnessed:
+        return checked
+    last = max(witnessed)
+    if last > checked.events:
+        return Verification(
+            False,
+            checked.events,
+            checked.events + 1,
+            f"events up to #{last}, which the witness holds a signed checkpoint of, are missing "
+            "(the trail was truncated)",
+        )
+    return checked
+
+
+def _signed(
+    cp: Checkpoint,
+    signing: SigningKeys,
+    jwks: dict[str, Any],
+    payload: Callable[[int, str], dict[str, Any]],
+) -> bool:
     """Whether the checkpoint's signature holds. Checkpoints are JWS like every receipt; those
     signed before release 2026.12 hold a bare Ed25519 signature (hex) over
     ``audit-checkpoint|seq|head``, still checked so that old trails keep verifying."""
     if "." not in cp.signature:
         public = signing.public(cp.kid)
         legacy = f"audit-checkpoint|{cp.seq}|{cp.head_hash}".encode()
-        if public is None:
+        if public is None or payload is not checkpoint_payload:
             return False
         try:
             public.verify(bytes.fromhex(cp.signature), legacy)
@@ -307,17 +547,20 @@ def _signed(cp: AuditCheckpoint, signing: SigningKeys, jwks: dict[str, Any]) -> 
         signed = verify_receipt(cp.signature, jwks)
     except ValueError:
         return False
-    return signed == checkpoint_payload(cp.seq, cp.head_hash)
+    return signed == payload(cp.seq, cp.head_hash)
 
 
 def _check_checkpoints(
-    checkpoints: dict[int, AuditCheckpoint], count: int, signing: SigningKeys
+    checkpoints: Mapping[int, Checkpoint],
+    count: int,
+    signing: SigningKeys,
+    payload: Callable[[int, str], dict[str, Any]],
 ) -> Verification:
     jwks = signing.jwks()
     for cp in sorted(checkpoints.values(), key=lambda c: c.seq):
         if signing.public(cp.kid) is None:
             return Verification(False, count, cp.seq, f"checkpoint signed by unknown key {cp.kid}")
-        if not _signed(cp, signing, jwks):
+        if not _signed(cp, signing, jwks, payload):
             return Verification(False, count, cp.seq, "checkpoint signature is invalid")
         if cp.seq > count:
             return Verification(

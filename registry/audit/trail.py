@@ -1,5 +1,6 @@
 """The calls every feature's services use: ``record(...)`` (one event) and ``record_all(...)``
-(several, appended together), in the current transaction, with the app's keys and settings."""
+(several, appended together, with the state events of records changed by writes the session
+does not see), in the current transaction, with the app's keys and settings."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from registry.appctx import setting, signing_keys
-from registry.audit.services import AuditEntry, record_many
+from registry.audit.services import AuditEntry, StateEntry, record_many
 from registry.extensions import db
 
 
@@ -23,11 +24,16 @@ def record(
     record_all([AuditEntry(action, subject_type, subject_id, content, actor_id)])
 
 
-def record_all(entries: Sequence[AuditEntry]) -> None:
-    """Append the events in order, in one append (the trail's lock and head are read once)."""
+def record_all(entries: Sequence[AuditEntry], states: Sequence[StateEntry] = ()) -> None:
+    """Append the events in order, in one append (the trail's lock and head are read once).
+
+    ``states``: the state events of records the caller wrote with statements the session does
+    not see (``registry.audit.records.state_entry`` of the values in hand); each follows the
+    event about the same record, else the last."""
     record_many(
         db.session,
         entries,
         signing=signing_keys(),
         checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
+        states=states,
     )

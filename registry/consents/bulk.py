@@ -4,7 +4,9 @@ Import validates every row with ``ConsentInSchema`` (the API's own schema, with 
 check for the acting user), collects every error with its line number and field, and is
 all-or-nothing: rows are written in batches inside one transaction that is committed only when
 every row was valid and rolled back otherwise. Each consent gets its audit event, as if
-recorded through the API, with its signed receipt (the workers sign as they build each row).
+recorded through the API, with its signed receipt (the workers sign as they build each row),
+and its state event (the canonical hash of the consent as written, ``registry.audit.records``;
+the workers hash it too), appended with its event.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from sqlalchemy.engine import Dialect
 
 from registry.accounts.models import User
 from registry.appctx import setting, signing_keys
-from registry.audit.services import append_rows
+from registry.audit.records import state_hash
+from registry.audit.services import StateEntry, append_rows
 from registry.audit.trail import record
 from registry.consents import services
 from registry.consents.models import Consent, ConsentPurpose, ConsentVersion
@@ -153,9 +156,9 @@ class Job:
     dialect: str
 
 
-Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]
+Built = tuple[list[Any], list[Any], list[Any], list[tuple[str, str, str]]]
 """A chunk's rows ready for ``executemany`` (consents, versions, purposes); per consent, its
-id and the SHA-256 of its audit event's content."""
+id, the SHA-256 of its audit event's content and the hash of its state."""
 
 _JOB: Job | None = None
 _SCHEMA: ConsentInSchema | None = None
@@ -261,7 +264,13 @@ def _work(units: list[Unit], build: bool) -> tuple[list[RowError], Built]:
         built[0].append(consents.encode(rows.consent))
         built[1].append(versions.encode(rows.version))
         built[2].extend(purposes.encode(p) for p in rows.purposes)
-        built[3].append((rows.consent["id"], content_hash(services.audit_content(rows))))
+        built[3].append(
+            (
+                rows.consent["id"],
+                content_hash(services.audit_content(rows)),
+                state_hash("consent", rows.consent, {"versions": (rows.version,)}),
+            )
+        )
     return errors, built
 
 
@@ -428,7 +437,7 @@ class _Pending:
         self.actor_id = actor_id
         self.tables = _tables(db.session.get_bind().dialect.name)
         self.rows: list[list[Any]] = [[], [], []]
-        self.audit: list[tuple[str, str]] = []
+        self.audit: list[tuple[str, str, str]] = []
 
     def add(self, built: Built) -> None:
         for rows, new in zip(self.rows, built[:3], strict=True):
@@ -448,9 +457,10 @@ class _Pending:
         actor = self.actor_id
         append_rows(
             db.session,
-            [(actor, "consent.recorded", "consent", cid, digest) for cid, digest in self.audit],
+            [(actor, "consent.recorded", "consent", cid, digest) for cid, digest, _ in self.audit],
             signing=signing_keys(),
             checkpoint_every=int(setting("AUDIT_CHECKPOINT_EVERY")),
+            states=[StateEntry("consent", cid, state) for cid, _, state in self.audit],
         )
         self.rows, self.audit = [[], [], []], []
         return count

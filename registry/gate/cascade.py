@@ -6,7 +6,9 @@ transaction, so when the revoke call has answered, every decision that relied on
 version is marked no longer valid (with the reason and time) and audited, and every model
 trained under it reads ``suspended`` (its status is computed from the consents, R10; the
 cascade audits the suspension). The expiry job sends it too (reason ``expired``); an expiry
-already shows at the moment of expiry in every read without it (see ``validity``).
+already shows at the moment of expiry in every read without it (see ``validity``). The
+decisions it ends are updated in bulk; it names them to the audit (``records.touched``), which
+appends each one's new state before the transaction commits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from registry.audit.records import touched
 from registry.audit.services import AuditEntry
 from registry.audit.trail import record_all
 from registry.consents.models import ConsentVersion
@@ -65,8 +68,9 @@ def invalidate(
                 update(DecisionRecord)
                 .where(DecisionRecord.id.in_(chunk), DecisionRecord.invalidated_at.is_(None))
                 .values(invalidated_at=when, invalidated_reason=why)
-                .execution_options(synchronize_session="fetch")
+                .execution_options(synchronize_session="fetch", audit_recorded=True)
             )
+            touched(db.session, "decision", chunk)
         decided.extend(ids)
         entries.extend(
             AuditEntry(

@@ -2,7 +2,10 @@
 
 ``scan`` and ``cascade`` are singletons across the deployment (``reminders.locks``): one
 process at a time, the rest skip. ``deliver`` may run in any number of processes side by side
-(deliveries are claimed). Each job's transactions are its own units of work.
+(deliveries are claimed). ``audit_checks`` runs the records checks auditors asked for (each is
+claimed by one process); ``audit_witness`` signs the trail's heads that moved and sends the
+checkpoints to the witnesses (when any is configured; a checkpoint sent twice is harmless).
+Each job's transactions are its own units of work.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from registry.audit import checks, witness
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.reminders import delivery, locks, scan
@@ -107,5 +111,32 @@ def deliver_job(app: Flask) -> None:
                 log.info(
                     "%d sent, %d to retry, %d failed", result.sent, result.retrying, result.failed
                 )
+        finally:
+            db.session.remove()
+
+
+def audit_checks_job(app: Flask) -> None:
+    """Run the records checks auditors asked for, oldest first, one at a time."""
+    with app.app_context():
+        try:
+            holder = delivery.new_holder()
+            while (check := checks.run_next(holder)) is not None:
+                log.info(
+                    "records check %s: %s (%d mismatches)",
+                    check.id,
+                    "intact" if check.ok else "TAMPERED",
+                    check.mismatch_count,
+                )
+        finally:
+            db.session.remove()
+
+
+def audit_witness_job(app: Flask) -> None:
+    """Sign the trail's heads that moved and send the witnesses what they have not had."""
+    with app.app_context():
+        try:
+            published = witness.sign_and_publish()
+            if published.errors:
+                log.warning("audit witness: %s", published.summary())
         finally:
             db.session.remove()

@@ -18,12 +18,20 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from registry.core.clock import utcnow
-from registry.jobs.passes import cascade_job, deliver_job, scan_job
+from registry.jobs.passes import (
+    audit_checks_job,
+    audit_witness_job,
+    cascade_job,
+    deliver_job,
+    scan_job,
+)
 
 JOBS = (
     ("scan", scan_job, "REMINDER_INTERVAL_SECONDS"),
     ("cascade", cascade_job, "REMINDER_INTERVAL_SECONDS"),
     ("deliver", deliver_job, "REMINDER_DELIVERY_INTERVAL_SECONDS"),
+    ("audit-checks", audit_checks_job, "AUDIT_CHECK_POLL_SECONDS"),
+    ("audit-witness", audit_witness_job, "AUDIT_WITNESS_INTERVAL_SECONDS"),
 )
 
 

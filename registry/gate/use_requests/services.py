@@ -3,7 +3,10 @@
 ``decide_request`` is the only caller of ``registry.rules.decide`` in the registry: the API,
 the pages, approvals, re-evaluation and the cascade all come through it. It loads the facts,
 decides, stores the decision with the consent versions it relied on, signs its receipt and
-audits it, in the caller's transaction.
+audits it, in the caller's transaction. Its rows are written straight to the driver, which
+the audit's session hooks do not see: so it hashes the states of the decision and of the
+request (now pointing at it) from the values in hand and appends them with the decision's own
+events, in the same ``record_all`` (``registry.audit.records``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.accounts.models import User
+from registry.audit.records import state_entry
 from registry.audit.services import AuditEntry
 from registry.audit.trail import record_all
 from registry.core.clock import utcnow
@@ -39,7 +43,8 @@ DECISION_CONSENTS = cast(Table, DecisionConsent.__table__)
 REQUESTS = cast(Table, UseRequest.__table__)
 # The writes of a submission and a decision: compiled once, sent straight to the driver
 # (``registry.core.writes``), in the session's transaction.
-_INSERT_REQUEST = Write(insert(REQUESTS), (c.key for c in REQUESTS.c))
+_REQUEST_KEYS = tuple(c.key for c in REQUESTS.c)
+_INSERT_REQUEST = Write(insert(REQUESTS), _REQUEST_KEYS)
 _INSERT_DECISION = Write(insert(DECISIONS), (c.key for c in DECISIONS.c))
 _INSERT_DECISION_CONSENTS = Write(
     insert(DECISION_CONSENTS), ("decision_id", "version_id", "consent_id")
@@ -234,18 +239,12 @@ def decide_request(
     }
     cursor = SessionCursor(db.session)
     _INSERT_DECISION.run(cursor, values)
-    if decision.consent_ids:
-        _INSERT_DECISION_CONSENTS.run_many(
-            cursor,
-            [
-                {
-                    "decision_id": decision_id,
-                    "version_id": loaded.version_ids[cid],
-                    "consent_id": cid,
-                }
-                for cid in decision.consent_ids
-            ],
-        )
+    relied = [
+        {"decision_id": decision_id, "version_id": loaded.version_ids[cid], "consent_id": cid}
+        for cid in decision.consent_ids
+    ]
+    if relied:
+        _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
     _POINT_TO_DECISION.run(
         cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
     )
@@ -258,12 +257,21 @@ def decide_request(
         {**payload, "receipt_sha256": sha256_hex(receipt.encode())},
         actor_id,
     )
-    record_all([submission.created, made] if submission is not None else [made])
+    states = [
+        state_entry("use_request", _request_row(req)),
+        state_entry("decision", values, {"relied": relied}),
+    ]
+    record_all([submission.created, made] if submission is not None else [made], states)
     if req.declaration_id is not None:
         request_decided.send(
             None, declaration_id=req.declaration_id, request_id=req.id, at=now, actor_id=actor_id
         )
     return DecisionRecord(**values)
+
+
+def _request_row(req: UseRequest) -> dict[str, Any]:
+    """The request's columns as they now stand (its pointer to the decision included)."""
+    return {key: getattr(req, key) for key in _REQUEST_KEYS}
 
 
 # -- submitting -----------------------------------------------------------------------------------
