@@ -43,9 +43,9 @@ from registry.reminders import api as reminders_api
 from registry.reminders import pages as reminders_pages
 from registry.triage import api as triage_api
 from registry.triage import pages as triage_pages
-from registry.web import errors, headers, public
+from registry.web import errors, headers, idempotency, public
 from registry.web import rules as rules_page
-from registry.web.guards import refuse_nul_characters
+from registry.web.guards import refuse_nul_characters, refuse_unbounded_json
 from registry.web.nav import nav_items
 
 # Every model module, so that the metadata (and Alembic) sees every table.
@@ -59,6 +59,9 @@ from registry.reminders import receivers as _reminder_receivers  # noqa: F401  #
 
 # The gate's receiver of consent_read_granted (a vfx_lead reads the consents it relied on).
 from registry.gate import consent_reads as _consent_reads  # noqa: F401  # isort: skip
+
+# The performers feature's sealer of stored answers holding personal fields (idempotency).
+from registry.performers import answers as _performer_answers  # noqa: F401  # isort: skip
 
 # The consents feature's receiver of performer_erased (evidence documents cleared).
 from registry.consents import receivers as _consent_receivers  # noqa: F401  # isort: skip
@@ -212,10 +215,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     account_security.init_app(app)
+    idempotency.init_app(app)
     headers.init_app(app)
     audit_records.init_app(app)
     cli.register(app)
 
+    app.before_request(refuse_unbounded_json)
     app.before_request(refuse_nul_characters)
 
     @app.before_request

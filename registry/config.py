@@ -6,7 +6,9 @@ Production (``REGISTRY_ENV=production``) refuses to start and names whatever is 
 
 from __future__ import annotations
 
+import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +37,34 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_CHECKPOINT_EVERY": 1000,
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     "BASE_URL": "http://127.0.0.1:5000",
+    "HSTS_SECONDS": 2 * 365 * 24 * 3600,  # Strict-Transport-Security, in production only
     # -- sign-in and sessions (registry.accounts.security) --
-    "REDIS_URL": None,
-    "PROXY_FIX_HOPS": 0,
+    "REDIS_URL": None,  # the rate limiter's store (redis://...); else each process's memory
+    "PROXY_FIX_HOPS": 0,  # proxies in front that set X-Forwarded-For/-Proto (ProxyFix)
+    # failed sign-ins (password or second factor) per account, then per client address: past
+    # the first limit sign-in is slowed, once the second is reached it is locked for a while
+    "SIGN_IN_ACCOUNT_LIMIT": "5 per minute",
+    "SIGN_IN_ACCOUNT_LOCK_AFTER": "10 per 15 minutes",
+    "SIGN_IN_ADDRESS_LIMIT": "20 per minute",
+    "SIGN_IN_ADDRESS_LOCK_AFTER": "100 per hour",
+    # failed API token checks per client address, the same way
+    "TOKEN_FAILURE_LIMIT": "20 per minute",
+    "TOKEN_FAILURE_LOCK_AFTER": "100 per hour",
+    "LOCKOUT_SECONDS": 15 * 60,  # how long a lock lasts (an account, an address, token checks)
+    "SESSION_IDLE_SECONDS": 30 * 60,  # a page session ends after this long without a request
+    "SESSION_ABSOLUTE_SECONDS": 12 * 3600,  # and this long after it was opened, whatever
+    "PASSWORD_MIN_LENGTH": 12,
+    "PASSWORD_MIN_SCORE": 3,  # zxcvbn's 0-4 estimate; 3: "safely unguessable" online
+    "SECOND_FACTOR_ISSUER": "Talent consent registry",  # the name authenticator apps show
     # -- end of sign-in and sessions --
     # -- audit records and witness (registry.audit) --
+    # where signed checkpoints are witnessed: an append-only file outside the data folder
+    # (production refuses one inside it) and a webhook (one JSON POST per checkpoint)
     "AUDIT_WITNESS_FILE": None,
     "AUDIT_WITNESS_URL": None,
+    "AUDIT_WITNESS_INTERVAL_SECONDS": 60,  # the scheduler signs moved heads and sends them
+    "AUDIT_WITNESS_TIMEOUT_SECONDS": 10,  # per webhook call
+    "AUDIT_CHECK_POLL_SECONDS": 10,  # how often the scheduler looks for a records check asked for
     # -- end of audit records and witness --
     # Flask / extensions
     "SESSION_COOKIE_SECURE": True,
@@ -84,22 +107,59 @@ def reminder_days(config: Config | dict[str, Any]) -> tuple[int, ...]:
     return tuple(days)
 
 
+ENVIRONMENTS = ("development", "production", "test")
+MIN_SECRET_BYTES = 32
+
+
+def _private_folder(folder: Path) -> None:
+    """The data folder made the registry's alone (0700), when it is ours and not a shared
+    folder (one with the sticky bit, such as /tmp, is left as it is)."""
+    if not folder.exists():
+        return
+    mode = folder.stat()
+    if mode.st_uid == os.getuid() and not mode.st_mode & stat.S_ISVTX and mode.st_mode & 0o077:
+        folder.chmod(0o700)
+
+
+def _private_sqlite(uri: str) -> None:
+    """The SQLite database file created private (0600) before SQLite first opens it, and made
+    private if it exists: it holds webhook endpoints, hashes and ciphertexts, and SQLite gives
+    its ``-wal`` and ``-shm`` files the database file's permissions."""
+    if not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+        return
+    path = Path(uri[len("sqlite:///") :])
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
     """Fill in derived settings and load keys; raises ConfigError naming what is missing."""
-    production = str(config["ENV"]).lower() == "production"
+    env = str(config["ENV"]).lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"REGISTRY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {config['ENV']!r}"
+        )
+    production = env == "production"
     data_dir = Path(str(config["DATA_DIR"])).resolve()
     keys_dir = Path(str(config["KEYS_DIR"] or data_dir / "keys")).resolve()
     config["DATA_DIR"] = str(data_dir)
     config["KEYS_DIR"] = str(keys_dir)
     missing: list[str] = []
     if not production:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_folder(data_dir)
+    if not production:
         secret_file = data_dir / "secret_key"
         if not config.get("SECRET_KEY"):
             made = create_once(secret_file, lambda: secrets.token_urlsafe(48).encode())
             config["SECRET_KEY"] = made.decode().strip()
     elif not config.get("SECRET_KEY"):
         missing.append("REGISTRY_SECRET_KEY")
+    elif len(str(config["SECRET_KEY"]).encode()) < MIN_SECRET_BYTES:
+        missing.append(f"REGISTRY_SECRET_KEY of at least {MIN_SECRET_BYTES} bytes")
     if production and not config.get("DATABASE_URL"):
         missing.append("REGISTRY_DATABASE_URL")
     if production and keys_dir.is_relative_to(data_dir):
@@ -122,6 +182,7 @@ def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
         raise ConfigError("production mode refuses to start; missing: " + "; ".join(missing))
     assert signing is not None and master is not None
     config["SQLALCHEMY_DATABASE_URI"] = _database_uri(config, data_dir)
+    _private_sqlite(config["SQLALCHEMY_DATABASE_URI"])
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
     config["REMINDER_DAYS_PARSED"] = reminder_days(config)
     if not production and str(config["BASE_URL"]).startswith("http://"):

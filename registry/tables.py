@@ -11,5 +11,6 @@ from registry.performers import models as performers
 from registry.productions import models as productions
 from registry.reminders import models as reminders  # noqa: F401
 from registry.triage import models as triage  # noqa: F401
+from registry.web import idempotency  # noqa: F401
 
 __all__ = ["accounts", "audit", "consents", "performers", "productions"]

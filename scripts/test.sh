@@ -10,6 +10,7 @@ export PYTHONDONTWRITEBYTECODE=1
 echo "== ruff"; "$VENV/bin/ruff" check .
 echo "== mypy"; "$VENV/bin/mypy"
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-nginx.sh
 bash scripts/ensure-postgres.sh
 echo "== pytest on SQLite"
 "$PY" -m pytest -n 2 --db sqlite --junitxml=.test-results/sqlite.xml "$@"

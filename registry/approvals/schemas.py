@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.web.schemas import SHA256, PageSchema
+from registry.web.schemas import SHA256, TEXT, PageSchema
 
 
 class ApprovalInSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=4000), TEXT])
     evidence_sha256 = fields.String(
         required=True, validate=SHA256, metadata={"description": "SHA-256 of the signed approval"}
     )
@@ -47,7 +47,7 @@ class ApprovalSchema(Schema):
 
 
 class RefusalInSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=4000), TEXT])
 
 
 class ApprovalPageSchema(PageSchema):

@@ -31,7 +31,7 @@ from registry.consents.validation import (
     new_consent_errors,
 )
 from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
-from registry.web.schemas import SHA256, PageSchema, PaginationSchema
+from registry.web.schemas import LINE, SHA256, TEXT, Moment, PageSchema, PaginationSchema
 
 DESCRIPTION = validate.Length(
     min=20, max=5000, error="Describe the specific intended use in 20 to 5000 characters."
@@ -72,22 +72,22 @@ def _media(**kwargs: Any) -> fields.List[Any]:
 
 
 class ConsentInSchema(Schema):
-    performer_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    production_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    performer_id = fields.String(required=True, validate=[validate.Length(min=1, max=40), LINE])
+    production_id = fields.String(required=True, validate=[validate.Length(min=1, max=40), LINE])
     purposes = _purposes(required=True)
     media = _media(required=True)
-    description = fields.String(required=True, validate=DESCRIPTION)
+    description = fields.String(required=True, validate=[DESCRIPTION, TEXT])
     signed_by = fields.String(required=True, validate=validate.OneOf(SIGNERS))
-    signed_at = fields.AwareDateTime(required=True)
+    signed_at = Moment(required=True)
     evidence_sha256 = fields.String(required=True, validate=SHA256)
     guild_compliant = fields.Boolean(required=True)
     restrictions = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=5000)
+        load_default=None, allow_none=True, validate=[validate.Length(max=5000), TEXT]
     )
-    effective_from = fields.AwareDateTime(
+    effective_from = Moment(
         load_default=None, allow_none=True, metadata={"description": "default: signed_at"}
     )
-    expires_at = fields.AwareDateTime(required=True)
+    expires_at = Moment(required=True)
 
     def __init__(self, *args: Any, lookups: Lookups | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,15 +121,15 @@ class AmendSchema(Schema):
     """
 
     evidence_sha256 = fields.String(required=True, validate=SHA256)
-    signed_at = fields.AwareDateTime(required=True)
+    signed_at = Moment(required=True)
     signed_by = fields.String(validate=validate.OneOf(SIGNERS))
     purposes = _purposes()
     media = _media()
-    description = fields.String(validate=DESCRIPTION)
-    restrictions = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    description = fields.String(validate=[DESCRIPTION, TEXT])
+    restrictions = fields.String(allow_none=True, validate=[validate.Length(max=5000), TEXT])
     guild_compliant = fields.Boolean()
-    effective_from = fields.AwareDateTime()
-    expires_at = fields.AwareDateTime()
+    effective_from = Moment()
+    expires_at = Moment()
 
     def __init__(
         self,
@@ -174,7 +174,7 @@ class AmendSchema(Schema):
 
 
 class RevokeSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), TEXT])
 
     @pre_load
     def strip(self, data: Any, **_: Any) -> Any:

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from registry.consents.models import ConsentVersion
 from registry.consents.status import status_of
-from registry.core.clock import utcnow
+from registry.core.clock import bounded, utcnow
 
 WIDTH = 960
 LABEL = 230
@@ -47,12 +47,14 @@ def _bars(
     bars = []
     for v in versions:
         status = status_of(v, now)
-        end = v.expires_at
+        # Drawn within the accepted range, whatever a row holds (an older row may hold 9999).
+        begins = bounded(v.effective_from)
+        end = bounded(v.expires_at)
         faded_end = None
-        if v.superseded_at is not None and v.superseded_at < end:
-            end = max(v.superseded_at, v.effective_from)
-        if v.revoked_at is not None and v.revoked_at < end:
-            faded_end, end = end, max(v.revoked_at, v.effective_from)
+        if v.superseded_at is not None and bounded(v.superseded_at) < end:
+            end = max(bounded(v.superseded_at), begins)
+        if v.revoked_at is not None and bounded(v.revoked_at) < end:
+            faded_end, end = end, max(bounded(v.revoked_at), begins)
         code = codes.get(v.production_id, v.production_id)
         label = (
             f"{code} v{v.version} {status}: {v.effective_from:%Y-%m-%d} to {v.expires_at:%Y-%m-%d}"
@@ -62,7 +64,7 @@ def _bars(
             bars.append(
                 Bar(
                     (code, purpose),
-                    v.effective_from,
+                    begins,
                     end,
                     faded_end,
                     status,
@@ -77,9 +79,11 @@ def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, str, str]]:
     """(moment, label, year label or "") for grid lines: months (or quarters, or years)."""
     span = (end - start).days
     if span > 3 * 365:
+        every = max(1, (end.year - start.year) // 15)  # at most about 15 year lines
         return [
             (datetime(year, 1, 1, tzinfo=UTC), str(year), "")
             for year in range(start.year + 1, end.year + 1)
+            if year % every == 0
         ]
     step = 1 if span <= 400 else 3
     ticks: list[tuple[datetime, str, str]] = []

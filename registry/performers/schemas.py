@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from registry.web.schemas import PageSchema, PaginationSchema
+from registry.web.schemas import LINE, PageSchema, PaginationSchema
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()./-]{2,38}$", error="Not a valid phone number.")
 
@@ -18,14 +18,16 @@ def _strip(data: Any) -> Any:
 
 
 class PerformerInSchema(Schema):
-    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    professional_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    legal_name = fields.String(required=True, validate=[validate.Length(min=1, max=300), LINE])
+    professional_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=300), LINE]
+    )
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     guild = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=1, max=100),
+        validate=[validate.Length(min=1, max=100), LINE],
         metadata={"description": "guild name, e.g. SAG-AFTRA; null or omitted for none"},
     )
     deceased = fields.Boolean(load_default=False)
@@ -36,11 +38,11 @@ class PerformerInSchema(Schema):
 
 
 class PerformerUpdateSchema(Schema):
-    legal_name = fields.String(validate=validate.Length(min=1, max=300))
-    professional_name = fields.String(validate=validate.Length(min=1, max=300))
+    legal_name = fields.String(validate=[validate.Length(min=1, max=300), LINE])
+    professional_name = fields.String(validate=[validate.Length(min=1, max=300), LINE])
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=PHONE)
-    guild = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    guild = fields.String(allow_none=True, validate=[validate.Length(min=1, max=100), LINE])
     deceased = fields.Boolean()
 
     @pre_load

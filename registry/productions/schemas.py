@@ -5,11 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.rules.vocabulary import PHASES, PRODUCTION_KINDS
-from registry.web.schemas import PageSchema
+from registry.web.schemas import LINE, PageSchema
 
 
 class ProductionInSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=300), LINE])
     code = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")],

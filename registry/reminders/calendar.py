@@ -14,6 +14,7 @@ from icalendar import Alarm, Calendar, Event
 
 from registry.accounts.models import User
 from registry.appctx import setting
+from registry.core.clock import bounded
 from registry.reminders.queries import live_expiries
 
 PAST = timedelta(days=30)
@@ -36,8 +37,10 @@ def feed(user: User, now: datetime) -> bytes:
         event.add("uid", f"consent-{item.consent_id}@talent-consent-registry")
         event.add("sequence", item.version)
         event.add("dtstamp", now)
-        event.add("dtstart", item.expires_at)
-        event.add("dtend", item.expires_at + timedelta(minutes=30))
+        # within the accepted range, whatever the row holds (an older row may hold 9999)
+        expires = bounded(item.expires_at)
+        event.add("dtstart", expires)
+        event.add("dtend", expires + timedelta(minutes=30))
         event.add(
             "summary",
             f"Consent expires: {item.professional_name} ({item.production_code})",

@@ -18,6 +18,7 @@ again, with the same Message-ID / ``X-Registry-Delivery`` (at-least-once at wors
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -37,7 +38,7 @@ from registry.core.ids import new_id
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
-from registry.reminders import mail, messages, outbox, webhooks
+from registry.reminders import mail, messages, outbox, webhook_secrets, webhooks
 from registry.reminders.messages import Notice
 from registry.reminders.models import NOTICE_KINDS, Reminder, ReminderDelivery, WebhookSecret
 from registry.transactions import discard, unit_of_work
@@ -147,11 +148,11 @@ def snapshot(ids: list[str]) -> list[Notice]:
         ).tuples()
     )
     secrets_by_production = {
-        production_id: secret
-        for production_id, secret in db.session.execute(
-            select(WebhookSecret.production_id, WebhookSecret.secret).where(
-                WebhookSecret.production_id.in_({r.production_id for _, r, *_ in rows})
-            )
+        production_id: webhook_secrets.reveal(production_id, key_id, ciphertext)
+        for production_id, key_id, ciphertext in db.session.execute(
+            select(
+                WebhookSecret.production_id, WebhookSecret.data_key_id, WebhookSecret.secret_ct
+            ).where(WebhookSecret.production_id.in_({r.production_id for _, r, *_ in rows}))
         ).tuples()
     }
     notices: list[Notice] = []
@@ -339,10 +340,17 @@ def record_cancelled(notice: Notice, holder: str, reason: str) -> bool:
     return ok
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait before attempt ``attempts + 1``: base, 2 base, 4 base, ..."""
+JITTER = 0.25
+
+
+def backoff(attempts: int, delivery_id: str = "") -> timedelta:
+    """Wait before attempt ``attempts + 1``: base, 2 base, 4 base, ..., each stretched by up to
+    25% (jitter, so that deliveries failing together do not all retry together). The jitter is
+    drawn from the delivery and the attempt, so a retry's time is reproducible."""
     base = float(setting("REMINDER_RETRY_BASE_SECONDS"))
-    return timedelta(seconds=base * 2 ** max(0, attempts - 1))
+    digest = hashlib.sha256(f"{delivery_id}:{attempts}".encode()).digest()
+    spread = int.from_bytes(digest[:4], "big") / 2**32 * JITTER
+    return timedelta(seconds=base * 2 ** max(0, attempts - 1) * (1 + spread))
 
 
 def record_failure(notice: Notice, holder: str, now: datetime, error: str) -> str:
@@ -353,7 +361,7 @@ def record_failure(notice: Notice, holder: str, now: datetime, error: str) -> st
     status = "failed" if final else "pending"
     values: dict[str, Any] = {"attempts": attempts, "last_error": error[:500], "status": status}
     if not final:
-        values["next_attempt_at"] = now + backoff(attempts)
+        values["next_attempt_at"] = now + backoff(attempts, notice.delivery_id)
     if _finish(notice.delivery_id, holder, values):
         record(
             "reminder.delivery_failed",

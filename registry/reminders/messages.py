@@ -28,6 +28,7 @@ EVENTS = {
     "declaration.refused": "declaration.refused",
     "request.approved": "request.approved",
     "request.refused": "request.refused",
+    "model.rebind_refused": "model.rebind_refused",
 }
 CONSENT_KINDS = ("expiry", "expired", "revoked")
 

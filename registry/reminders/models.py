@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.clock import utcnow
@@ -28,6 +28,7 @@ NOTICE_KINDS = (
     "declaration.refused",
     "request.approved",
     "request.refused",
+    "model.rebind_refused",
 )
 """Notices about other records (a GenAI use declaration, a use request): their title and link
 are written when they are enqueued (never personal data), their recipients named then."""
@@ -126,12 +127,14 @@ class SchedulerLease(Base):
 
 
 class WebhookSecret(Base):
-    """The HMAC-SHA256 key for one production's webhook (admins can read and rotate it)."""
+    """The HMAC-SHA256 key for one production's webhook (admins can read and rotate it),
+    encrypted under a data key of its own (``webhook_secrets.py``)."""
 
     __tablename__ = "webhook_secrets"
 
     production_id: Mapped[str] = mapped_column(ForeignKey("productions.id"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(100))
+    data_key_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    secret_ct: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

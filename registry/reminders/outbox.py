@@ -15,7 +15,6 @@ Rows go in through the driver's executemany and ids are made in batches (same fo
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from registry.core.ids import batch_ids, new_id
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
+from registry.reminders import webhook_secrets
 from registry.reminders.models import NOTICE_KINDS, Reminder, ReminderDelivery, WebhookSecret
 
 CHUNK = 500
@@ -173,15 +173,12 @@ def ensure_webhook_secrets(production_ids: Iterable[str], now: datetime) -> None
             ).scalars()
         )
     rows = [
-        {"production_id": pid, "secret": new_webhook_secret(), "created_at": now}
+        {"production_id": pid, **webhook_secrets.seal(pid, webhook_secrets.new_secret())._asdict(),
+         "created_at": now}
         for pid in wanted
         if pid not in have
-    ]
+    ]  # fmt: skip
     bulk_insert(table_of(WebhookSecret), rows)
-
-
-def new_webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
 
 
 REMINDER_COLUMNS = (

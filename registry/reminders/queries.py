@@ -19,6 +19,7 @@ from registry.consents.models import ConsentVersion
 from registry.extensions import db
 from registry.performers.models import Performer, PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
+from registry.reminders import webhook_secrets
 from registry.reminders.models import SENT_STATUSES, Reminder, ReminderDelivery, WebhookSecret
 
 
@@ -199,10 +200,15 @@ def unread_count(user: User) -> int:
     )
 
 
-def webhooks() -> list[tuple[Production, WebhookSecret | None]]:
-    """Productions with a webhook URL and their secrets (admin only)."""
+def webhooks() -> list[tuple[Production, str | None]]:
+    """Productions with a webhook URL and their secrets, opened (admin only)."""
     return [
-        (production, secret)
+        (
+            production,
+            webhook_secrets.reveal(production.id, secret.data_key_id, secret.secret_ct)
+            if secret is not None
+            else None,
+        )
         for production, secret in db.session.execute(
             select(Production, WebhookSecret)
             .outerjoin(WebhookSecret, WebhookSecret.production_id == Production.id)

@@ -18,8 +18,8 @@ from registry.core.errors import Conflict, NotFound
 from registry.core.ids import new_id
 from registry.extensions import db
 from registry.productions.models import Production
+from registry.reminders import webhook_secrets
 from registry.reminders.models import CalendarToken, ReminderDelivery, WebhookSecret
-from registry.reminders.outbox import new_webhook_secret
 
 CALENDAR_TOKEN_PREFIX = "cal_"
 
@@ -119,13 +119,12 @@ def rotate_webhook_secret(production_id: str, *, actor_id: str | None) -> Webhoo
         raise NotFound("No such production.")
     now = utcnow()
     row = db.session.get(WebhookSecret, production_id)
+    sealed = webhook_secrets.seal(production_id, webhook_secrets.new_secret())
     if row is None:
-        row = WebhookSecret(
-            production_id=production_id, secret=new_webhook_secret(), created_at=now
-        )
+        row = WebhookSecret(production_id=production_id, created_at=now, **sealed._asdict())
         db.session.add(row)
     else:
-        row.secret = new_webhook_secret()
+        row.data_key_id, row.secret_ct = sealed
         row.created_at = now
     db.session.flush()
     record("webhook.secret_rotated", "production", production_id, actor_id=actor_id)

@@ -1,13 +1,18 @@
 """Webhooks: a signed JSON POST to a production's URL (standard library only).
 
-Headers: ``X-Registry-Timestamp`` (Unix seconds), ``X-Registry-Signature: sha256=<hex>`` where the
-hex is HMAC-SHA256 under the production's secret of ``"{timestamp}.{body}"``, and
-``X-Registry-Delivery`` (the delivery id: the same on every retry, for the receiver to dedupe).
+Signed as Standard Webhooks (standardwebhooks.com) define it, so that receivers verify with
+off-the-shelf code: ``webhook-id`` (the delivery id: the same on every retry, for the receiver
+to dedupe), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature: v1,<base64>``, the
+HMAC-SHA256 of ``"{id}.{timestamp}.{body}"`` under the secret's key (the base64 after
+``whsec_``). For one release the registry's own headers stay beside them:
+``X-Registry-Timestamp``, ``X-Registry-Signature: sha256=<hex>`` (HMAC-SHA256 under the whole
+secret of ``"{timestamp}.{body}"``) and ``X-Registry-Delivery``.
 A 2xx answer is success; anything else, or no answer within the timeout, is a failure to retry.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -30,6 +35,18 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def standard_key(secret: str) -> bytes:
+    """The signing key of a ``whsec_`` secret, decoded as Standard Webhooks libraries decode it."""
+    encoded = secret[len("whsec_") :] if secret.startswith("whsec_") else secret
+    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def standard_signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    mac = hmac.new(standard_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -67,6 +84,9 @@ def post(
         headers={
             "Content-Type": "application/json",
             "User-Agent": "talent-consent-registry-webhooks/1",
+            "webhook-id": delivery_id,
+            "webhook-timestamp": stamp,
+            "webhook-signature": standard_signature(secret, delivery_id, stamp, body),
             "X-Registry-Timestamp": stamp,
             "X-Registry-Signature": signature(secret, stamp, body),
             "X-Registry-Delivery": delivery_id,

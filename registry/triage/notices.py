@@ -10,35 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
-from registry.accounts.models import User
 from registry.extensions import db
-from registry.productions.models import Production, ProductionMember
+from registry.productions.contacts import studio_contacts
+from registry.productions.models import Production
 from registry.reminders.outbox import tell
 from registry.triage.models import Declaration
-
-
-def contacts(production_id: str) -> list[str]:
-    """The production's studio contacts: its active legal members, else the active admins."""
-    legal = list(
-        db.session.execute(
-            select(User.id)
-            .join(ProductionMember, ProductionMember.user_id == User.id)
-            .where(
-                ProductionMember.production_id == production_id,
-                User.role == "legal",
-                User.active.is_(True),
-            )
-        ).scalars()
-    )
-    if legal:
-        return legal
-    return list(
-        db.session.execute(
-            select(User.id).where(User.role == "admin", User.active.is_(True))
-        ).scalars()
-    )
 
 
 def _code(production_id: str) -> str:
@@ -50,7 +26,7 @@ def declared(decl: Declaration, title: str, level: str, now: datetime) -> None:
     _tell(
         "declaration.new",
         decl,
-        contacts(decl.production_id),
+        studio_contacts(decl.production_id),
         f'New GenAI use declared in {_code(decl.production_id)}: "{title}" (triage: {level})',
         now,
     )
@@ -60,7 +36,7 @@ def amended(decl: Declaration, title: str, level: str, now: datetime) -> None:
     _tell(
         "declaration.amended",
         decl,
-        contacts(decl.production_id),
+        studio_contacts(decl.production_id),
         f'GenAI use amended in {_code(decl.production_id)}: "{title}" (triage: {level})',
         now,
     )
@@ -87,7 +63,7 @@ def refused(decl: Declaration, title: str, now: datetime) -> None:
 
 
 def worse(decl: Declaration, title: str, why: str, now: datetime) -> None:
-    people = contacts(decl.production_id) + ([decl.created_by] if decl.created_by else [])
+    people = studio_contacts(decl.production_id) + ([decl.created_by] if decl.created_by else [])
     _tell(
         "declaration.worse",
         decl,

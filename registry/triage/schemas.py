@@ -20,7 +20,7 @@ from registry.rules.vocabulary import (
     PRINCIPLES,
     TERMS,
 )
-from registry.web.schemas import SHA256, PageSchema, PaginationSchema
+from registry.web.schemas import LINE, SHA256, TEXT, PageSchema, PaginationSchema
 
 _ID = validate.Length(min=1, max=40)
 _NAME = validate.Length(min=1, max=300)
@@ -36,13 +36,15 @@ def _term(required: bool) -> fields.String:
 
 
 class ToolInSchema(Schema):
-    name = fields.String(required=True, validate=_NAME)
-    vendor = fields.String(required=True, validate=_NAME)
-    version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    name = fields.String(required=True, validate=[_NAME, LINE])
+    vendor = fields.String(required=True, validate=[_NAME, LINE])
+    version = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=100), LINE]
+    )
     plan = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), LINE],
         metadata={"description": "the licence tier or plan the terms are for"},
     )
     stores_inputs = _term(True)
@@ -51,21 +53,21 @@ class ToolInSchema(Schema):
     terms_url = fields.URL(load_default=None, allow_none=True, validate=validate.Length(max=500))
     terms_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
     terms_note = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=5000)
+        load_default=None, allow_none=True, validate=[validate.Length(max=5000), TEXT]
     )
 
 
 class ToolPatchSchema(Schema):
     """Changed terms (a new review: the caller is the reviewer, now the review time)."""
 
-    version = fields.String(allow_none=True, validate=validate.Length(max=100))
-    plan = fields.String(allow_none=True, validate=validate.Length(max=200))
+    version = fields.String(allow_none=True, validate=[validate.Length(max=100), LINE])
+    plan = fields.String(allow_none=True, validate=[validate.Length(max=200), LINE])
     stores_inputs = _term(False)
     trains_on_inputs = _term(False)
     enterprise_agreement = _term(False)
     terms_url = fields.URL(allow_none=True, validate=validate.Length(max=500))
     terms_sha256 = fields.String(allow_none=True, validate=SHA256)
-    terms_note = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    terms_note = fields.String(allow_none=True, validate=[validate.Length(max=5000), TEXT])
 
     @validates_schema
     def something(self, data: dict[str, Any], **_: Any) -> None:
@@ -97,13 +99,13 @@ class ToolPageSchema(PageSchema):
 
 
 class SourceSchema(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=500), LINE])
     clearance = fields.String(required=True, validate=validate.OneOf(CLEARANCES))
 
 
 class StageInSchema(Schema):
     tool_id = fields.String(required=True, validate=_ID)
-    does = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    does = fields.String(required=True, validate=[validate.Length(min=1, max=1000), LINE])
     trains = fields.Boolean(load_default=False)
     training_sources = fields.List(
         fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50)
@@ -112,8 +114,8 @@ class StageInSchema(Schema):
 
 
 class PipelineInSchema(Schema):
-    name = fields.String(required=True, validate=_NAME)
-    vendor = fields.String(required=True, validate=_NAME)
+    name = fields.String(required=True, validate=[_NAME, LINE])
+    vendor = fields.String(required=True, validate=[_NAME, LINE])
     stages = fields.List(
         fields.Nested(StageInSchema), required=True, validate=validate.Length(min=1, max=50)
     )
@@ -169,8 +171,8 @@ class DeclarationFactsSchema(Schema):
 
 
 class _DeclarationBody(Schema):
-    title = fields.String(validate=_NAME)
-    description = fields.String(validate=validate.Length(min=1, max=5000))
+    title = fields.String(validate=[_NAME, LINE])
+    description = fields.String(validate=[validate.Length(min=1, max=5000), TEXT])
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     output = fields.String(validate=validate.OneOf(OUTPUTS))
     tool_ids = fields.List(fields.String(validate=_ID), validate=validate.Length(max=20))
@@ -210,8 +212,8 @@ def contradictions(data: dict[str, Any]) -> dict[str, list[str]]:
 
 class DeclarationInSchema(_DeclarationBody):
     production_id = fields.String(required=True, validate=_ID)
-    title = fields.String(required=True, validate=_NAME)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    title = fields.String(required=True, validate=[_NAME, LINE])
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=5000), TEXT])
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     output = fields.String(required=True, validate=validate.OneOf(OUTPUTS))
     tool_ids = fields.List(
@@ -325,7 +327,7 @@ class DeclarationFilterSchema(PaginationSchema):
 
 
 class DeclarationApprovalInSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=4000), TEXT])
     evidence_sha256 = fields.String(
         required=True, validate=SHA256, metadata={"description": "SHA-256 of the signed approval"}
     )
@@ -339,9 +341,9 @@ class DeclarationApprovalInSchema(Schema):
 
 
 class AssetInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=500), LINE])
     sha256 = fields.String(required=True, validate=SHA256)
-    media_type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    media_type = fields.String(required=True, validate=[validate.Length(min=1, max=100), LINE])
     output = fields.String(required=True, validate=validate.OneOf(OUTPUTS))
 
 
@@ -361,7 +363,7 @@ class AssetPageSchema(PageSchema):
 
 
 class CheckFileSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=1000), LINE])
     sha256 = fields.String(required=True, validate=SHA256)
 
 

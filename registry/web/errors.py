@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from registry.core.errors import ServiceError, flatten_errors
 from registry.transactions import discard
+from registry.web.access_log import redact
 
 log = logging.getLogger("registry.errors")
 JSON_PREFIXES = ("/api/", "/.well-known/", "/calendar/")
@@ -66,7 +67,8 @@ def handle_service(exc: ServiceError) -> Any:
 
 def handle_unexpected(exc: Exception) -> Any:
     discard()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # the path as the access log writes it: a calendar feed's private token never reaches a log
+    log.exception("unhandled error on %s %s", request.method, redact(request.path))
     message = "Something went wrong on our side; it has been logged."
     if wants_json():
         return error_response(500, message)

@@ -1,12 +1,21 @@
-"""The few public routes: the JWKS for verifying receipts offline, and a health check."""
+"""The few public routes: the JWKS for verifying receipts offline, and health for load
+balancers: ``/healthz`` (the process answers) and ``/readyz`` (the database answers, its
+migrations are at the head this code expects, the keys load). Both answer fast, never cached.
+
+May import: ``core``, ``extensions``, ``appctx``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from registry.appctx import signing_keys
+from registry.extensions import db
+from registry.transactions import discard
 from registry.web.auth import authenticate_page, public
 
 bp = Blueprint("public", __name__)
@@ -24,4 +33,43 @@ def jwks() -> Any:
 @bp.route("/healthz")
 @public
 def health() -> Any:
+    """Alive: the process answers (nothing else is touched)."""
     return jsonify({"ok": True})
+
+
+def _head_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    found = current_app.extensions.get("registry.migration_heads")
+    if found is None:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        found = set(ScriptDirectory.from_config(config).get_heads())
+        current_app.extensions["registry.migration_heads"] = found
+    return set(found)
+
+
+@bp.route("/readyz")
+@public
+def ready() -> Any:
+    """Ready: the database answers, its schema is at the migrations' head, the keys load.
+    503 naming what is not ready, otherwise 200."""
+    checks: dict[str, str] = {}
+    try:
+        applied = set(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        heads = _head_revisions()
+        checks["database"] = "ok"
+        checks["migrations"] = (
+            "ok" if applied == heads else f"at {sorted(applied)}, not {sorted(heads)}"
+        )
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unavailable ({type(exc).__name__})"
+        checks["migrations"] = "unknown"
+    finally:
+        discard()
+    try:
+        keys = signing_keys()
+        checks["keys"] = "ok" if keys.current_kid in keys.private else "no current signing key"
+    except Exception as exc:  # any failure to load keys means not ready
+        checks["keys"] = f"unavailable ({type(exc).__name__})"
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify({"ready": ready, "checks": checks}), 200 if ready else 503

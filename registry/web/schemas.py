@@ -1,18 +1,45 @@
-"""Schemas shared by every feature: pagination in, the page envelope out, a SHA-256 field."""
+"""Schemas shared by every feature: pagination in, the page envelope out, a SHA-256 field, and
+the bounds every input field keeps: dates within 1900-2200 (``Moment``), single-line text
+without control characters (``LINE``: a CR/LF in a production's title would break every
+e-mail header it reaches), longer text without control characters but line breaks and tabs
+(``TEXT``; NUL included: PostgreSQL cannot store it, SQLite would)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, select
 
+from registry.core.clock import EARLIEST, LATEST
 from registry.extensions import db
 
 MAX_PER_PAGE = 500
 T = TypeVar("T")
 SHA256 = validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Must be 64 hexadecimal characters (SHA-256).")
+LINE = validate.Regexp(
+    r"^[^\x00-\x1f\x7f]*$", error="Must be one line, without control characters."
+)
+TEXT = validate.Regexp(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+    error="Must not contain control characters (line breaks and tabs are fine).",
+)
+
+
+def _in_range(value: Any) -> bool:
+    if value < EARLIEST or value >= LATEST:
+        raise ValidationError(f"Must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC).")
+    return True
+
+
+class Moment(fields.AwareDateTime):
+    """An aware date and time (ISO 8601 with an offset) between 1900 and 2200."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        extra = kwargs.pop("validate", None)
+        checks = [_in_range, *([extra] if callable(extra) else list(extra or []))]
+        super().__init__(validate=checks, **kwargs)
 
 
 class PaginationSchema(Schema):

@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "api-docs.openapi_json",
     "public.jwks",
     "public.health",
+    "public.ready",
     "accounts.login",
     "reminders_calendar.feed",  # the private calendar URL: its token is the credential
 }
@@ -174,7 +175,7 @@ MAY_IMPORT = {
     "triage": BASE
     | {"audit", "web", "accounts", "productions", "performers", "receipts", "rules"}
     | {"approvals", "reminders", "gate"},
-    "jobs": BASE | {"reminders"},
+    "jobs": BASE | {"reminders", "audit"},
 }
 
 

@@ -112,3 +112,42 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(tmp_path: Path) -> N
 def test_postgres_urls_use_psycopg3(tmp_path: Path) -> None:
     app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u@127.0.0.1/x"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/x"
+
+
+def test_an_unknown_environment_is_refused(tmp_path: Path) -> None:
+    """``prod`` once ran silently as development: now it names the choices."""
+    with pytest.raises(ConfigError) as info:
+        create_app({"ENV": "prod", "DATA_DIR": str(tmp_path)})
+    assert "REGISTRY_ENV must be one of development, production, test, not 'prod'" in str(
+        info.value
+    )
+
+
+def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        create_app({"ENV": "production", "DATA_DIR": str(tmp_path), "SECRET_KEY": "s" * 31})
+    assert "REGISTRY_SECRET_KEY of at least 32 bytes" in str(info.value)
+
+
+def test_the_data_folder_and_its_database_files_are_private(tmp_path: Path) -> None:
+    import flask_migrate
+
+    data = tmp_path / "data"
+    app = create_app({"DATA_DIR": str(data), "KEYS_DIR": str(tmp_path / "keys")})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        db.engine.dispose()
+    assert data.stat().st_mode & 0o777 == 0o700
+    files = [data / "registry.db", data / "secret_key"]
+    files += [f for f in data.iterdir() if f.name.startswith("registry.db-")]
+    assert len(files) >= 2
+    for file in files:
+        assert file.stat().st_mode & 0o777 == 0o600, file
+    wide = tmp_path / "wide"
+    wide.mkdir(mode=0o755)
+    (wide / "registry.db").touch(mode=0o644)
+    create_app({"DATA_DIR": str(wide), "KEYS_DIR": str(tmp_path / "keys2")})
+    assert wide.stat().st_mode & 0o777 == 0o700  # made private when it was not
+    assert (wide / "registry.db").stat().st_mode & 0o777 == 0o600

@@ -250,3 +250,43 @@ def test_the_vocabulary_is_what_the_database_checks(ctx: Flask) -> None:
                 "VALUES ('prd_x', 'X', 'X-1', 'trailer', 'post', CURRENT_TIMESTAMP)"
             )
         )
+
+
+def test_0015_encrypts_the_webhook_secrets_already_stored_and_back(isolated_app: Flask) -> None:
+    """A secret stored in the clear before 0015 is kept, encrypted under a key of its own; the
+    downgrade gives it back in the clear."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from registry.core.clock import utcnow
+    from registry.reminders import webhook_secrets
+    from registry.reminders.models import WebhookSecret
+    from tests.factories import make_production
+
+    secret = "whsec_stored-before-0015"
+    with isolated_app.app_context():
+        production_id = make_production().id
+        db.session.remove()
+        flask_migrate.downgrade(revision="0014_audit_records")
+        db.session.remove()
+        db.session.execute(
+            text(
+                "INSERT INTO webhook_secrets (production_id, secret, created_at) "
+                "VALUES (:p, :s, :t)"
+            ),
+            {"p": production_id, "s": secret, "t": utcnow()},
+        )
+        db.session.commit()
+        flask_migrate.upgrade()
+        db.session.remove()
+        row = db.session.get(WebhookSecret, production_id)
+        assert row is not None
+        assert secret.encode() not in bytes(row.secret_ct)
+        assert webhook_secrets.reveal(production_id, row.data_key_id, row.secret_ct) == secret
+        db.session.remove()
+        flask_migrate.downgrade(revision="0014_audit_records")
+        db.session.remove()
+        clear = db.session.execute(text("SELECT secret FROM webhook_secrets")).scalar_one()
+        assert clear == secret
+        db.session.remove()
+        flask_migrate.upgrade()

@@ -1,12 +1,14 @@
-"""Fuzz every documented operation with schemathesis, in process and authenticated as an admin.
+"""Fuzz every documented operation with schemathesis, in process, authenticated as each role.
 
-No response may be a server error or break the schema the OpenAPI document gives for it.
+As an admin, no response may be a server error or break the schema the OpenAPI document gives
+for it; as each other role (who mostly meets refusals), no response may be a server error.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,13 +19,18 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from tests.factories import bearer, make_production, make_user
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = {"admin": 25}
+EXAMPLES_OTHERWISE = 8  # per operation, for each role but admin: they mostly meet 403 and 404
 
 
-def test_no_server_errors_and_documented_responses(ctx: Flask) -> None:
+@pytest.mark.parametrize("role", ["admin", "talent_rep", "vfx_lead", "legal", "auditor"])
+def test_no_server_errors_and_documented_responses(ctx: Flask, role: str) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", ctx)
-    user, token = make_user("admin")
+    user, token = make_user(role)
     make_production(members=(user,))
+    checks: list[Any] = [not_a_server_error]
+    if role == "admin":
+        checks += [response_schema_conformance, status_code_conformance]
     failures: dict[str, str] = {}
     operations = 0
     for result in schema.get_all_operations():
@@ -33,7 +40,7 @@ def test_no_server_errors_and_documented_responses(ctx: Flask) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            max_examples=EXAMPLES_PER_OPERATION.get(role, EXAMPLES_OTHERWISE),
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
@@ -41,7 +48,7 @@ def test_no_server_errors_and_documented_responses(ctx: Flask) -> None:
         def exercise(case: Any) -> None:
             case.call_and_validate(
                 headers=bearer(token),
-                checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
+                checks=checks,
             )
 
         try:

@@ -13,7 +13,7 @@ from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.jobs.passes import run_scan
 from registry.productions.models import Production
-from registry.reminders import delivery
+from registry.reminders import delivery, webhook_secrets
 from registry.reminders.models import ReminderDelivery, WebhookSecret
 from tests.factories import (
     bearer,
@@ -82,7 +82,8 @@ def test_dashboard_shows_upcoming_sent_and_failed(
     assert "ConnectionRefusedError" in html
     assert "Webhooks" in html
     secret = db.session.get(WebhookSecret, w.production_id)
-    assert secret is not None and secret.secret in html
+    assert secret is not None and _clear(secret) in html
+    assert _clear(secret).encode() not in bytes(secret.secret_ct)  # encrypted at rest
 
 
 def test_admin_retry_requeues_a_failed_delivery_and_others_may_not(
@@ -141,11 +142,11 @@ def test_admin_rotates_a_webhook_secret(
     w = world(ctx, monkeypatch)
     secret = db.session.get(WebhookSecret, w.production_id)
     assert secret is not None
-    before = secret.secret
+    before = _clear(secret)
     login(client, w.admin)
     assert post_form(client, f"/reminders/webhooks/{w.production_id}/rotate", {}).status_code == 302
     db.session.refresh(secret)
-    assert secret.secret != before and secret.secret.startswith("whsec_")
+    assert _clear(secret) != before and _clear(secret).startswith("whsec_")
     assert post_form(client, "/reminders/webhooks/prd_nope/rotate", {}).status_code == 404
 
 
@@ -192,3 +193,8 @@ def test_api_deliveries_and_retry(
     assert answer.json["status"] == "pending" and answer.json["attempts"] == 0
     assert client.post(retry, headers=bearer(w.admin_token)).status_code == 409
     assert client.post(f"{url}/dlv_unknown/retry", headers=bearer(w.admin_token)).status_code == 404
+
+
+def _clear(row: WebhookSecret) -> str:
+    """The secret as the admin reads it (opened from its ciphertext)."""
+    return webhook_secrets.reveal(row.production_id, row.data_key_id, row.secret_ct)

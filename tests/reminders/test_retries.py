@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from flask import Flask
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from registry.core.errors import Conflict
 from registry.extensions import db
 from registry.jobs.passes import run_once
-from registry.reminders import services
+from registry.reminders import services, webhook_secrets
+from registry.reminders.delivery import backoff
 from registry.reminders.models import ReminderDelivery, WebhookSecret
 from registry.reminders.webhooks import verify
 from tests.factories import one_consent
@@ -33,25 +36,22 @@ def test_fails_three_times_then_succeeds_is_sent_once(isolated_app: Flask, smtp:
     with time_machine.travel(T0, tick=False) as clock:
         setup = one_consent(isolated_app)
         smtp.fail_next[setup.rep_email] = 3
-        run_once(isolated_app)  # attempt 1 fails: retried in 1 min
-        [email] = deliveries(isolated_app, "email")
-        assert (email.status, email.attempts) == ("pending", 1)
-        assert email.next_attempt_at == T0 + timedelta(minutes=1)
-        assert "451" in (email.last_error or "")
-
-        clock.shift(timedelta(seconds=59))
-        run_once(isolated_app)  # too early: not attempted
-        assert smtp.refused == 1
-        clock.shift(timedelta(seconds=1))
-        run_once(isolated_app)  # attempt 2 fails: retried in 2 min
-        [email] = deliveries(isolated_app, "email")
-        assert email.attempts == 2
-        assert email.next_attempt_at == T0 + timedelta(minutes=3)
-        clock.shift(timedelta(minutes=2))
-        run_once(isolated_app)  # attempt 3 fails: retried in 4 min
-        [email] = deliveries(isolated_app, "email")
-        assert email.next_attempt_at == T0 + timedelta(minutes=7)
-        clock.shift(timedelta(minutes=4))
+        now = T0
+        for attempt, minutes in ((1, 1), (2, 2), (3, 4)):  # each fails: retried in 1, 2, 4 min
+            run_once(isolated_app)
+            [email] = deliveries(isolated_app, "email")
+            assert (email.status, email.attempts) == ("pending", attempt)
+            assert "451" in (email.last_error or "")
+            wait = email.next_attempt_at - now
+            # exponential, stretched by a jitter of up to 25%, reproducible per delivery
+            assert timedelta(minutes=minutes) <= wait < timedelta(minutes=minutes) * 1.25
+            with isolated_app.app_context():
+                assert wait == backoff(attempt, email.id)
+            clock.shift(wait - timedelta(seconds=1))
+            run_once(isolated_app)  # too early: not attempted
+            assert smtp.refused == attempt
+            clock.shift(timedelta(seconds=1))
+            now = email.next_attempt_at
         run_once(isolated_app)  # attempt 4 succeeds
         clock.shift(timedelta(hours=2))
         run_once(isolated_app)
@@ -60,7 +60,7 @@ def test_fails_three_times_then_succeeds_is_sent_once(isolated_app: Flask, smtp:
     assert smtp.count() == 1
     [email] = deliveries(isolated_app, "email")
     assert (email.status, email.attempts, email.last_error) == ("sent", 4, None)
-    assert email.sent_at == T0 + timedelta(minutes=7)
+    assert email.sent_at == now  # attempt 4, when it came due
 
 
 def test_always_failing_ends_failed_then_an_admin_retry_sends_it_once(
@@ -120,7 +120,7 @@ def test_webhook_signed_retried_and_delivered_once(isolated_app: Flask, hooks: H
         secret = db.session.get(WebhookSecret, setup.production_id)
         assert secret is not None
         assert verify(
-            secret.secret,
+            webhook_secrets.reveal(secret.production_id, secret.data_key_id, secret.secret_ct),
             headers["x-registry-timestamp"],
             hook["body"],
             headers["x-registry-signature"],
@@ -136,6 +136,22 @@ def test_webhook_signed_retried_and_delivered_once(isolated_app: Flask, hooks: H
     [webhook] = deliveries(isolated_app, "webhook")
     assert headers["x-registry-delivery"] == webhook.id
     assert (webhook.status, webhook.attempts) == ("sent", 4)
+    # A receiver verifies with off-the-shelf code: the standardwebhooks package.
+    assert headers["webhook-id"] == webhook.id
+    with isolated_app.app_context():
+        secret = db.session.get(WebhookSecret, setup.production_id)
+        assert secret is not None
+        clear = webhook_secrets.reveal(secret.production_id, secret.data_key_id, secret.secret_ct)
+        db.session.remove()
+    standard = {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
+        payload = Webhook(clear).verify(hook["body"], standard)
+        assert payload["event"] == "consent.expiring"
+        tampered = hook["body"].replace(b"Mara Quill", b"Someone Else")
+        with pytest.raises(WebhookVerificationError):
+            Webhook(clear).verify(tampered, standard)
+        with pytest.raises(WebhookVerificationError):
+            Webhook("whsec_" + "A" * 32).verify(hook["body"], standard)
 
 
 def test_webhook_that_always_fails_is_marked_failed(isolated_app: Flask, hooks: HookSink) -> None:

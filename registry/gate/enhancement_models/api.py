@@ -29,6 +29,7 @@ blp = ApiBlueprint(
     description="Enhancement models, bound to one production",
 )
 blp.before_request(authenticate_api)
+blp.after_request(services.tell_refused_rebinds)
 
 
 @blp.route("")

@@ -28,6 +28,7 @@ from registry.web.schemas import paginate
 
 bp = Blueprint("models_pages", __name__, url_prefix="/models")
 bp.before_request(authenticate_page)
+bp.after_request(services.tell_refused_rebinds)
 PER_PAGE = 100
 
 

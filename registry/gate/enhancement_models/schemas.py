@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.rules.vocabulary import CLEARANCES
-from registry.web.schemas import SHA256, PageSchema, PaginationSchema
+from registry.web.schemas import LINE, SHA256, TEXT, PageSchema, PaginationSchema
 
 _ID = validate.Length(min=1, max=40)
 
@@ -18,12 +18,12 @@ def no_duplicates(values: list[str]) -> None:
 
 
 class ModelSourceInSchema(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=500), LINE])
     clearance = fields.String(required=True, validate=validate.OneOf(CLEARANCES))
 
 
 class ModelInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), LINE])
     production_id = fields.String(
         required=True, validate=_ID, metadata={"description": "bound for good: never re-bound"}
     )
@@ -37,13 +37,13 @@ class ModelInSchema(Schema):
     )
     scope = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=4000),
+        validate=[validate.Length(min=1, max=4000), TEXT],
         metadata={"description": "the scope of work agreed with the talent"},
     )
     fingerprint_sha256 = fields.String(
         required=True, validate=SHA256, metadata={"description": "SHA-256 of the weights"}
     )
-    vendor = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    vendor = fields.String(required=True, validate=[validate.Length(min=1, max=300), LINE])
 
 
 class ModelFilterSchema(PaginationSchema):
@@ -58,7 +58,7 @@ class ClearanceInSchema(Schema):
         metadata={"description": "index of the training source, from 0"},
     )
     evidence_sha256 = fields.String(required=True, validate=SHA256)
-    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=4000), TEXT])
 
 
 class TrainingConsentInSchema(Schema):
@@ -73,7 +73,9 @@ class TrainingConsentInSchema(Schema):
 
 
 class ModelRetireInSchema(Schema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=4000), TEXT]
+    )
 
 
 class SourceClearanceSchema(Schema):

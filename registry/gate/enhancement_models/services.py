@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import g
 from sqlalchemy import Select, delete, select
 
 from registry.accounts.models import User
@@ -30,11 +31,50 @@ from registry.gate.enhancement_models.models import (
 )
 from registry.performers.models import Performer
 from registry.productions.access import can_see_production, member_production_ids
+from registry.productions.contacts import studio_contacts
 from registry.productions.models import Production
+from registry.reminders.outbox import tell
 from registry.rules import ModelFact, PerformerFact, consent_problems, labels, model_status
+from registry.transactions import unit_of_work
 
 READERS = ("admin", "vfx_lead", "legal")
 REGISTRARS = ("admin", "vfx_lead")
+_REFUSED = "registry_refused_rebinds"
+
+
+def tell_refused_rebinds(response: Any) -> Any:
+    """``after_request`` of the model pages and API: for each registration refused because the
+    weights are bound to a production already, tell that production's studio contacts (in a
+    unit of work of its own: the refused request's own transaction was rolled back) and audit
+    the attempt. The caller's answer says nothing of where the weights are bound."""
+    attempts = g.pop(_REFUSED, [])
+    for model_id, wanted_production, user_id in attempts:
+        with unit_of_work():
+            model = db.session.get(EnhancementModel, model_id)
+            wanted = db.session.get(Production, wanted_production)
+            user = db.session.get(User, user_id)
+            if model is None or wanted is None or user is None:
+                continue
+            record(
+                "model.rebind_refused",
+                "model",
+                model.id,
+                {"production_id": wanted.id, "by": user.id},
+                actor_id=user.id,
+            )
+            tell(
+                "model.rebind_refused",
+                production_id=model.production_id,
+                recipients=studio_contacts(model.production_id),
+                title=f'Refused: {user.name} tried to register the weights of model "{model.name}" '
+                f"for production {wanted.code}",
+                link_path=f"/models/{model.id}",
+                subject=("model", model.id),
+                now=utcnow(),
+            )
+    return response
+
+
 CLEARERS = ("legal", "admin")
 
 
@@ -133,6 +173,9 @@ def register_model(
         select(EnhancementModel.id).where(EnhancementModel.fingerprint_sha256 == fingerprint)
     ).first()
     if taken:
+        # The refusal says nothing of where the weights are bound; legal is told of the
+        # attempt once this request's transaction has ended (``tell_refused_rebinds``).
+        g.setdefault(_REFUSED, []).append((taken[0], production_id, user.id))
         raise Conflict(
             "A model with this fingerprint is already registered: a model is bound to one "
             "production and never re-bound.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.web.schemas import PageSchema, PaginationSchema
+from registry.web.schemas import LINE, PageSchema, PaginationSchema
 
 _ID = validate.Length(min=1, max=40)
 
@@ -18,7 +18,7 @@ class ReplicaInSchema(Schema):
     name = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=1, max=300),
+        validate=[validate.Length(min=1, max=300), LINE],
         metadata={
             "description": "how decisions name it; default: the performer's professional name "
             "and the media"

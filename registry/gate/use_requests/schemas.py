@@ -8,13 +8,13 @@ from registry.approvals.schemas import ApprovalSchema
 from registry.gate.use_requests.models import TRIGGERS
 from registry.rules import CHANGES, MEDIA
 from registry.rules.vocabulary import BASES, CLEARANCES, OUTCOMES, REQUEST_KINDS
-from registry.web.schemas import PageSchema, PaginationSchema
+from registry.web.schemas import LINE, TEXT, PageSchema, PaginationSchema
 
 _ID = validate.Length(min=1, max=40)
 
 
 class RequestSourceSchema(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=500), LINE])
     clearance = fields.String(required=True, validate=validate.OneOf(CLEARANCES))
 
 
@@ -56,7 +56,7 @@ class RequestInSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=len(MEDIA)),
     )
-    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=4000), TEXT])
     facts = fields.Nested(RequestFactsSchema, load_default=dict, allow_none=True)
     declaration_id = fields.String(
         load_default=None,
