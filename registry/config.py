@@ -13,12 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from flask import Config
+from sqlalchemy.exc import SQLAlchemyError
 
-from registry.core.keys import KeyMissing, MasterKeys, SigningKeys, create_once
+from registry.core.keys import KeyMissing, SigningKeys, create_once
+from registry.core.master_keys import MasterKeyProvider, provider_from_config
+from registry.core.pg_keystore import open_store, same_database
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot run: the message names every missing or invalid setting."""
+
+
+def shipped(name: str) -> Path:
+    """A file or folder the registry runs with (``templates``, ``static``, ``migrations``,
+    ``wsgi.py``, ``gunicorn.conf.py``): inside the package when installed from a wheel (``setup.py``
+    maps them in at build time), else at the root of the checkout."""
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return inside if inside.exists() else package.parent / name
 
 
 DEFAULTS: dict[str, Any] = {
@@ -27,6 +39,12 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "KEYS_DIR": None,
+    # -- key store and master key (registry.core.pg_keystore, registry.core.master_keys) --
+    "KEYSTORE_URL": None,  # postgresql://... of a database of its own; else SQLite in KEYS_DIR
+    "MASTER_KEY_PROVIDER": None,  # file or env; default: env when MASTER_KEY is set, else file
+    "MASTER_KEY": None,  # base64 of 32 random bytes (env provider)
+    "MASTER_KEYS_PREVIOUS": None,  # comma-separated base64 keys being rotated out (env)
+    # -- end of key store and master key --
     "SMTP_URL": None,
     "MAIL_FROM": "registry@localhost",
     "REMINDER_DAYS": "30,7,1",
@@ -66,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_WITNESS_TIMEOUT_SECONDS": 10,  # per webhook call
     "AUDIT_CHECK_POLL_SECONDS": 10,  # how often the scheduler looks for a records check asked for
     # -- end of audit records and witness --
+    # -- logs and metrics (registry.web.logs, registry.web.metrics) --
+    "METRICS_TOKEN": None,  # bearer token of /metrics (Prometheus); unset: no /metrics at all
+    "LOG_FORMAT": None,  # "json": JSON log lines on stderr outside gunicorn (gunicorn: always)
+    # -- end of logs and metrics --
     # Flask / extensions
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -135,7 +157,7 @@ def _private_sqlite(uri: str) -> None:
             file.chmod(0o600)
 
 
-def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
+def finalize(config: Config) -> tuple[SigningKeys, MasterKeyProvider]:
     """Fill in derived settings and load keys; raises ConfigError naming what is missing."""
     env = str(config["ENV"]).lower()
     if env not in ENVIRONMENTS:
@@ -162,22 +184,41 @@ def finalize(config: Config) -> tuple[SigningKeys, MasterKeys]:
         missing.append(f"REGISTRY_SECRET_KEY of at least {MIN_SECRET_BYTES} bytes")
     if production and not config.get("DATABASE_URL"):
         missing.append("REGISTRY_DATABASE_URL")
-    if production and keys_dir.is_relative_to(data_dir):
+    keystore_url = str(config.get("KEYSTORE_URL") or "")
+    if keystore_url and same_database(keystore_url, _database_uri(config, data_dir)):
+        missing.append(
+            "REGISTRY_KEYSTORE_URL naming a database of its own (it names the main database, "
+            "whose dumps would then carry the data keys)"
+        )
+    keys_in_folder = not (keystore_url and config.get("MASTER_KEY"))
+    if production and keys_in_folder and keys_dir.is_relative_to(data_dir):
         # A backup of the data folder (a SQLite database, say) would hold the data keys too,
         # and with them undo every later erasure in that backup.
         missing.append(
             f"REGISTRY_KEYS_DIR outside the data folder (it is {keys_dir}, inside {data_dir})"
         )
     signing: SigningKeys | None = None
-    master: MasterKeys | None = None
+    master: MasterKeyProvider | None = None
     try:
-        signing = SigningKeys.load(keys_dir / "signing", create=not production)
+        master = provider_from_config(config, keys_dir / "master", create=not production)
     except KeyMissing as exc:
-        missing.append(f"{exc} (REGISTRY_KEYS_DIR)")
+        missing.append(f"{exc} (REGISTRY_KEYS_DIR or REGISTRY_MASTER_KEY)")
+    except ValueError as exc:
+        missing.append(str(exc))
     try:
-        master = MasterKeys.load(keys_dir / "master", create=not production)
+        if keystore_url and master is not None and not missing:
+            shared = open_store(keystore_url, master)  # signing keys shared by every host
+            # one first key for every host (made under a lock in the shared store)
+            signing = SigningKeys.from_source(shared, create=True, seed=keys_dir / "signing")
+        elif not keystore_url:
+            signing = SigningKeys.load(keys_dir / "signing", create=not production)
     except KeyMissing as exc:
-        missing.append(f"{exc} (REGISTRY_KEYS_DIR)")
+        missing.append(f"{exc} (REGISTRY_KEYS_DIR or REGISTRY_KEYSTORE_URL)")
+    except (ValueError, SQLAlchemyError) as exc:
+        missing.append(f"a key store that opens at REGISTRY_KEYSTORE_URL ({exc})")
+    metrics_token = config.get("METRICS_TOKEN")
+    if metrics_token and len(str(metrics_token)) < MIN_SECRET_BYTES:
+        raise ConfigError(f"REGISTRY_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} characters")
     if missing:
         raise ConfigError("production mode refuses to start; missing: " + "; ".join(missing))
     assert signing is not None and master is not None

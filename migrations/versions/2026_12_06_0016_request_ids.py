@@ -22,8 +22,12 @@ UTC = registry.core.db.UTCDateTime
 
 
 def upgrade():
-    pass
+    # The HTTP request an event was appended in (``X-Request-Id``), for finding its log lines.
+    # Not hashed: the chain's hashes are unchanged, and existing events keep NULL.
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("request_id", sa.String(length=128), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_column("request_id")

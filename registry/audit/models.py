@@ -32,6 +32,10 @@ class AuditEvent(Base):
     # fork (migration 0007 dropped the unique index that said the same again).
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The HTTP request the event was appended in (``X-Request-Id``: ``registry.web.request_ids``;
+    # not a use request), to find its log lines; None outside a request (CLI, scheduler). Not
+    # part of the hashed content: it says where to look, it is not evidence.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class AuditCheckpoint(Base):

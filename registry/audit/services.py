@@ -7,6 +7,8 @@ transaction-scoped advisory lock; SQLite: every transaction begins IMMEDIATE, ho
 lock), each event's predecessor is the one of seq - 1, and seq is the primary key, so neither
 chain can fork. Each chain's head is signed at least every ``checkpoint_every`` of its events.
 Events carry a hash of their content, never the content: no personal data enters the trail.
+Each also keeps the id of the HTTP request it was appended in (``request_id``, for finding the
+request's log lines), outside the hashed line: it is not evidence, and it changes no hash.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from registry.core.keys import SigningKeys
 from registry.core.reads import Query, SessionCursor
 from registry.receipts import signer as receipts
 from registry.receipts.verify import verify_receipt
+from registry.web import request_ids
 
 ADVISORY_LOCK_KEY = 0x0A0D17  # any constant shared by every writer of the trail
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -121,9 +124,14 @@ def state_checkpoint_payload(seq: int, head_hash: str) -> dict[str, Any]:
     return {"typ": "audit-state-checkpoint", "seq": seq, "head_hash": head_hash}
 
 
-_COLUMNS = "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash"
-_INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_PG = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# ``request_id`` last: stored beside the event, never hashed (``registry.web.request_ids``).
+_COLUMNS = (
+    "seq, at, actor_id, action, subject_type, subject_id, content_hash, prev_hash, hash, request_id"
+)
+_INSERT_SQLITE = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_PG = (
+    f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 _STATE_COLUMNS = "seq, at, actor_id, kind, record_id, state_hash, event_seq, prev_hash, hash"
 _INSERT_STATES_SQLITE = (
     f"INSERT INTO audit_states ({_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -225,11 +233,12 @@ def append_rows(
     checkpoints: list[dict[str, Any]] = []
     signer: receipts.Signer | None = None
     subjects: dict[tuple[str, str], tuple[int, str | None]] = {}
+    rid = request_ids.current()  # stored, not hashed
     for actor, action, subject_type, subject_id, digest in events:
         seq += 1
         current = event_hash(seq, at_text, actor, action, subject_type, subject_id, digest, prev)
         rows.append(
-            (seq, stored_at, actor, action, subject_type, subject_id, digest, prev, current)
+            (seq, stored_at, actor, action, subject_type, subject_id, digest, prev, current, rid)
         )
         if states:
             subjects.setdefault((subject_type, subject_id), (seq, actor))

@@ -17,7 +17,9 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-SECRET_PATHS = re.compile(r"(/calendar/)[^/?#\s]+")
+# a calendar feed, an invitation and a password reset link (``registry.accounts.invitations``)
+SECRET_PREFIXES = ("/calendar/", "/welcome/", "/reset-password/")
+SECRET_PATHS = re.compile(f"({'|'.join(map(re.escape, SECRET_PREFIXES))})" + r"[^/?#\s]+")
 # ``q=`` with its separator, key and ``=`` each as typed or percent-encoded at any depth (the
 # sign-in page's ``next`` carries the search URL encoded once, fully or in part; ``%71`` is a
 # ``q`` that werkzeug decodes). The value is redacted up to the next literal ``&``: in a
