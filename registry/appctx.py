@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import current_app
 
-from registry.core.keys import MasterKeys, SigningKeys
+from registry.core.keys import SigningKeys
+from registry.core.master_keys import MasterKeyProvider
 
 
 @dataclass
 class RegistryState:
     signing: SigningKeys
-    master: MasterKeys
+    master: MasterKeyProvider
 
 
 def state() -> RegistryState:
@@ -23,10 +24,11 @@ def state() -> RegistryState:
 
 
 def signing_keys() -> SigningKeys:
-    return state().signing
+    """The signing keys, re-read if another process or host may have rotated them."""
+    return state().signing.refresh()
 
 
-def master_keys() -> MasterKeys:
+def master_keys() -> MasterKeyProvider:
     return state().master
 
 

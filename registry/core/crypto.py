@@ -2,9 +2,10 @@
 
 Each subject (a performer) has a 256-bit data key of its own. Data keys are kept wrapped
 (AES-GCM under a master key) in a key store that is NOT the main database: a small SQLite file
-in the keys folder. Destroying a data key (crypto-shredding) therefore also makes every backup
-of the main database unreadable for that subject, as long as the key store itself is not kept in
-long-lived backups.
+in the keys folder (``DataKeyStore``, the default), or a PostgreSQL database of its own
+(``registry.core.pg_keystore``, ``REGISTRY_KEYSTORE_URL``) that every host shares. Destroying
+a data key (crypto-shredding) therefore also makes every backup of the main database unreadable
+for that subject, as long as the key store itself is not kept in long-lived backups.
 
 Field ciphertext format (``VERSION`` 1)::
 
@@ -96,6 +97,31 @@ class MasterRing(Protocol):
     def current(self) -> tuple[str, bytes]: ...
 
     def get(self, kid: str) -> bytes: ...
+
+
+class KeyStore(Protocol):
+    """What the registry needs of a data key store: ``DataKeyStore`` (a SQLite file, the
+    default) or ``registry.core.pg_keystore.PostgresKeyStore`` (a PostgreSQL database of its
+    own, shared by every host)."""
+
+    def create_key(self) -> str: ...
+
+    def get_key(self, key_id: str) -> bytes: ...
+
+    def exists(self, key_id: str) -> bool: ...
+
+    def destroy(self, key_id: str, *, wait: float = 10.0) -> bool: ...
+
+    def count_by_master(self) -> dict[str, int]: ...
+
+    def rewrap(
+        self,
+        *,
+        batch: int = 500,
+        progress: Callable[[RewrapProgress], None] | None = None,
+    ) -> int: ...
+
+    def describe(self) -> str: ...
 
 
 def _wrap_aad(data_key_id: str, master_kid: str) -> bytes:
@@ -207,6 +233,9 @@ class DataKeyStore:
                     "run the erasure again"
                 )
             return existed
+
+    def describe(self) -> str:
+        return str(self.path)
 
     def count_by_master(self) -> dict[str, int]:
         with self._connect() as conn:

@@ -5,16 +5,22 @@ Layout (``KEYS_DIR``, by default ``<data dir>/keys``)::
     signing/<kid>.pem      Ed25519 private keys (PKCS#8); the newest is named in signing/current
     master/<kid>.key       32-byte AES master keys (base64); the current one named in master/current
 
-Retired keys stay in the folder: signing keys so that old receipts and checkpoints still verify
-(their public halves are published in the JWKS), master keys so that a rotation can be resumed.
+With a shared key store (``REGISTRY_KEYSTORE_URL``) the signing keys live there instead (wrapped
+under the master key), so that every host publishes and signs with the same ones; master keys
+come from a ``registry.core.master_keys.MasterKeyProvider`` (this folder, the environment, or a
+KMS). Retired keys stay in the folder: signing keys so that old receipts and checkpoints still
+verify (their public halves are published in the JWKS), master keys so that a rotation can be
+resumed.
 """
 
 from __future__ import annotations
 
 import base64
 import fcntl
+import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +34,7 @@ from joserfc.jwk import OKPKey
 from registry.core.ids import new_id
 
 JWS_ALG = "EdDSA"
+log = logging.getLogger("registry.keys")
 T = TypeVar("T")
 
 
@@ -126,13 +133,47 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+class SigningKeySource(Protocol):
+    """Where signing keys are kept when not in the keys folder: a key store every host shares
+    (``registry.core.pg_keystore.PostgresKeyStore``). A rotation on one host is then seen by
+    every other host at its next refresh (``SigningKeys.refresh``)."""
+
+    def load_signing(self) -> tuple[dict[str, Ed25519PrivateKey], str]:
+        """Every signing key by key id, and the current key id ("" when there is none)."""
+        ...
+
+    def add_signing(self, kid: str, key: Ed25519PrivateKey, *, only_if_none: bool) -> bool:
+        """Store ``key`` as the new current key; with ``only_if_none``, only if the store has
+        no signing key yet (hosts starting together then agree on one). True if stored."""
+        ...
+
+
+def _pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+REFRESH_SECONDS = 2.0
+"""How stale a process's view of the signing keys may get (a rotation elsewhere shows after)."""
+
+
 @dataclass
 class SigningKeys:
-    """Ed25519 keys for receipts and audit checkpoints (``registry.receipts`` signs with them)."""
+    """Ed25519 keys for receipts and audit checkpoints (``registry.receipts`` signs with them).
+
+    Kept in the keys folder (``signing/``), or, with ``source``, in a shared key store. Either
+    way ``refresh`` (called for every use through ``registry.appctx.signing_keys``, at most
+    every ``REFRESH_SECONDS``) picks up a rotation made by another process or host."""
 
     directory: Path
     current_kid: str
     private: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    source: SigningKeySource | None = None
+    refresh_seconds: float = REFRESH_SECONDS
+    _checked: float = field(default=0.0, repr=False)
 
     @classmethod
     def load(cls, directory: Path, *, create: bool) -> SigningKeys:
@@ -145,22 +186,73 @@ class SigningKeys:
             missing=f"signing key (no current Ed25519 key in {directory})",
         )
 
+    @classmethod
+    def from_source(
+        cls, source: SigningKeySource, *, create: bool, seed: Path | None = None
+    ) -> SigningKeys:
+        """The signing keys of a shared store. If it has none yet, the keys of the folder
+        ``seed`` are imported (an install moving to a shared store keeps its published keys),
+        or, with ``create``, a first key is made; else ``KeyMissing``."""
+        keys, current = source.load_signing()
+        if not current:
+            found, seed_current = _read_ring(seed, "*.pem", _read_ed25519) if seed else ({}, "")
+            if seed_current:
+                order = [k for k in sorted(found) if k != seed_current] + [seed_current]
+                if source.add_signing(order[0], found[order[0]], only_if_none=True):
+                    for kid in order[1:]:
+                        source.add_signing(kid, found[kid], only_if_none=False)
+            elif create:
+                source.add_signing(new_id("sig"), Ed25519PrivateKey.generate(), only_if_none=True)
+            keys, current = source.load_signing()
+            if not current:
+                raise KeyMissing("signing key (no current Ed25519 key in the key store)")
+        ring = cls(seed or Path(), current, keys, source)
+        ring._checked = time.monotonic()
+        return ring
+
+    def refresh(self, *, force: bool = False) -> SigningKeys:
+        """Re-read the keys if the last look is older than ``refresh_seconds``; returns self."""
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_seconds:
+            return self
+        self._checked = now
+        if self.source is not None:
+            try:
+                keys, current = self.source.load_signing()
+            except Exception:  # the store is unreachable: keep signing with what we have
+                if force:
+                    raise
+                log.warning("signing keys not re-read from the key store", exc_info=True)
+                return self
+        else:
+            current_file = self.directory / "current"
+            if not current_file.exists():
+                return self
+            current = current_file.read_text().strip()
+            if current == self.current_kid and current in self.private:
+                return self
+            keys, current = _read_ring(self.directory, "*.pem", _read_ed25519)
+        if current:
+            self.private.update(keys)
+            self.current_kid = current
+        return self
+
     def rotate(self) -> str:
         """Create a new current key; the previous ones stay for verification."""
         kid = new_id("sig")
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        _write_private(self.directory / f"{kid}.pem", pem)
-        _write_private(self.directory / "current", kid.encode())
+        if self.source is not None:
+            self.source.add_signing(kid, key, only_if_none=False)
+        else:
+            _write_private(self.directory / f"{kid}.pem", _pem(key))
+            _write_private(self.directory / "current", kid.encode())
         self.private[kid] = key
         self.current_kid = kid
         return kid
 
     def public(self, kid: str) -> Ed25519PublicKey | None:
+        if kid not in self.private:  # made by another process or host since the last look
+            self.refresh(force=True)
         key = self.private.get(kid)
         return key.public_key() if key else None
 

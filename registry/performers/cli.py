@@ -8,8 +8,9 @@ from tqdm import tqdm
 
 from registry.core.crypto import KeyStoreBusy, RewrapProgress
 from registry.core.errors import ServiceError
+from registry.core.master_keys import MasterKeyReadOnly
 from registry.performers import services
-from registry.performers.keystore import key_store, rotate_master, store_path
+from registry.performers.keystore import key_store, rotate_master
 from registry.transactions import unit_of_work
 
 performers = AppGroup("performers", help="Performers: erasure of personal data.")
@@ -62,10 +63,14 @@ def rotate_master_command(retire_old: bool, batch: int) -> None:
             bar.n = step.done
             bar.refresh()
 
-        result = rotate_master(retire_old=retire_old, batch=batch, progress=progress)
+        try:
+            result = rotate_master(retire_old=retire_old, batch=batch, progress=progress)
+        except MasterKeyReadOnly as exc:
+            raise click.ClickException(str(exc)) from exc
     verb = "Resumed the interrupted rotation to" if result.resumed else "New master key"
     click.echo(
-        f"{verb} {result.master_kid}: {result.rewrapped} data key(s) re-wrapped in {store_path()}."
+        f"{verb} {result.master_kid}: {result.rewrapped} data key(s) re-wrapped in "
+        f"{store.describe()}."
     )
     if result.retired:
         click.echo(f"Retired master key(s): {', '.join(result.retired)}")

@@ -1,8 +1,9 @@
-"""The running app's data key store (``<KEYS_DIR>/datakeys.sqlite``) and its master key ring.
+"""The running app's data key store and master key rotation.
 
-Master keys are files in ``<KEYS_DIR>/master``. Another process (``flask keys rotate``) may add
-a new current master key while this one runs, so the ring re-reads ``master/current`` whenever
-it wraps a new data key and reloads the folder when it meets a master key id it does not know.
+The store is the SQLite file ``<KEYS_DIR>/datakeys.sqlite`` by default, or a PostgreSQL database
+of its own (``REGISTRY_KEYSTORE_URL``, ``registry.core.pg_keystore``) that several hosts share.
+Master keys come from the app's ``MasterKeyProvider`` (``registry.core.master_keys``): files in
+``<KEYS_DIR>/master``, re-read when another process rotates them, or ``REGISTRY_MASTER_KEY``.
 """
 
 from __future__ import annotations
@@ -13,54 +14,33 @@ from pathlib import Path
 
 from flask import current_app
 
-from registry.appctx import master_keys, setting
-from registry.core.crypto import DataKeyStore, DecryptionError, RewrapProgress
-from registry.core.keys import KeyMissing, MasterKeys
+from registry.appctx import master_keys, setting, signing_keys
+from registry.core.crypto import DataKeyStore, KeyStore, RewrapProgress
+from registry.core.pg_keystore import PostgresKeyStore, open_store
 
 STORE_FILE = "datakeys.sqlite"
 _EXTENSION = "registry.datakeys"
-
-
-class ReloadingMasterRing:
-    """Adapts ``MasterKeys`` to the key store, picking up keys written by other processes."""
-
-    def __init__(self, keys: MasterKeys) -> None:
-        self.keys = keys
-
-    def _reload(self) -> None:
-        try:
-            fresh = MasterKeys.load(self.keys.directory, create=False)
-        except KeyMissing:
-            return
-        self.keys.keys.update(fresh.keys)
-        self.keys.current_kid = fresh.current_kid
-
-    def current(self) -> tuple[str, bytes]:
-        current_file = self.keys.directory / "current"
-        kid = current_file.read_text().strip() if current_file.exists() else self.keys.current_kid
-        if kid != self.keys.current_kid or kid not in self.keys.keys:
-            self._reload()
-        return self.keys.current_kid, self.keys.current
-
-    def get(self, kid: str) -> bytes:
-        if kid not in self.keys.keys:
-            self._reload()
-        key = self.keys.keys.get(kid)
-        if key is None:
-            raise DecryptionError(f"master key {kid} is missing from {self.keys.directory}")
-        return key
 
 
 def store_path() -> Path:
     return Path(setting("KEYS_DIR")) / STORE_FILE
 
 
-def key_store() -> DataKeyStore:
-    """The data key store of the running app (opened once per app)."""
+def key_store() -> KeyStore:
+    """The data key store of the running app (opened once per app): PostgreSQL when
+    ``KEYSTORE_URL`` is set, else the SQLite file in the keys folder."""
     store = current_app.extensions.get(_EXTENSION)
-    if not isinstance(store, DataKeyStore):
-        store = DataKeyStore(store_path(), ReloadingMasterRing(master_keys()))
+    if store is None:
+        url = setting("KEYSTORE_URL")
+        shared = signing_keys().source  # config opened it for the signing keys
+        if isinstance(shared, PostgresKeyStore):
+            store = shared
+        elif url:
+            store = open_store(str(url), master_keys())
+        else:
+            store = DataKeyStore(store_path(), master_keys())
         current_app.extensions[_EXTENSION] = store
+    assert isinstance(store, DataKeyStore | PostgresKeyStore)
     return store
 
 
@@ -86,20 +66,17 @@ def rotate_master(
     no data key uses any more once every row is re-wrapped.
     """
     store = key_store()
-    ring = ReloadingMasterRing(master_keys())
-    current, _ = ring.current()
+    provider = master_keys()
+    current, _ = provider.current()
     stale = {kid: n for kid, n in store.count_by_master().items() if kid != current}
     resumed = bool(stale)
     if not resumed:
-        current = master_keys().rotate()
+        current = provider.rotate()  # MasterKeyReadOnly: the provider says how to rotate it
     rewrapped = store.rewrap(batch=batch, progress=progress)
     retired: list[str] = []
     if retire_old:
         in_use = store.count_by_master()
-        keys = master_keys()
-        for kid in sorted(keys.keys):
-            if kid != keys.current_kid and not in_use.get(kid):
-                (keys.directory / f"{kid}.key").unlink(missing_ok=True)
-                keys.keys.pop(kid, None)
+        for kid in provider.kids():
+            if kid != provider.current_kid and not in_use.get(kid) and provider.retire(kid):
                 retired.append(kid)
-    return Rotation(master_keys().current_kid, resumed, rewrapped, tuple(retired))
+    return Rotation(provider.current_kid, resumed, rewrapped, tuple(retired))

@@ -16,7 +16,7 @@ from registry.app import create_app
 from registry.appctx import master_keys, signing_keys
 from registry.audit.services import verify
 from registry.consents.models import EvidenceDocument
-from registry.core.crypto import KeyDestroyed, RewrapProgress
+from registry.core.crypto import DataKeyStore, KeyDestroyed, RewrapProgress
 from registry.extensions import db
 from registry.performers.keystore import key_store, rotate_master
 from registry.performers.models import Performer
@@ -196,7 +196,9 @@ def test_a_busy_key_store_erases_and_asks_for_a_rerun_that_scrubs_it(isolated_ap
     with isolated_app.app_context():
         performer = performer_with_personal_data(None, legal_name="Busy Reader Case")
         performer_id, key_id = performer.id, performer.data_key_id
-        path = key_store().path
+        store = key_store()
+        assert isinstance(store, DataKeyStore)  # this test is about the SQLite file
+        path = store.path
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM data_keys").fetchone()  # holds its snapshot
