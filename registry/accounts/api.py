@@ -18,6 +18,7 @@ blp.before_request(authenticate_api)
 
 @blp.route("/me")
 class Me(MethodView):
+    @blp.doc(operationId="getMe")
     @blp.response(200, MeSchema)
     def get(self) -> Any:
         """The caller's own account."""
@@ -26,6 +27,7 @@ class Me(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
+    @blp.doc(operationId="createUser")
     @roles_required("admin")
     @blp.arguments(UserInSchema)
     @blp.response(201, UserCreatedSchema)

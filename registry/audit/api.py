@@ -35,6 +35,7 @@ class EventFilterSchema(PaginationSchema):
 
 @blp.route("/verify")
 class Verify(MethodView):
+    @blp.doc(operationId="verifyAuditTrail")
     @roles_required(*READERS)
     @blp.response(200, VerificationSchema)
     def get(self) -> Any:
@@ -57,6 +58,7 @@ class Verify(MethodView):
 
 @blp.route("/record-checks")
 class RecordChecks(MethodView):
+    @blp.doc(operationId="requestRecordCheck")
     @roles_required(*READERS)
     @blp.response(202, RecordCheckSchema)
     def post(self) -> Any:
@@ -70,6 +72,7 @@ class RecordChecks(MethodView):
 
 @blp.route("/record-checks/latest")
 class LatestRecordCheck(MethodView):
+    @blp.doc(operationId="getLatestRecordCheck")
     @roles_required(*READERS)
     @blp.response(200, RecordCheckSchema)
     def get(self) -> Any:
@@ -82,14 +85,17 @@ class LatestRecordCheck(MethodView):
 
 @blp.route("/record-checks/<check_id>")
 class RecordCheck(MethodView):
+    @blp.doc(operationId="getRecordCheck")
     @roles_required(*READERS)
     @blp.response(200, RecordCheckSchema)
     def get(self, check_id: str) -> Any:
+        """A records check, with its result once the scheduler ran it."""
         return checks.present(checks.get_check(check_id))
 
 
 @blp.route("/events")
 class Events(MethodView):
+    @blp.doc(operationId="listAuditEvents")
     @roles_required(*READERS)
     @blp.arguments(EventFilterSchema, location="query")
     @blp.response(200, AuditEventPageSchema)

@@ -40,6 +40,7 @@ CHANGE = services.CHANGE_ROLES
 
 @blp.route("")
 class Consents(MethodView):
+    @blp.doc(operationId="listConsents")
     @roles_required(*READ)
     @blp.arguments(ConsentQuerySchema, location="query")
     @blp.response(200, ConsentPageSchema)
@@ -50,6 +51,7 @@ class Consents(MethodView):
         page.items = services.views(page.items)
         return page
 
+    @blp.doc(operationId="createConsent")
     @roles_required(*CHANGE)
     @blp.arguments(ConsentInSchema)
     @blp.response(201, ConsentSchema)
@@ -62,6 +64,7 @@ class Consents(MethodView):
 
 @blp.route("/<consent_id>")
 class ConsentItem(MethodView):
+    @blp.doc(operationId="getConsent")
     @roles_required(*READ, "vfx_lead")
     @blp.response(200, ConsentSchema)
     def get(self, consent_id: str) -> Any:
@@ -76,6 +79,7 @@ class ConsentItem(MethodView):
 
 @blp.route("/<consent_id>/versions")
 class ConsentVersions(MethodView):
+    @blp.doc(operationId="listConsentVersions")
     @roles_required(*READ)
     @blp.response(200, ConsentListSchema)
     def get(self, consent_id: str) -> Any:
@@ -86,6 +90,7 @@ class ConsentVersions(MethodView):
 
 @blp.route("/<consent_id>/amend")
 class ConsentAmend(MethodView):
+    @blp.doc(operationId="amendConsent")
     @roles_required(*CHANGE)
     @blp.arguments(AmendSchema)
     @blp.response(201, ConsentSchema)
@@ -100,6 +105,7 @@ class ConsentAmend(MethodView):
 
 @blp.route("/<consent_id>/revoke")
 class ConsentRevoke(MethodView):
+    @blp.doc(operationId="revokeConsent")
     @roles_required(*CHANGE)
     @blp.arguments(RevokeSchema)
     @blp.response(200, ConsentSchema)
@@ -116,6 +122,7 @@ class ConsentRevoke(MethodView):
 
 @blp.route("/<consent_id>/receipt")
 class ConsentReceipt(MethodView):
+    @blp.doc(operationId="getConsentReceipt")
     @roles_required(*READ)
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ReceiptSchema)
@@ -133,6 +140,7 @@ class ConsentReceipt(MethodView):
 
 @blp.route("/<consent_id>/evidence")
 class ConsentEvidence(MethodView):
+    @blp.doc(operationId="downloadConsentEvidence")
     @roles_required(*READ)
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(
@@ -149,6 +157,7 @@ class ConsentEvidence(MethodView):
         consent = services.visible_consent(actor(), consent_id)
         return evidence.download(services.version_of(consent, args.get("version")))
 
+    @blp.doc(operationId="uploadConsentEvidence")
     @roles_required(*CHANGE)
     @blp.arguments(EvidenceUploadSchema, location="files")
     @blp.response(201, EvidenceSchema)

@@ -38,6 +38,7 @@ blp.before_request(authenticate_api)
 
 @blp.route("")
 class Performers(MethodView):
+    @blp.doc(operationId="listPerformers")
     @roles_required(*READ_ROLES)
     @blp.arguments(PerformerQuerySchema, location="query")
     @blp.response(200, PerformerPageSchema)
@@ -48,6 +49,7 @@ class Performers(MethodView):
         page.items = [services.view(user, p) for p in page.items]
         return page
 
+    @blp.doc(operationId="createPerformer")
     @roles_required(*CHANGE_ROLES)
     @blp.arguments(PerformerInSchema)
     @blp.response(201, PerformerSchema)
@@ -61,12 +63,15 @@ class Performers(MethodView):
 
 @blp.route("/<performer_id>")
 class PerformerItem(MethodView):
+    @blp.doc(operationId="getPerformer")
     @roles_required(*READ_ROLES)
     @blp.response(200, PerformerSchema)
     def get(self, performer_id: str) -> Any:
+        """The performer, with personal fields only where the caller's role allows."""
         user = actor()
         return services.view(user, visible_performer(user, performer_id))
 
+    @blp.doc(operationId="updatePerformer")
     @roles_required(*CHANGE_ROLES)
     @blp.arguments(PerformerUpdateSchema)
     @blp.response(200, PerformerSchema)
@@ -81,6 +86,7 @@ class PerformerItem(MethodView):
 
 @blp.route("/<performer_id>/representatives")
 class Representatives(MethodView):
+    @blp.doc(operationId="addPerformerRepresentative")
     @roles_required("admin")
     @blp.arguments(RepresentativeInSchema)
     @blp.response(201, RepresentativeOutSchema)

@@ -36,6 +36,7 @@ blp.before_request(authenticate_api)
 
 @blp.route("")
 class Productions(MethodView):
+    @blp.doc(operationId="listProductions")
     @blp.arguments(PaginationSchema, location="query")
     @blp.response(200, ProductionPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
@@ -46,6 +47,7 @@ class Productions(MethodView):
             stmt = stmt.where(Production.id.in_(member_production_ids(user)))
         return paginate(stmt, args["page"], args["per_page"])
 
+    @blp.doc(operationId="createProduction")
     @roles_required("admin")
     @blp.arguments(ProductionInSchema)
     @blp.response(201, ProductionSchema)
@@ -58,16 +60,20 @@ class Productions(MethodView):
 
 @blp.route("/<production_id>")
 class ProductionItem(MethodView):
+    @blp.doc(operationId="getProduction")
     @blp.response(200, ProductionSchema)
     def get(self, production_id: str) -> Any:
+        """The production, pitch or concept (a vfx_lead: one they are a member of)."""
         return visible_production(actor(), production_id)
 
 
 @blp.route("/<production_id>/members")
 class Members(MethodView):
+    @blp.doc(operationId="listProductionMembers")
     @roles_required("admin")
     @blp.response(200, MemberListSchema)
     def get(self, production_id: str) -> Any:
+        """The production's members."""
         production = visible_production(actor(), production_id)
         rows = db.session.execute(
             select(ProductionMember, User)
@@ -88,6 +94,7 @@ class Members(MethodView):
             ]
         }
 
+    @blp.doc(operationId="addProductionMember")
     @roles_required("admin")
     @blp.arguments(MemberInSchema)
     @blp.response(201, MemberSchema)

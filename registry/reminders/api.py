@@ -85,6 +85,7 @@ def _page(stmt: Any, page: int, per_page: int, shape: Any) -> dict[str, Any]:
 
 @blp.route("/notifications")
 class Notifications(MethodView):
+    @blp.doc(operationId="listNotifications")
     @blp.arguments(PaginationSchema, location="query")
     @blp.response(200, NotificationPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
@@ -95,6 +96,7 @@ class Notifications(MethodView):
 
 @blp.route("/notifications/read")
 class NotificationsRead(MethodView):
+    @blp.doc(operationId="markNotificationsRead")
     @blp.response(200, ReadResultSchema)
     @unit_of_work()
     def post(self) -> Any:
@@ -105,6 +107,7 @@ class NotificationsRead(MethodView):
 
 @blp.route("/reminders/deliveries")
 class Deliveries(MethodView):
+    @blp.doc(operationId="listDeliveries")
     @roles_required("admin")
     @blp.arguments(DeliveryFilterSchema, location="query")
     @blp.response(200, DeliveryPageSchema)
@@ -119,6 +122,7 @@ class Deliveries(MethodView):
 
 @blp.route("/reminders/deliveries/<delivery_id>/retry")
 class DeliveryRetry(MethodView):
+    @blp.doc(operationId="retryDelivery")
     @roles_required("admin")
     @blp.response(200, DeliverySchema)
     @blp.alt_response(404, description="No such delivery")
@@ -134,6 +138,7 @@ class DeliveryRetry(MethodView):
 
 @blp.route("/calendar/link")
 class CalendarLink(MethodView):
+    @blp.doc(operationId="createCalendarLink")
     @roles_required("admin", "talent_rep", "vfx_lead", "legal")
     @blp.response(201, CalendarLinkSchema)
     @unit_of_work()
@@ -142,6 +147,7 @@ class CalendarLink(MethodView):
         token = services.new_calendar_token(actor())
         return {"url": f"{str(setting('BASE_URL')).rstrip('/')}/calendar/{token}.ics"}
 
+    @blp.doc(operationId="deleteCalendarLink")
     @blp.response(200, RevokedSchema)
     @unit_of_work()
     def delete(self) -> Any:

@@ -7,7 +7,10 @@ UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` transaction) an
 each of the performer's representatives (e-mail when SMTP is configured, and in-app); a notice
 that a consent ended to each member of the consent's production (e-mail and in-app); either to
 the production's webhook when it has one. Recipients are resolved at fan-out, and a reminder whose
-consent has ended by then is cancelled instead.
+consent has ended by then is cancelled instead. Webhook events (``EVENT_KINDS``: decisions made
+and no longer valid, declarations escalated and cleared) are announced only to a production that
+has a webhook, and fan out to it alone; the notice that a declaration was cleared then leaves
+the webhook to its event, which carries the same envelope and the facts.
 
 Rows go in through the driver's executemany and ids are made in batches (same format as
 ``core.ids.new_id``), so that a scan enqueueing tens of thousands stays well under a second.
@@ -15,6 +18,7 @@ Rows go in through the driver's executemany and ids are made in batches (same fo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +36,13 @@ from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
 from registry.reminders import webhook_secrets
-from registry.reminders.models import NOTICE_KINDS, Reminder, ReminderDelivery, WebhookSecret
+from registry.reminders.models import (
+    EVENT_KINDS,
+    NOTICE_KINDS,
+    Reminder,
+    ReminderDelivery,
+    WebhookSecret,
+)
 
 CHUNK = 500
 
@@ -302,6 +312,67 @@ def tell(
     return notice.id
 
 
+# notices whose webhook delivery an event with the same name and more facts replaces
+LEFT_TO_EVENTS = frozenset({"declaration.cleared"})
+
+
+@dataclass(frozen=True)
+class Event:
+    """One webhook event to announce: what it is about and its facts (no personal data)."""
+
+    kind: str
+    production_id: str
+    subject: tuple[str, str]
+    title: str
+    link_path: str
+    data: dict[str, Any]
+
+
+def encode_event(title: str, data: dict[str, Any]) -> str:
+    """How an event is kept in ``reminders.title``; ``messages`` reads it back."""
+    return json.dumps({"title": title, "data": data}, sort_keys=True, default=str)
+
+
+def announce(events: Sequence[Event], now: datetime) -> list[str]:
+    """Enqueue webhook events (``EVENT_KINDS``) for the productions that have a webhook; the
+    others are dropped here, so that a production without one costs a single look-up.
+    Flushes; the delivery pass sends them. Returns the new reminders' ids."""
+    if not events:
+        return []
+    assert all(e.kind in EVENT_KINDS for e in events), [e.kind for e in events]
+    hooked: set[str] = set()
+    for production_id in sorted({e.production_id for e in events}):  # productions are few
+        url = db.session.execute(
+            select(Production.webhook_url).where(Production.id == production_id)
+        ).scalar()
+        if url:
+            hooked.add(production_id)
+    wanted = [e for e in events if e.production_id in hooked]
+    if not wanted:
+        return []
+    ids = batch_ids("evt", len(wanted))
+    bulk_insert(
+        table_of(Reminder),
+        [
+            {
+                "id": rid,
+                "kind": e.kind,
+                "production_id": e.production_id,
+                "threshold_days": 0,
+                "status": "queued",
+                "subject_type": e.subject[0],
+                "subject_id": e.subject[1],
+                "title": encode_event(e.title, e.data),
+                "link_path": e.link_path,
+                "recipients": [],
+                "created_at": now,
+            }
+            for rid, e in zip(ids, wanted, strict=True)
+        ],
+    )
+    return ids
+
+
 def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
     """Make the deliveries of up to ``limit`` queued reminders; flushes, the caller commits."""
     result = FanOut()
@@ -341,6 +412,8 @@ def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
     for row in live:
         if row.kind == "expiry":
             recipients = reps.get(row.performer_id, [])
+        elif row.kind in EVENT_KINDS:
+            recipients = []
         elif row.kind in NOTICE_KINDS:
             recipients = list(row.recipients or ())
         else:
@@ -349,7 +422,7 @@ def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
             if with_email:
                 targets.append((row.id, "email", user_id))
             targets.append((row.id, "inapp", user_id))
-        if row.production_id in hooked:
+        if row.production_id in hooked and row.kind not in LEFT_TO_EVENTS:
             targets.append((row.id, "webhook", row.production_id))
     if targets:
         bulk_insert(

@@ -56,6 +56,7 @@ blp.before_request(authenticate_api)
 
 @tools_blp.route("/tools")
 class Tools(MethodView):
+    @tools_blp.doc(operationId="listTools")
     @roles_required(*tools.READERS)
     @tools_blp.arguments(PaginationSchema, location="query")
     @tools_blp.response(200, ToolPageSchema)
@@ -65,6 +66,7 @@ class Tools(MethodView):
         page.items = [tools.present_tool(t) for t in page.items]
         return page
 
+    @tools_blp.doc(operationId="registerTool")
     @roles_required(*tools.TOOL_REVIEWERS)
     @tools_blp.arguments(ToolInSchema)
     @tools_blp.response(201, ToolSchema)
@@ -76,12 +78,15 @@ class Tools(MethodView):
 
 @tools_blp.route("/tools/<tool_id>")
 class ToolItem(MethodView):
+    @tools_blp.doc(operationId="getTool")
     @roles_required(*tools.READERS)
     @tools_blp.response(200, ToolSchema)
     @tools_blp.alt_response(404, response="NOT_FOUND")
     def get(self, tool_id: str) -> Any:
+        """The tool, with whether it passes T4 and why not."""
         return tools.present_tool(tools.visible_tool(actor(), tool_id))
 
+    @tools_blp.doc(operationId="reviewTool")
     @roles_required(*tools.TOOL_REVIEWERS)
     @tools_blp.arguments(ToolPatchSchema)
     @tools_blp.response(200, ToolSchema)
@@ -95,14 +100,17 @@ class ToolItem(MethodView):
 
 @tools_blp.route("/pipelines")
 class Pipelines(MethodView):
+    @tools_blp.doc(operationId="listPipelines")
     @roles_required(*tools.READERS)
     @tools_blp.arguments(PaginationSchema, location="query")
     @tools_blp.response(200, PipelinePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
+        """Every registered vendor pipeline, with whether it passes and its failing stages."""
         page = paginate(tools.pipelines_query(), args["page"], args["per_page"])
         page.items = [tools.present_pipeline(p) for p in page.items]
         return page
 
+    @tools_blp.doc(operationId="registerPipeline")
     @roles_required(*tools.PIPELINE_AUTHORS)
     @tools_blp.arguments(PipelineInSchema)
     @tools_blp.response(201, PipelineSchema)
@@ -114,15 +122,18 @@ class Pipelines(MethodView):
 
 @tools_blp.route("/pipelines/<pipeline_id>")
 class PipelineItem(MethodView):
+    @tools_blp.doc(operationId="getPipeline")
     @roles_required(*tools.READERS)
     @tools_blp.response(200, PipelineSchema)
     @tools_blp.alt_response(404, response="NOT_FOUND")
     def get(self, pipeline_id: str) -> Any:
+        """The pipeline, with whether it passes and its failing stages."""
         return tools.present_pipeline(tools.visible_pipeline(actor(), pipeline_id))
 
 
 @blp.route("/declarations")
 class Declarations(MethodView):
+    @blp.doc(operationId="listDeclarations")
     @roles_required(*declarations.READERS)
     @blp.arguments(DeclarationFilterSchema, location="query")
     @blp.response(200, DeclarationPageSchema)
@@ -136,6 +147,7 @@ class Declarations(MethodView):
         page.items = declarations.present(page.items, now)
         return page
 
+    @blp.doc(operationId="declareGenAiUse")
     @roles_required(*declarations.DECLARERS)
     @blp.arguments(DeclarationInSchema)
     @blp.response(201, DeclarationSchema)
@@ -150,10 +162,12 @@ class Declarations(MethodView):
 
 @blp.route("/declarations/<declaration_id>")
 class DeclarationItem(MethodView):
+    @blp.doc(operationId="getDeclaration")
     @roles_required(*declarations.READERS)
     @blp.response(200, DeclarationSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, declaration_id: str) -> Any:
+        """The declaration with its current triage."""
         now = utcnow()
         decl = declarations.visible_declaration(actor(), declaration_id)
         return declarations.present([decl], now)[0]
@@ -161,6 +175,7 @@ class DeclarationItem(MethodView):
 
 @blp.route("/declarations/<declaration_id>/triages")
 class DeclarationTriages(MethodView):
+    @blp.doc(operationId="listDeclarationTriages")
     @roles_required(*declarations.READERS)
     @blp.response(200, TriageHistorySchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -172,6 +187,7 @@ class DeclarationTriages(MethodView):
 
 @blp.route("/declarations/<declaration_id>/amend")
 class Amend(MethodView):
+    @blp.doc(operationId="amendDeclaration")
     @roles_required(*declarations.DECLARERS)
     @blp.arguments(DeclarationAmendSchema)
     @blp.response(201, DeclarationSchema)
@@ -186,6 +202,7 @@ class Amend(MethodView):
 
 @blp.route("/declarations/<declaration_id>/approvals")
 class DeclarationApprovals(MethodView):
+    @blp.doc(operationId="approveDeclaration")
     @roles_required(*approvals.APPROVERS)
     @blp.arguments(DeclarationApprovalInSchema)
     @blp.response(201, DeclarationSchema)
@@ -203,6 +220,7 @@ class DeclarationApprovals(MethodView):
 
 @blp.route("/declarations/<declaration_id>/refusals")
 class DeclarationRefusals(MethodView):
+    @blp.doc(operationId="refuseDeclaration")
     @roles_required(*approvals.APPROVERS)
     @blp.arguments(RefusalInSchema)
     @blp.response(201, DeclarationSchema)
@@ -218,14 +236,17 @@ class DeclarationRefusals(MethodView):
 
 @blp.route("/declarations/<declaration_id>/assets")
 class Assets(MethodView):
+    @blp.doc(operationId="listAssets")
     @roles_required(*declarations.READERS)
     @blp.arguments(PaginationSchema, location="query")
     @blp.response(200, AssetPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], declaration_id: str) -> Any:
+        """The generated assets registered on the declaration."""
         decl = declarations.visible_declaration(actor(), declaration_id)
         return paginate(assets.assets_query(decl), args["page"], args["per_page"])
 
+    @blp.doc(operationId="registerAsset")
     @roles_required(*declarations.DECLARERS)
     @blp.arguments(AssetInSchema)
     @blp.response(201, AssetSchema)
@@ -239,6 +260,7 @@ class Assets(MethodView):
 
 @blp.route("/productions/<production_id>/deliverables/check")
 class DeliverablesCheck(MethodView):
+    @blp.doc(operationId="checkDeliverables")
     @roles_required(*assets.CHECKERS)
     @blp.arguments(CheckInSchema)
     @blp.response(200, CheckSchema)

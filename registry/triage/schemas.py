@@ -150,13 +150,37 @@ class PipelinePageSchema(PageSchema):
     items = fields.List(fields.Nested(PipelineSchema), required=True)
 
 
+_ANSWER_DOC = {"type": "string", "enum": list(ANSWERS)}
+
+
 def _answers(**kwargs: Any) -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=validate.OneOf(PRINCIPLES)),
         values=fields.String(validate=validate.OneOf(ANSWERS)),
-        metadata={"description": "p1..p5, each yes, no or unsure; missing ones count as unsure"},
+        metadata={
+            "description": "p1..p5, each yes, no or unsure; missing ones count as unsure",
+            "properties": {p: _ANSWER_DOC for p in PRINCIPLES},
+        },
         **kwargs,
     )
+
+
+# What the API answers: the same closed vocabularies, typed for generated clients.
+PrinciplesSchema = Schema.from_dict(
+    {p: fields.String(validate=validate.OneOf(ANSWERS)) for p in PRINCIPLES},
+    name="Principles",
+)
+DeclarationFactsOutSchema = Schema.from_dict(
+    {name: fields.Boolean(required=True) for name in DECLARATION_FACTS},
+    name="DeclarationFactsOut",
+)
+
+
+class MatrixSchema(Schema):
+    """The declaration's row of the guidance's use-case matrix."""
+
+    use = fields.String(required=True)
+    action = fields.String(required=True)
 
 
 class DeclarationFactsSchema(Schema):
@@ -259,7 +283,7 @@ class TriageSchema(Schema):
     cleared_reason = fields.String(required=True)
     refused = fields.Boolean(required=True)
     next_step = fields.String(required=True)
-    principles = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    principles = fields.Nested(PrinciplesSchema, required=True)
     ruleset_version = fields.String(required=True)
     decided_at = fields.DateTime(required=True)
     receipt = fields.String(required=True)
@@ -285,9 +309,9 @@ class DeclarationSchema(Schema):
     tool_ids = fields.List(fields.String(), required=True)
     pipeline_id = fields.String(allow_none=True)
     performer_ids = fields.List(fields.String(), required=True)
-    principles = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    facts = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
-    matrix = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    principles = fields.Nested(PrinciplesSchema, required=True)
+    facts = fields.Nested(DeclarationFactsOutSchema, required=True)
+    matrix = fields.Nested(MatrixSchema, required=True)
     use_requests = fields.List(fields.Nested(NeededRequestSchema), required=True)
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
@@ -304,7 +328,7 @@ class TriageRecordSchema(Schema):
     rules = fields.List(fields.Nested(RuleSchema), required=True)
     needed = fields.List(fields.String(), required=True)
     next_step = fields.String(required=True)
-    principles = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    principles = fields.Nested(PrinciplesSchema, required=True)
     terms_digest = fields.String(required=True)
     ruleset_version = fields.String(required=True)
     decided_at = fields.DateTime(required=True)

@@ -1,6 +1,7 @@
 """The few public routes: the JWKS for verifying receipts offline, and health for load
 balancers: ``/healthz`` (the process answers) and ``/readyz`` (the database answers, its
 migrations are at the head this code expects, the keys load). Both answer fast, never cached.
+``JWKS_DOC`` documents the JWKS in the API's OpenAPI document (``web.blueprint.RegistryApi``).
 
 May import: ``core``, ``extensions``, ``appctx``.
 """
@@ -17,6 +18,56 @@ from registry.appctx import signing_keys
 from registry.extensions import db
 from registry.transactions import discard
 from registry.web.auth import authenticate_page, public
+
+JWKS_PATH = "/.well-known/jwks.json"
+_JWK = {
+    "type": "object",
+    "required": ["kty", "crv", "x", "kid", "alg", "use"],
+    "properties": {
+        "kty": {"type": "string", "enum": ["OKP"]},
+        "crv": {"type": "string", "enum": ["Ed25519"]},
+        "x": {"type": "string", "description": "The public key, base64url"},
+        "kid": {"type": "string", "description": "The key id a receipt's header names"},
+        "alg": {"type": "string", "enum": ["EdDSA"]},
+        "use": {"type": "string", "enum": ["sig"]},
+    },
+}
+JWKS_DOC: dict[str, Any] = {
+    "get": {
+        "operationId": "getJwks",
+        "tags": ["keys"],
+        "summary": "The public keys that verify receipts offline (a JWK Set, current key first).",
+        "description": "Public: no token needed. Cached for five minutes; a rotated-out key "
+        "stays listed so that old receipts still verify.",
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "The JWK Set",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["keys"],
+                            "properties": {"keys": {"type": "array", "items": _JWK}},
+                        },
+                        "example": {
+                            "keys": [
+                                {
+                                    "kty": "OKP",
+                                    "crv": "Ed25519",
+                                    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                                    "kid": "sig-2026-03",
+                                    "alg": "EdDSA",
+                                    "use": "sig",
+                                }
+                            ]
+                        },
+                    }
+                },
+            }
+        },
+    }
+}
 
 bp = Blueprint("public", __name__)
 bp.before_request(authenticate_page)

@@ -1,8 +1,9 @@
-"""Schemas shared by every feature: pagination in, the page envelope out, a SHA-256 field, and
-the bounds every input field keeps: dates within 1900-2200 (``Moment``), single-line text
-without control characters (``LINE``: a CR/LF in a production's title would break every
-e-mail header it reaches), longer text without control characters but line breaks and tabs
-(``TEXT``; NUL included: PostgreSQL cannot store it, SQLite would)."""
+"""Schemas shared by every feature: pagination in, the page envelope out, the one error body
+(``ErrorSchema``), a SHA-256 field, and the bounds every input field keeps: dates within
+1900-2200 (``Moment``), single-line text without control characters (``LINE``: a CR/LF in a
+production's title would break every e-mail header it reaches), longer text without control
+characters but line breaks and tabs (``TEXT``; NUL included: PostgreSQL cannot store it,
+SQLite would)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,27 @@ def paginate(stmt: Select[Any], page: int, per_page: int) -> Page:
     ).scalar_one()
     items = list(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
     return Page(items, page, per_page, int(total))
+
+
+class ErrorSchema(Schema):
+    """The one error body of the API (``registry.web.errors.error_response``)."""
+
+    code = fields.Integer(
+        required=True, metadata={"description": "The HTTP status", "example": 404}
+    )
+    status = fields.String(
+        required=True, metadata={"description": "The status's phrase", "example": "Not Found"}
+    )
+    message = fields.String(
+        required=True,
+        metadata={"description": "What went wrong, for a person", "example": "No such consent."},
+    )
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Messages by field (dotted paths into the body); only on 422 and "
+            "on refusals that name fields",
+            "example": {"expires_at": ["Must be after signed_at."]},
+        },
+    )

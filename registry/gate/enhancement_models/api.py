@@ -34,6 +34,7 @@ blp.after_request(services.tell_refused_rebinds)
 
 @blp.route("")
 class Models(MethodView):
+    @blp.doc(operationId="listModels")
     @roles_required(*services.READERS)
     @blp.arguments(ModelFilterSchema, location="query")
     @blp.response(200, ModelPageSchema)
@@ -44,6 +45,7 @@ class Models(MethodView):
         page.items = [services.present(m, now) for m in page.items]
         return page
 
+    @blp.doc(operationId="registerModel")
     @roles_required(*services.REGISTRARS)
     @blp.arguments(ModelInSchema)
     @blp.response(201, ModelSchema)
@@ -59,6 +61,7 @@ class Models(MethodView):
 
 @blp.route("/<model_id>")
 class ModelItem(MethodView):
+    @blp.doc(operationId="getModel")
     @roles_required(*services.READERS)
     @blp.response(200, ModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -69,6 +72,7 @@ class ModelItem(MethodView):
 
 @blp.route("/<model_id>/clearances")
 class Clearances(MethodView):
+    @blp.doc(operationId="clearModelSource")
     @roles_required(*services.CLEARERS)
     @blp.arguments(ClearanceInSchema)
     @blp.response(201, ModelSchema)
@@ -84,6 +88,7 @@ class Clearances(MethodView):
 
 @blp.route("/<model_id>/training-consents")
 class TrainingConsents(MethodView):
+    @blp.doc(operationId="linkModelTrainingConsent")
     @roles_required(*services.REGISTRARS)
     @blp.arguments(TrainingConsentInSchema)
     @blp.response(201, ModelSchema)
@@ -100,6 +105,7 @@ class TrainingConsents(MethodView):
 
 @blp.route("/<model_id>/retire")
 class Retire(MethodView):
+    @blp.doc(operationId="retireModel")
     @roles_required(*services.REGISTRARS)
     @blp.arguments(ModelRetireInSchema)
     @blp.response(200, ModelSchema)

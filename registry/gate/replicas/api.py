@@ -30,6 +30,7 @@ blp.before_request(authenticate_api)
 
 @blp.route("")
 class Replicas(MethodView):
+    @blp.doc(operationId="listReplicas")
     @roles_required(*services.READERS)
     @blp.arguments(ReplicaFilterSchema, location="query")
     @blp.response(200, ReplicaPageSchema)
@@ -40,6 +41,7 @@ class Replicas(MethodView):
         page.items = [services.present(r, now) for r in page.items]
         return page
 
+    @blp.doc(operationId="registerReplica")
     @roles_required(*services.REGISTRARS)
     @blp.arguments(ReplicaInSchema)
     @blp.response(201, ReplicaSchema)
@@ -57,8 +59,10 @@ class Replicas(MethodView):
 
 @blp.route("/<replica_id>")
 class ReplicaItem(MethodView):
+    @blp.doc(operationId="getReplica")
     @roles_required(*services.READERS)
     @blp.response(200, ReplicaSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, replica_id: str) -> Any:
+        """The replica, the consents behind it and whether they still hold (``status``)."""
         return services.present(services.visible_replica(actor(), replica_id), utcnow())

@@ -35,6 +35,7 @@ blp.before_request(authenticate_api)
 
 @blp.route("")
 class Requests(MethodView):
+    @blp.doc(operationId="listUseRequests")
     @roles_required(*services.READERS)
     @blp.arguments(RequestFilterSchema, location="query")
     @blp.response(200, RequestPageSchema)
@@ -45,6 +46,7 @@ class Requests(MethodView):
         page.items = services.present_requests(page.items, now)
         return page
 
+    @blp.doc(operationId="askUseRequest")
     @roles_required(*services.REQUESTERS)
     @blp.arguments(RequestInSchema())  # an instance: webargs would build one per call from a class
     @blp.response(201, RequestSchema)
@@ -59,6 +61,7 @@ class Requests(MethodView):
 
 @blp.route("/<request_id>")
 class RequestItem(MethodView):
+    @blp.doc(operationId="getUseRequest")
     @roles_required(*services.READERS)
     @blp.response(200, RequestSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -70,6 +73,7 @@ class RequestItem(MethodView):
 
 @blp.route("/<request_id>/decisions")
 class RequestDecisions(MethodView):
+    @blp.doc(operationId="listDecisions")
     @roles_required(*services.READERS)
     @blp.arguments(PaginationSchema, location="query")
     @blp.response(200, DecisionPageSchema)
@@ -84,6 +88,7 @@ class RequestDecisions(MethodView):
 
 @blp.route("/<request_id>/reevaluate")
 class Reevaluate(MethodView):
+    @blp.doc(operationId="reevaluateUseRequest")
     @roles_required(*services.READERS)
     @blp.response(201, RequestSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -115,6 +120,7 @@ def vars_of(approval: Approval) -> dict[str, Any]:
 
 @blp.route("/<request_id>/approvals")
 class Approvals(MethodView):
+    @blp.doc(operationId="listUseRequestApprovals")
     @roles_required(*services.READERS)
     @blp.arguments(PaginationSchema, location="query")
     @blp.response(200, ApprovalPageSchema)
@@ -124,6 +130,7 @@ class Approvals(MethodView):
         req = services.visible_request(actor(), request_id)
         return paginate(approvals.approvals_query(req), args["page"], args["per_page"])
 
+    @blp.doc(operationId="approveUseRequest")
     @roles_required(*approvals.APPROVERS)
     @blp.arguments(ApprovalInSchema)
     @blp.response(201, ApprovedRequestSchema)
@@ -143,6 +150,7 @@ class Approvals(MethodView):
 
 @blp.route("/<request_id>/refusals")
 class Refusals(MethodView):
+    @blp.doc(operationId="refuseUseRequest")
     @roles_required(*approvals.APPROVERS)
     @blp.arguments(RefusalInSchema)
     @blp.response(201, RequestSchema)
