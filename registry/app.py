@@ -5,29 +5,32 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Mapping
-from pathlib import Path
+from email.message import EmailMessage
 from typing import Any
 
 from flask import Flask, Request, g, request
-from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from registry import cli
+from registry import home as home_page
 from registry.accounts import api as accounts_api
 from registry.accounts import pages as accounts_pages
 from registry.accounts import security as account_security
 from registry.accounts import services as accounts
+from registry.accounts import users_pages
 from registry.accounts.models import User
 from registry.appctx import RegistryState
 from registry.audit import api as audit_api
 from registry.audit import pages as audit_pages
 from registry.audit import records as audit_records
-from registry.config import DEFAULTS, finalize
+from registry.config import DEFAULTS, finalize, shipped
 from registry.consents import api as consents_api
+from registry.consents import export_pages as consents_export
 from registry.consents import pages as consents_pages
 from registry.core import checkpoints
 from registry.extensions import csrf, db, login_manager, migrate
+from registry.gate import overview as gate_overview
 from registry.gate import queue as gate_queue
 from registry.gate.enhancement_models import api as models_api
 from registry.gate.enhancement_models import pages as models_pages
@@ -37,14 +40,18 @@ from registry.gate.use_requests import api as requests_api
 from registry.gate.use_requests import pages as requests_pages
 from registry.performers import api as performers_api
 from registry.performers import pages as performers_pages
+from registry.performers import representatives_pages
 from registry.productions import api as productions_api
 from registry.productions import pages as productions_pages
 from registry.reminders import api as reminders_api
+from registry.reminders import mail as reminder_mail
 from registry.reminders import pages as reminders_pages
 from registry.triage import api as triage_api
 from registry.triage import pages as triage_pages
-from registry.web import errors, headers, idempotency, public
+from registry.web import dates as page_dates
+from registry.web import errors, headers, idempotency, logs, metrics, public, request_ids
 from registry.web import rules as rules_page
+from registry.web.blueprint import RegistryApi
 from registry.web.guards import refuse_nul_characters, refuse_unbounded_json
 from registry.web.nav import nav_items
 
@@ -69,8 +76,6 @@ from registry.consents import receivers as _consent_receivers  # noqa: F401  # i
 # Triage's receivers of the gate's signals (request links, decisions made or invalidated).
 from registry.triage import receivers as _triage_receivers  # noqa: F401  # isort: skip
 
-ROOT = Path(__file__).resolve().parent.parent
-
 API_BLUEPRINTS = (
     accounts_api.blp,
     productions_api.blp,
@@ -87,14 +92,18 @@ API_BLUEPRINTS = (
 PAGE_BLUEPRINTS = (
     public.bp,
     accounts_pages.bp,
+    users_pages.bp,
     audit_pages.bp,
     productions_pages.bp,
     performers_pages.bp,
+    representatives_pages.bp,
     consents_pages.bp,
+    consents_export.bp,
     requests_pages.bp,
     models_pages.bp,
     replicas_pages.bp,
     gate_queue.bp,
+    gate_overview.bp,
     reminders_pages.bp,
     reminders_pages.feed_bp,
     rules_page.bp,
@@ -173,11 +182,18 @@ def _bearer_user(req: Request) -> User | None:
     return accounts.user_for_token(token.strip())
 
 
+def _send_mail(url: str, message: EmailMessage) -> None:
+    """The mailer of features that may not import the reminders' (``registry.accounts``'
+    invitations): one message over ``REGISTRY_SMTP_URL``, now."""
+    with reminder_mail.SmtpSender(reminder_mail.parse_smtp_url(url)) as sender:
+        sender.send(message)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "registry",
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
     )
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env("REGISTRY")
@@ -185,6 +201,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     signing, master = finalize(app.config)
     app.extensions["registry"] = RegistryState(signing, master)
+    app.extensions["registry.send_mail"] = _send_mail
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
@@ -193,7 +210,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
     migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app, db, directory=str(shipped("migrations")), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -203,7 +220,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.request_loader(_bearer_user)
     csrf.init_app(app)
 
-    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api = RegistryApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
@@ -214,6 +231,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
 
     errors.register(app)
+    request_ids.init_app(app)
+    metrics.init_app(app)
+    if str(app.config.get("LOG_FORMAT") or "").lower() == "json":
+        logs.configure()
     account_security.init_app(app)
     idempotency.init_app(app)
     headers.init_app(app)
@@ -227,9 +248,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def fresh_identity() -> None:
         # Who is calling is worked out anew for every request. (A request normally gets a fresh
         # ``g``; one served inside an app context already pushed, as in tests, would reuse it.)
-        for name in ("_login_user", "actor", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+        csrf_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        for name in ("_login_user", "actor", "unread_notices", csrf_name):
             g.pop(name, None)
 
     app.jinja_env.globals["nav_items"] = nav_items
+    page_dates.install(app)
+    home_page.install(app)
 
     return app

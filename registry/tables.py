@@ -1,5 +1,6 @@
 """Imports every feature's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from registry.accounts import link_models as account_links  # noqa: F401
 from registry.accounts import models as accounts
 from registry.approvals import models as approvals  # noqa: F401
 from registry.audit import models as audit

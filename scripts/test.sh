@@ -12,6 +12,7 @@ echo "== mypy"; "$VENV/bin/mypy"
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-nginx.sh
 bash scripts/ensure-postgres.sh
+echo "== npm ci (axe-core for the browser journeys)"; npm ci --no-audit --no-fund --silent
 echo "== pytest on SQLite"
 "$PY" -m pytest -n 2 --db sqlite --junitxml=.test-results/sqlite.xml "$@"
 echo "== pytest on PostgreSQL"

@@ -28,14 +28,17 @@ def get_status(url: str) -> int:
 
 @contextmanager
 def served(
-    data_dir: Path, database: Path, *, workers: int, args: tuple[str, ...] = ()
+    data_dir: Path, database: Path | str, *, workers: int, args: tuple[str, ...] = ()
 ) -> Iterator[str]:
-    """The base URL of gunicorn serving ``wsgi:app`` once it answers /healthz; stopped after."""
+    """The base URL of gunicorn serving ``wsgi:app`` once it answers /healthz; stopped after.
+    ``database``: a SQLite file, or a SQLAlchemy URL (``tests.databases.temporary_database``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env.update(
         {
             "REGISTRY_DATA_DIR": str(data_dir),
-            "REGISTRY_DATABASE_URL": f"sqlite:///{database}",
+            "REGISTRY_DATABASE_URL": database
+            if isinstance(database, str)
+            else f"sqlite:///{database}",
             "WEB_CONCURRENCY": str(workers),
         }
     )

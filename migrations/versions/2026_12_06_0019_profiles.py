@@ -22,8 +22,12 @@ UTC = registry.core.db.UTCDateTime
 
 
 def upgrade():
-    pass
+    # Each person's time zone (an IANA name; empty means UTC). Notifications' read state
+    # (reminder_deliveries.read_at) exists since the reminders migration.
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("time_zone", sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("time_zone")

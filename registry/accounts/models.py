@@ -41,6 +41,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: UTC
 
     # Flask-Login protocol: the id it keeps in the cookie is the login session's token,
     # so that logging out (revoking that session row) makes a copied cookie useless.

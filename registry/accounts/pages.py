@@ -14,12 +14,19 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from registry.accounts import second_factor, services
-from registry.accounts.forms import CodeForm, LoginForm, PasswordForm
+from registry.accounts import invitations, profile, second_factor, services
+from registry.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+    TimeZoneForm,
+)
 from registry.accounts.models import User
 from registry.accounts.redirects import safe_next
 from registry.accounts.security import client_address, defences
 from registry.core.errors import Invalid
+from registry.core.zones import DEFAULT_ZONE, zone_names
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, public
 
@@ -181,15 +188,41 @@ def logout() -> Any:
     return redirect(url_for("accounts.login"))
 
 
-def _account_page(status: int = 200) -> Any:
+def _account_page(status: int = 200, zone_form: TimeZoneForm | None = None) -> Any:
     user = actor()
     page = render_template(
         "accounts/account.html",
         enrolled=second_factor.enrolled(user),
         codes_left=second_factor.recovery_codes_left(user),
         form=CodeForm(),
+        zone_form=zone_form or _zone_form(user),
     )
     return page, status
+
+
+def _zone_form(user: User) -> TimeZoneForm:
+    form = TimeZoneForm(time_zone=user.time_zone or DEFAULT_ZONE)
+    form.time_zone.choices = [(name, name.replace("_", " ")) for name in zone_names()]
+    return form
+
+
+@bp.route("/account/time-zone", methods=["POST"])
+@unit_of_work()
+def time_zone() -> Any:
+    """The zone dates are shown and typed in (the browser's is offered when none is set)."""
+    user = actor()
+    form = _zone_form(user)
+    if not form.validate_on_submit():
+        discard()
+        return _account_page(422, zone_form=form)
+    try:
+        profile.set_time_zone(user, form.time_zone.data or "", actor_id=user.id)
+    except Invalid as exc:
+        discard()
+        form.time_zone.errors = exc.errors["time_zone"]
+        return _account_page(422, zone_form=form)
+    flash(f"Dates are now shown in {form.time_zone.data}.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account")
@@ -248,6 +281,49 @@ def recovery_codes() -> Any:
     )
 
 
+def _set_password_through(token: str, purpose: str) -> Any:
+    """The page an invitation or a password reset link opens: choose a password (under the
+    password rule); the link is then spent and the person signs in (admin and legal then add
+    their authenticator app)."""
+    invited = purpose == "invitation"
+    found = invitations.valid_link(token, purpose)
+    if found is None:
+        return render_template("accounts/link_gone.html", message=invitations.GONE), 410
+    _link, user = found
+    form = NewPasswordForm()
+    context = {"form": form, "user": user, "invited": invited}
+    if form.validate_on_submit():
+        try:
+            invitations.use_link(token, purpose, form.new_password.data or "")
+        except Invalid as exc:
+            discard()
+            if "link" in exc.errors:
+                return render_template("accounts/link_gone.html", message=exc.message), 410
+            form.new_password.errors = exc.errors.get("password", [exc.message])
+            return render_template("accounts/set_password.html", **context), 422
+        session.pop(SIGN_IN, None)
+        flash("Your password is set. Sign in with your e-mail and new password.", "success")
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/set_password.html", **context), status
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@public
+@unit_of_work()
+def welcome(token: str) -> Any:
+    """An invitation's link (its token is redacted from the logs)."""
+    return _set_password_through(token, "invitation")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+@unit_of_work()
+def reset_password(token: str) -> Any:
+    """A password reset link (its token is redacted from the logs)."""
+    return _set_password_through(token, "password_reset")
+
+
 @bp.route("/")
 def home() -> Any:
-    return render_template("home.html")
+    return render_template("home.html")  # its counts: ``home_counts`` (registry.home)

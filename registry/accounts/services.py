@@ -58,6 +58,7 @@ _USER_COLUMNS = (
     User.password_hash,
     User.active,
     User.created_at,
+    User.time_zone,
 )
 # Every API call runs this: one fixed, indexed SELECT (``registry.core.reads``), not an ORM query.
 _TOKEN_USER = Query(

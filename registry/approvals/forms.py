@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, TextAreaField
 
 DOCUMENT_LABEL = "Signed approval (PDF or image)"
+DOCUMENT_AGAIN = "Choose the signed approval again: a browser does not send a file twice."
 
 
 class ApprovalForm(FlaskForm):
@@ -35,3 +36,16 @@ class DeclarationApprovalForm(ApprovalForm):
 
 class RefusalForm(FlaskForm):
     reason = TextAreaField("Reason (the requester reads it)")
+    confirm = HiddenField()
+
+
+class QuestionForm(FlaskForm):
+    """Legal sends an escalated item back to the requester with a question."""
+
+    body = TextAreaField("Your question to the requester")
+
+
+class AnswerForm(FlaskForm):
+    """The requester answers legal's question."""
+
+    body = TextAreaField("Your answer to legal")

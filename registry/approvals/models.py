@@ -70,3 +70,25 @@ class ApprovalDocument(Base):
     content_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+QUESTION_KINDS = ("question", "answer")
+
+
+class Question(Base):
+    """One message of the short thread legal opens on an escalated item (send back with a
+    question): legal's ``question`` or the requester's ``answer``. It changes no outcome."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        CheckConstraint(_ONE_SUBJECT, name="one_subject"),
+        CheckConstraint("kind IN ('question', 'answer')", name="kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("use_requests.id"), index=True)
+    declaration_id: Mapped[str | None] = mapped_column(ForeignKey("declarations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

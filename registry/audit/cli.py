@@ -13,12 +13,14 @@ from tqdm import tqdm
 from registry.appctx import setting, signing_keys
 from registry.audit import witness
 from registry.audit.checks import check_all, snapshot, total_work
+from registry.audit.export import verify_export_command
 from registry.audit.records import RecordsResult
 from registry.audit.services import write_checkpoint
 from registry.extensions import db
 from registry.transactions import unit_of_work
 
 audit = AppGroup("audit", help="The tamper-evident audit trail.")
+audit.add_command(verify_export_command)  # offline check of an export (registry.audit.export)
 SHOWN = 100
 """Mismatched records listed by ``verify --records`` (all are counted)."""
 

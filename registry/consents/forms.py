@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,7 +21,8 @@ from wtforms.validators import Optional
 
 from registry.rules.vocabulary import MEDIA, PURPOSES, SIGNERS
 
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+# A bare date means the end of that day in the person's zone (registry.web.dates.typed_iso).
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -40,13 +42,17 @@ class ConsentFieldsForm(FlaskForm):
     guild_compliant = BooleanField("Complies with guild requirements")
     signed_by = SelectField("Signed by", choices=_labels(SIGNERS), validate_choice=False)
     signed_at = DateTimeLocalField(
-        "Signed at (UTC)", format=DATETIME_FORMATS, validators=[Optional()]
+        "Signed at (your time zone)", format=DATETIME_FORMATS, validators=[Optional()]
     )
     effective_from = DateTimeLocalField(
-        "Effective from (UTC; empty: when signed)", format=DATETIME_FORMATS, validators=[Optional()]
+        "Effective from (your time zone; empty: when signed)",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
     )
     expires_at = DateTimeLocalField(
-        "Expires at (UTC)", format=DATETIME_FORMATS, validators=[Optional()]
+        "Expires at (your time zone; a date alone: end of that day)",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
     )
     evidence = FileField("Signed document (PDF, PNG, JPEG or WebP)")
     evidence_sha256 = StringField(
@@ -59,7 +65,13 @@ class ConsentForm(ConsentFieldsForm):
 
 
 class AmendForm(ConsentFieldsForm):
-    pass
+    # Never kept silently: the person says whether the new version keeps the current one's
+    # "effective from" (shown next to the choice) or starts on the date they enter.
+    effective_choice = RadioField(
+        "When does the new version take effect?",
+        choices=[SelectChoice("keep", "keep"), SelectChoice("date", "date")],
+        validate_choice=False,
+    )
 
 
 class RevokeForm(FlaskForm):

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
-from registry.consents import evidence, services, timeline
+from registry.consents import changes, evidence, receipt_check, services, timeline
 from registry.consents.forms import (
     AmendForm,
     ConsentFieldsForm,
@@ -26,6 +26,7 @@ from registry.consents.schemas import AmendSchema, ConsentInSchema
 from registry.consents.validation import AMEND_BASE
 from registry.core.clock import utcnow
 from registry.core.errors import Invalid, flatten_errors
+from registry.core.zones import days_left
 from registry.extensions import db
 from registry.performers import services as performers
 from registry.performers.access import can_change, changeable_performer, visible_performer
@@ -33,6 +34,7 @@ from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
 from registry.web import uploads
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import local_input, typed_iso
 from registry.web.schemas import paginate
 
 bp = Blueprint("consents_pages", __name__)
@@ -65,9 +67,9 @@ def _fields(form: ConsentFieldsForm) -> dict[str, Any]:
         "signed_by": form.signed_by.data or "",
     }
     for name in ("signed_at", "effective_from", "expires_at"):
-        value = getattr(form, name).data
-        if value is not None:
-            data[name] = _iso(value)
+        typed = typed_iso(getattr(form, name))  # in the person's zone; a bare date: end of day
+        if typed is not None:
+            data[name] = typed
     return data
 
 
@@ -97,6 +99,19 @@ def _form_errors(form: ConsentFieldsForm, errors: Errors) -> None:
     for name, messages in form.errors.items():
         if name != "csrf_token":
             errors.setdefault(name, []).extend(str(m) for m in messages)
+
+
+def _effective_choice(form: Any, data: dict[str, Any], number: int, errors: Errors) -> None:
+    """The new version's "effective from", as the person chose: the current version's (sent
+    as no change) or the date they entered; never an old one kept without being asked."""
+    choice = form.effective_choice.data
+    if choice == "keep":
+        data.pop("effective_from", None)
+    elif choice == "date":
+        if "effective_from" not in data and "effective_from" not in errors:
+            errors["effective_from"] = [f"Enter the date version {number} takes effect."]
+    else:
+        errors["effective_choice"] = [f"Choose when version {number} takes effect."]
 
 
 def _version_number(raw: str) -> int:
@@ -163,6 +178,7 @@ def detail(consent_id: str) -> Any:
         "consents/detail.html",
         consent=history[-1],
         history=list(reversed(history)),
+        changes=changes.history_changes(history) if whole else {},
         performer=performer,
         whole=whole,
         may_change=can_change(user, consent.performer_id),
@@ -182,8 +198,10 @@ def amend(consent_id: str) -> Any:
     errors: Errors = {}
     if request.method == "GET":  # the form starts from what the amendment starts from
         for name in AMEND_BASE:
+            if name == "effective_from":  # chosen, never carried over unseen
+                continue
             value = getattr(current, name)
-            local = value.replace(tzinfo=None) if isinstance(value, datetime) else value
+            local = local_input(value) if isinstance(value, datetime) else value
             getattr(form, name).data = local
     if request.method == "POST":
         form.validate()
@@ -195,6 +213,8 @@ def amend(consent_id: str) -> Any:
             if checked
             else (form.evidence_sha256.data or "").strip(),
         }
+        if services.view(current)["status"] not in ("revoked", "expired"):  # else 409 below
+            _effective_choice(form, data, current.version + 1, errors)
         loaded: dict[str, Any] = {}
         try:
             loaded = AmendSchema(failed=form.errors).load(data)
@@ -209,7 +229,11 @@ def amend(consent_id: str) -> Any:
             else:
                 if checked is not None:
                     evidence.store(performer, checked, actor_id=user.id)
-                flash(f"Amended: version {version.version} is now current.", "success")
+                flash(
+                    f"Amended: version {version.version} is now current, effective from "
+                    f"{version.effective_from:%Y-%m-%d %H:%M} UTC.",
+                    "success",
+                )
                 return redirect(url_for("consents_pages.detail", consent_id=consent_id))
     return render_template(
         "consents/form.html",
@@ -295,6 +319,26 @@ def receipt(consent_id: str, version: str) -> Any:
     return response
 
 
+@bp.route("/consents/<consent_id>/versions/<version>/receipt/view")
+@roles_required(*WHOLE_ROLES)
+def receipt_page(consent_id: str, version: str) -> Any:
+    """The receipt for people: what it commits to, in words, and whether its signature
+    verifies against the published keys (the registry's one verifier), next to the ``.jws``.
+    Prints cleanly (``static/print.css``)."""
+    row = _version(consent_id, version)
+    termination = request.args.get("kind") == "termination"
+    token = row.termination_receipt if termination else row.receipt
+    if not token:
+        abort(404)
+    return render_template(
+        "consents/receipt.html",
+        check=receipt_check.checked(token),
+        token=token,
+        row=row,
+        termination=termination,
+    )
+
+
 @bp.route("/consents/<consent_id>/versions/<version>/evidence")
 @roles_required(*WHOLE_ROLES)
 def document(consent_id: str, version: str) -> Any:
@@ -314,7 +358,7 @@ def expiring() -> Any:
     )
     rows = services.views(result.items, now)
     for row in rows:
-        row["days_left"] = max(0, (row["expires_at"] - now).days)
+        row["days_left"] = days_left(row["expires_at"], now)  # one way everywhere: UTC
     return render_template(
         "consents/expiring.html", rows=rows, days=days, windows=EXPIRY_WINDOWS, page=result
     )

@@ -1,5 +1,6 @@
 """The consent timeline picture: each consent's validity window as a bar per production and
-purpose, today marked, drawn on the server as SVG (no JavaScript)."""
+purpose, today marked, drawn on the server as SVG (no JavaScript). Readable without seeing it:
+each bar can be focused and says what it shows, and a table after the picture lists the same."""
 
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ def render(
     height = TOP + ROW * len(rows) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="tl-title tl-desc">',
+        f'width="{WIDTH}" height="{height}" role="group" aria-labelledby="tl-title tl-desc">',
         '<title id="tl-title">Consent timeline</title>',
         f'<desc id="tl-desc">Validity of each consent by production and purpose; today is '
         f"{now:%Y-%m-%d}.</desc>",
@@ -157,8 +158,11 @@ def render(
                 f'<rect x="{x2}" y="{y}" width="{max(x3 - x2, 0)}" height="{BAR}" rx="3" '
                 f'fill="none" stroke="{colour}" stroke-dasharray="4 3"/>'
             )
-        if bar.href:
-            shape = f'<a href="{escape(bar.href)}">{shape}</a>'
+        said = escape(f"{bar.row[1].replace('_', ' ')}, {bar.label}")
+        if bar.href:  # a link: focusable, and named for what the bar shows
+            shape = f'<a href="{escape(bar.href)}" aria-label="{said}">{shape}</a>'
+        else:
+            shape = f'<g tabindex="0" role="img" aria-label="{said}">{shape}</g>'
         parts.append(shape)
     today = x(now)
     parts.append(
@@ -166,4 +170,26 @@ def render(
     )
     parts.append(f'<text x="{today + 3}" y="{height - 8}" fill="#1f5fbf">today</text>')
     parts.append("</svg>")
+    parts.append(_table(bars))
     return Markup("".join(parts))
+
+
+def _table(bars: list[Bar]) -> str:
+    """The timeline as a table, for screen readers and for reading exact dates."""
+    rows = []
+    for bar in sorted(bars, key=lambda b: (b.row, b.start)):
+        code, purpose = bar.row
+        name = escape(code)
+        if bar.href:
+            name = Markup(f'<a href="{escape(bar.href)}">{name}</a>')
+        rows.append(
+            f"<tr><td>{name}</td><td>{escape(purpose.replace('_', ' '))}</td>"
+            f"<td>{escape(bar.status)}</td><td>{escape(bar.label)}</td></tr>"
+        )
+    return (
+        '<details class="timeline-table"><summary>The timeline as a table</summary>'
+        '<div class="table-scroll"><table class="timeline-table"><caption>Consent validity by '
+        'production and purpose</caption><thead><tr><th scope="col">Production</th>'
+        '<th scope="col">Purpose</th><th scope="col">Status</th><th scope="col">Version and '
+        "dates</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div></details>"
+    )

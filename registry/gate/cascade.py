@@ -26,6 +26,7 @@ from registry.consents.models import ConsentVersion
 from registry.core.chunks import chunked
 from registry.core.signals import consent_ended, decisions_invalidated
 from registry.extensions import db
+from registry.gate import announce
 from registry.gate.enhancement_models.models import ModelTrainingConsent
 from registry.gate.use_requests.models import DecisionConsent, DecisionRecord
 from registry.gate.use_requests.validity import ended
@@ -106,6 +107,7 @@ def invalidate(
     if entries:
         record_all(entries)
     if decided:
+        announce.invalidated(decided, reason, at)  # the productions' webhooks
         decisions_invalidated.send(None, decision_ids=decided, at=at, actor_id=actor_id)
     return decided, models
 

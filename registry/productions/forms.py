@@ -33,3 +33,7 @@ class ProductionForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = StringField("Member's e-mail", validators=[DataRequired(), Length(max=254)])
+
+
+class ButtonForm(FlaskForm):
+    """A POST button (remove a member): no fields, only Flask-WTF's CSRF check."""

@@ -1,10 +1,11 @@
-"""Admin pages: productions, pitches and concepts, and who is a member of each."""
+"""Admin pages: productions, pitches and concepts (created and edited, their phase too), and
+who is a member of each (added, and removed after a confirmation page)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from registry.accounts.models import User
@@ -13,7 +14,7 @@ from registry.core.errors import ServiceError
 from registry.extensions import db
 from registry.productions import services
 from registry.productions.access import visible_production
-from registry.productions.forms import MemberForm, ProductionForm
+from registry.productions.forms import ButtonForm, MemberForm, ProductionForm
 from registry.productions.models import Production, ProductionMember
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
@@ -79,4 +80,58 @@ def detail(production_id: str) -> Any:
     ).scalars()
     return render_template(
         "productions/detail.html", production=production, form=form, members=list(members)
+    )
+
+
+@bp.route("/<production_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+@unit_of_work()
+def edit(production_id: str) -> Any:
+    production = visible_production(actor(), production_id)
+    form = ProductionForm(obj=production)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_production(
+                production,
+                {
+                    "title": form.title.data,
+                    "code": form.code.data,
+                    "kind": form.kind.data,
+                    "phase": form.phase.data,
+                    "webhook_url": form.webhook_url.data or None,
+                },
+                actor_id=actor().id,
+            )
+        except ServiceError as exc:
+            discard()
+            for field, messages in exc.errors.items():
+                getattr(form, field).errors = list(messages)
+        else:
+            if changed:
+                names = ", ".join(form[name].label.text.lower() for name in changed)
+                flash(f"Saved {production.title}: {names} changed.", "success")
+            else:
+                flash("Nothing changed.", "success")
+            return redirect(url_for("productions_pages.detail", production_id=production.id))
+    status = 422 if form.errors else 200
+    return render_template("productions/edit.html", production=production, form=form), status
+
+
+@bp.route("/<production_id>/members/<user_id>/remove", methods=["GET", "POST"])
+@roles_required("admin")
+@unit_of_work()
+def remove_member(production_id: str, user_id: str) -> Any:
+    """Confirmation page (GET), then the removal (POST)."""
+    production = visible_production(actor(), production_id)
+    member = db.session.get(ProductionMember, (production.id, user_id))
+    user = db.session.get(User, user_id)
+    if member is None or user is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        services.remove_member(production, user.id, actor_id=actor().id)
+        flash(f"{user.email} is no longer a member of {production.title}.", "success")
+        return redirect(url_for("productions_pages.detail", production_id=production.id))
+    return render_template(
+        "productions/confirm_remove_member.html", production=production, user=user, form=form
     )

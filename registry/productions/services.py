@@ -1,4 +1,5 @@
-"""Create productions and add members (admin); each change is audited."""
+"""Create and edit productions (their phase too), add and remove members (admin); each change
+is audited."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from registry.accounts.models import User
 from registry.audit.trail import record
 from registry.core.clock import utcnow
-from registry.core.errors import Conflict, Invalid
+from registry.core.errors import Conflict, Invalid, NotFound
 from registry.core.ids import new_id
 from registry.extensions import db
 from registry.productions.models import Production, ProductionMember
@@ -56,3 +57,58 @@ def add_member(production: Production, user_id: str, *, actor_id: str | None) ->
         actor_id=actor_id,
     )
     return member
+
+
+EDITABLE = ("title", "code", "kind", "phase", "webhook_url")
+
+
+def update_production(
+    production: Production, data: dict[str, Any], *, actor_id: str | None
+) -> list[str]:
+    """Change the production's title, code, kind, phase or webhook; the names of the fields
+    that changed (none: nothing is written or audited)."""
+    code = data.get("code", production.code)
+    if (
+        code != production.code
+        and db.session.execute(
+            select(Production.id).where(Production.code == code, Production.id != production.id)
+        ).first()
+    ):
+        raise Conflict("A production with this code exists.", {"code": ["Already taken."]})
+    changed = []
+    for name in EDITABLE:
+        if name in data and data[name] != getattr(production, name):
+            setattr(production, name, data[name])
+            changed.append(name)
+    if not changed:
+        return []
+    db.session.flush()
+    record(
+        "production.updated",
+        "production",
+        production.id,
+        {
+            "fields": changed,
+            "code": production.code,
+            "kind": production.kind,
+            "phase": production.phase,
+        },
+        actor_id=actor_id,
+    )
+    return changed
+
+
+def remove_member(production: Production, user_id: str, *, actor_id: str | None) -> None:
+    """The user is no longer a member (a vfx_lead then no longer sees the production)."""
+    member = db.session.get(ProductionMember, (production.id, user_id))
+    if member is None:
+        raise NotFound("Not a member of this production.")
+    db.session.delete(member)
+    db.session.flush()
+    record(
+        "production.member_removed",
+        "production",
+        production.id,
+        {"user_id": user_id},
+        actor_id=actor_id,
+    )

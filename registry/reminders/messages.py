@@ -3,12 +3,14 @@
 A ``Notice`` is a snapshot of everything one delivery needs, taken in the claiming pass so that
 sending happens outside any database transaction. Messages name the performer by professional
 name only and never carry personal data, free-text restrictions or revocation reasons: only what
-every recipient (representatives, production members) may see anyway.
+every recipient (representatives, production members) may see anyway. Webhook events
+(decisions, declarations escalated or cleared) add their facts in ``data``: ids, outcome, rule
+ids and times only.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +18,8 @@ from typing import Any
 from flask import render_template
 
 from registry.appctx import setting
+from registry.core import zones
+from registry.reminders.models import EVENT_KINDS
 
 EVENTS = {
     "expiry": "consent.expiring",
@@ -28,7 +32,16 @@ EVENTS = {
     "declaration.refused": "declaration.refused",
     "request.approved": "request.approved",
     "request.refused": "request.refused",
+    "request.question": "request.question",
+    "request.answered": "request.answered",
+    "declaration.question": "declaration.question",
+    "declaration.answered": "declaration.answered",
     "model.rebind_refused": "model.rebind_refused",
+    # webhook events (``models.EVENT_KINDS``): for the production's webhook only
+    "decision.made": "decision.made",
+    "decision.invalidated": "decision.invalidated",
+    "decl.escalated": "declaration.escalated",
+    "decl.cleared": "declaration.cleared",
 }
 CONSENT_KINDS = ("expiry", "expired", "revoked")
 
@@ -72,7 +85,7 @@ def when(value: datetime | None) -> str:
 
 def days_left(notice: Notice, now: datetime) -> int:
     assert notice.expires_at is not None
-    return max(0, math.ceil((notice.expires_at - now) / timedelta(days=1)))
+    return zones.days_left(notice.expires_at, now)  # one way everywhere: in UTC, rounded up
 
 
 def time_left(notice: Notice, now: datetime) -> str:
@@ -84,7 +97,15 @@ def time_left(notice: Notice, now: datetime) -> str:
     return f"in {left} day{'' if left == 1 else 's'}"
 
 
+def event_of(notice: Notice) -> tuple[str, dict[str, Any]]:
+    """A webhook event's title and facts, as ``outbox.encode_event`` kept them."""
+    stored = json.loads(notice.title or "{}")
+    return str(stored.get("title", "")), dict(stored.get("data") or {})
+
+
 def subject(notice: Notice, now: datetime) -> str:
+    if notice.kind in EVENT_KINDS:
+        return event_of(notice)[0]
     if notice.kind not in CONSENT_KINDS:
         return notice.title or ""
     who = f"{notice.professional_name} in {notice.production_title} ({notice.production_code})"
@@ -153,6 +174,23 @@ def message_id(notice: Notice) -> str:
 
 
 def webhook_payload(notice: Notice, now: datetime) -> dict[str, Any]:
+    if notice.kind in EVENT_KINDS:  # a notice's envelope, with the event's facts in ``data``
+        title, data = event_of(notice)
+        return {
+            "event": EVENTS[notice.kind],
+            "delivery_id": notice.delivery_id,
+            "notice_id": notice.reminder_id,
+            "subject": {"type": notice.subject_type, "id": notice.subject_id},
+            "production": {
+                "id": notice.production_id,
+                "code": notice.production_code,
+                "title": notice.production_title,
+            },
+            "title": title,
+            "link": link(notice),
+            "data": data,
+            "sent_at": now.isoformat(),
+        }
     if notice.kind not in CONSENT_KINDS:
         return {
             "event": EVENTS[notice.kind],

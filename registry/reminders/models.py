@@ -28,11 +28,21 @@ NOTICE_KINDS = (
     "declaration.refused",
     "request.approved",
     "request.refused",
+    "request.question",
+    "request.answered",
+    "declaration.question",
+    "declaration.answered",
     "model.rebind_refused",
 )
 """Notices about other records (a GenAI use declaration, a use request): their title and link
 are written when they are enqueued (never personal data), their recipients named then."""
-KINDS = CONSENT_KINDS + NOTICE_KINDS
+EVENT_KINDS = ("decision.made", "decision.invalidated", "decl.escalated", "decl.cleared")
+"""Events for the production's webhook only (no people are told): a use request decided, a
+decision no longer valid, a declaration escalated (triaged ``escalate``), a declaration cleared
+by legal. Their ``title`` holds the event as JSON: ``{"title": what it says, "data": its facts}``,
+the facts being ids, outcome, rule ids and times, never personal data (``outbox.announce``).
+Webhook event names: ``messages.EVENTS``. (Kinds fit the column's 20 characters.)"""
+KINDS = CONSENT_KINDS + NOTICE_KINDS + EVENT_KINDS
 REMINDER_STATUSES = ("queued", "ready", "skipped", "carried", "superseded", "cancelled")
 """``queued``: enqueued, its deliveries not made yet; ``ready``: its deliveries exist (fan-out
 done); ``skipped``: a less urgent threshold passed over because a more urgent one was already due

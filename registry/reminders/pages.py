@@ -15,7 +15,7 @@ from registry.appctx import setting
 from registry.core.clock import utcnow
 from registry.core.errors import NotFound
 from registry.extensions import db
-from registry.reminders import calendar, queries, services
+from registry.reminders import calendar, queries, reading, services
 from registry.reminders.forms import ActionForm
 from registry.reminders.scan import reminder_days
 from registry.transactions import discard, unit_of_work
@@ -98,6 +98,17 @@ def mark_read() -> Any:
         count = services.mark_notifications_read(actor())
         flash(f"{count} notification{'s' if count != 1 else ''} marked read.", "success")
     return redirect(url_for("reminders_pages.notifications"))
+
+
+@bp.route("/notifications/<delivery_id>/read", methods=["POST"])
+@unit_of_work()
+def mark_one_read(delivery_id: str) -> Any:
+    """One notification marked read (its own button, next to the link to its subject)."""
+    form = ActionForm()
+    if form.validate_on_submit() and reading.mark_one_read(actor(), delivery_id):
+        flash("Marked read.", "success")
+    page = request.form.get("page", 1, type=int) or 1
+    return redirect(url_for("reminders_pages.notifications", page=max(1, page)))
 
 
 @bp.route("/deliveries/<delivery_id>/retry", methods=["POST"])

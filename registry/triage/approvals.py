@@ -25,6 +25,7 @@ from registry.core.errors import Conflict, Forbidden
 from registry.core.ids import new_id
 from registry.extensions import db
 from registry.gate import facts as bridge
+from registry.reminders import events as webhook_events
 from registry.rules import labels
 from registry.triage import notices
 from registry.triage.clearance import clearances
@@ -118,6 +119,15 @@ def approve(
         actor_id=user.id,
     )
     notices.cleared(decl, current_version(decl).title, now)
+    webhook_events.declaration_cleared(
+        declaration_id=decl.id,
+        production_id=decl.production_id,
+        version=current_version(decl).version,
+        triage_id=triage.id,
+        approval_id=approval.id,
+        approval_needed=needed,
+        cleared_at=now,
+    )
     return decl, approval
 
 

@@ -30,6 +30,7 @@ from registry.gate.use_requests.models import DecisionRecord, UseRequest
 from registry.gate.use_requests.validity import Validity, validities
 from registry.productions.access import can_see_production, member_production_ids
 from registry.receipts.signer import sign
+from registry.reminders import events as webhook_events
 from registry.rules.facts import PerformerFact, ProductionFact
 from registry.rules.triage import DeclarationInput, Triage, touches_talent, triage
 from registry.rules.triage_table import MATRIX, PRINCIPLE_WORDS
@@ -263,6 +264,7 @@ def retriage(
     triage (signed, audited); earlier triages are kept. Tells people when it got worse."""
     version = version if version is not None else current_version(decl)
     before = clearances([decl], now)[decl.id] if decl.current_triage_id else None
+    previous = db.session.get(TriageRecord, decl.current_triage_id) if before is not None else None
     loaded = load(decl, version, now)
     result = triage(loaded.input)
     sequence = decl.triage_count + 1
@@ -303,6 +305,20 @@ def retriage(
             )
         ]
     )
+    if result.level == "escalate" and (
+        previous is None or previous.level != "escalate" or previous.version_id != version.id
+    ):  # newly escalated: the production's webhook is told (``reminders.events``)
+        webhook_events.declaration_escalated(
+            declaration_id=decl.id,
+            production_id=decl.production_id,
+            version=version.version,
+            triage_id=triage_id,
+            trigger=trigger,
+            approval=result.approval,
+            rules=[r.id for r in result.rules],
+            decided_at=now,
+            ruleset_version=result.ruleset_version,
+        )
     if before is not None and before.cleared:
         after = clearances([decl], now)[decl.id]
         if not after.cleared:

@@ -15,19 +15,27 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from registry.approvals import documents
-from registry.approvals.forms import DeclarationApprovalForm, RefusalForm
+from registry.approvals import questions as threads
+from registry.approvals.forms import (
+    DOCUMENT_AGAIN,
+    AnswerForm,
+    DeclarationApprovalForm,
+    QuestionForm,
+    RefusalForm,
+)
 from registry.approvals.models import ApprovalDocument
 from registry.core.clock import utcnow
 from registry.core.errors import Invalid, ServiceError, flatten_errors
 from registry.extensions import db
 from registry.gate.use_requests.forms import choices
+from registry.gate.use_requests.questions import author_names
 from registry.performers.models import Performer
 from registry.productions.access import member_production_ids
 from registry.productions.models import Production
 from registry.rules.triage_table import MATRIX, PRINCIPLE_WORDS
 from registry.rules.vocabulary import DECLARATION_FACTS, LEVELS, PRINCIPLES
 from registry.transactions import discard, unit_of_work
-from registry.triage import approvals, assets, declarations, tools
+from registry.triage import approvals, assets, declarations, questions, tools
 from registry.triage.forms import (
     CATEGORY_WORDS,
     FACT_WORDS,
@@ -224,8 +232,18 @@ def amend(declaration_id: str) -> Any:
 @bp.route("/declarations/<declaration_id>")
 @roles_required(*declarations.READERS)
 def detail(declaration_id: str) -> Any:
+    return _detail(declarations.visible_declaration(actor(), declaration_id))
+
+
+def _detail(
+    decl: Any,
+    *,
+    question_form: QuestionForm | None = None,
+    answer_form: AnswerForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The declaration's page; a question or answer that failed comes back as typed."""
     now = utcnow()
-    decl = declarations.visible_declaration(actor(), declaration_id)
     view = declarations.present([decl], now)[0]
     versions = declarations.versions_of(decl)
     production = db.session.get(Production, decl.production_id)
@@ -233,10 +251,10 @@ def detail(declaration_id: str) -> Any:
     pipeline = db.session.get(Pipeline, view["pipeline_id"]) if view["pipeline_id"] else None
     may_approve = actor().has_role(*approvals.APPROVERS)
     triage = view["triage"]
-    approval_form = None
-    if may_approve and triage["level"] == "escalate" and not triage["cleared"]:
-        approval_form = DeclarationApprovalForm(triage_id=triage["id"])
     may_declare = actor().has_role(*declarations.DECLARERS)
+    thread = threads.thread("declaration", decl.id)
+    may_ask = may_approve and triage["level"] == "escalate"
+    may_answer = decl.created_by == actor().id and any(m.kind == "question" for m in thread)
     return render_template(
         "triage/detail.html",
         decl=decl,
@@ -253,17 +271,39 @@ def detail(declaration_id: str) -> Any:
         output_words=OUTPUT_WORDS,
         fact_words=FACT_WORDS,
         principle_words=PRINCIPLE_WORDS,
-        approval_form=approval_form,
-        refusal_form=RefusalForm() if may_approve and not triage["refused"] else None,
+        may_clear=may_approve and triage["level"] == "escalate" and not triage["cleared"],
+        may_refuse=may_approve and triage["level"] == "escalate" and not triage["refused"],
         asset_form=AssetForm() if may_declare else None,
         may_declare=may_declare,
-    )
+        thread=thread,
+        authors=author_names(thread),
+        question_form=(question_form or QuestionForm()) if may_ask else None,
+        answer_form=(answer_form or AnswerForm()) if may_answer else None,
+    ), status
 
 
-@bp.route("/declarations/<declaration_id>/approve", methods=["POST"])
+def _approval_page(decl: Any, form: DeclarationApprovalForm, status: int = 200) -> Any:
+    view = declarations.present([decl], utcnow())[0]
+    return render_template(
+        "triage/approve.html",
+        d=view,
+        form=form,
+        production=db.session.get(Production, decl.production_id),
+        category_words=CATEGORY_WORDS,
+        output_words=OUTPUT_WORDS,
+    ), status
+
+
+@bp.route("/declarations/<declaration_id>/approve", methods=["GET", "POST"])
 @roles_required(*approvals.APPROVERS)
 @unit_of_work()
 def approve(declaration_id: str) -> Any:
+    """The confirmation step (GET: what clearing does, the note, the signed document) and the
+    clearance (POST). A bad input shows the page again with what legal typed (422)."""
+    decl = declarations.visible_declaration(actor(), declaration_id)
+    if request.method == "GET":
+        triage = declarations.current_triage(decl)
+        return _approval_page(decl, DeclarationApprovalForm(triage_id=triage.id))
     form = DeclarationApprovalForm()
     if not form.validate_on_submit():
         abort(400)
@@ -287,34 +327,120 @@ def approve(declaration_id: str) -> Any:
         if isinstance(exc, ServiceError) and exc.status == 404:
             raise
         discard()
-        for name, messages in _errors_of(exc).items():
-            flash(f"{name.replace('_', ' ')}: {' '.join(messages)}", "error")
-        return redirect(back)
+        errors = _errors_of(exc)
+        by_name = {f.name: f for f in form}
+        for name, messages in errors.items():
+            target = by_name.get("document" if name == "evidence_sha256" else name)
+            if target is not None and name != "triage_id":
+                target.errors = [*target.errors, *messages]
+            else:
+                form.form_errors.extend(messages)
+        if isinstance(exc, ServiceError) and exc.message not in form.form_errors:
+            form.form_errors.insert(0, exc.message)
+        if "document" not in errors:
+            form.document.errors = [*form.document.errors, DOCUMENT_AGAIN]
+        status = 409 if isinstance(exc, ServiceError) and exc.status == 409 else 422
+        return _approval_page(decl, form, status)
     flash("Cleared: the declarer is told.", "success")
     return redirect(back)
 
 
-@bp.route("/declarations/<declaration_id>/refuse", methods=["POST"])
+@bp.route("/declarations/<declaration_id>/refuse", methods=["GET", "POST"])
 @roles_required(*approvals.APPROVERS)
 @unit_of_work()
 def refuse(declaration_id: str) -> Any:
+    """GET asks for the reason; a POST shows the shared confirmation page; the confirmed POST
+    records the refusal and tells the declarer."""
+    decl = declarations.visible_declaration(actor(), declaration_id)
     form = RefusalForm()
+    status = 200
+    back = url_for("triage_pages.detail", declaration_id=declaration_id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        reason = (form.reason.data or "").strip()
+        if not reason:
+            form.reason.errors = ["Say why you refuse: the declarer reads it."]
+            status = 422
+        elif form.confirm.data != "yes":
+            form.confirm.data = "yes"
+            facts = [
+                ("Declaration", declarations.current_version(decl).title),
+                ("Production", _production_code(decl.production_id)),
+                ("Your reason", reason),
+            ]
+            return render_template(
+                "triage/confirm_refuse.html", form=form, facts=facts, cancel_url=back
+            )
+        else:
+            try:
+                approvals.refuse(declaration_id, reason, user=actor(), now=utcnow())
+            except ServiceError as exc:
+                if exc.status == 404:
+                    raise
+                discard()
+                form.form_errors.append(exc.message)
+                status = exc.status
+            else:
+                flash("Refused: the declarer is told.", "success")
+                return redirect(back)
+    return render_template(
+        "triage/refuse.html", d=declarations.present([decl], utcnow())[0], form=form
+    ), status
+
+
+def _production_code(production_id: str) -> str:
+    production = db.session.get(Production, production_id)
+    return production.code if production is not None else production_id
+
+
+@bp.route("/declarations/<declaration_id>/questions", methods=["POST"])
+@roles_required(*approvals.APPROVERS)
+@unit_of_work()
+def ask_question(declaration_id: str) -> Any:
+    """Legal sends the declaration back to its declarer with a question."""
+    form = QuestionForm()
     if not form.validate_on_submit():
         abort(400)
-    back = url_for("triage_pages.detail", declaration_id=declaration_id)
-    reason = (form.reason.data or "").strip()
     try:
-        if not reason:
-            raise Invalid("Some fields are invalid.", {"reason": ["Say why."]})
-        approvals.refuse(declaration_id, reason, user=actor(), now=utcnow())
+        questions.ask(declaration_id, form.body.data, user=actor(), now=utcnow())
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
         discard()
-        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
-        return redirect(back)
-    flash("Refused: the declarer is told.", "success")
-    return redirect(back)
+        _form_errors(form, exc)
+        decl = declarations.visible_declaration(actor(), declaration_id)
+        return _detail(decl, question_form=form, status=exc.status)
+    flash("Question sent: the declarer is told and answers on this page.", "success")
+    return redirect(url_for("triage_pages.detail", declaration_id=declaration_id) + "#questions")
+
+
+@bp.route("/declarations/<declaration_id>/answers", methods=["POST"])
+@roles_required(*declarations.READERS)
+@unit_of_work()
+def answer_question(declaration_id: str) -> Any:
+    """The declarer answers legal's question."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        questions.answer(declaration_id, form.body.data, user=actor(), now=utcnow())
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        discard()
+        _form_errors(form, exc)
+        decl = declarations.visible_declaration(actor(), declaration_id)
+        return _detail(decl, answer_form=form, status=exc.status)
+    flash("Answer sent: legal is told.", "success")
+    return redirect(url_for("triage_pages.detail", declaration_id=declaration_id) + "#questions")
+
+
+def _form_errors(form: QuestionForm | AnswerForm, exc: ServiceError) -> None:
+    if exc.errors.get("body"):
+        form.body.errors = list(exc.errors["body"])
+    else:
+        form.form_errors.append(exc.message)
 
 
 @bp.route("/declarations/<declaration_id>/assets", methods=["POST"])

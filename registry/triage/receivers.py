@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import User
 from registry.core.chunks import chunked
+from registry.core.clock import utcnow
 from registry.core.signals import (
     decisions_invalidated,
     escalations_listed,
@@ -24,6 +25,7 @@ from registry.core.signals import (
     request_link_checked,
 )
 from registry.extensions import db
+from registry.gate.overview import production_declarations
 from registry.gate.use_requests.models import UseRequest
 from registry.triage.declarations import (
     can_see,
@@ -115,6 +117,8 @@ def waiting_on_legal(sender: Any, *, user: User, now: datetime, **_: Any) -> lis
             continue
         items.append(
             {
+                "id": d["id"],
+                "production_id": d["production_id"],
                 "title": d["title"],
                 "link": f"/declarations/{d['id']}",
                 "level": triage["level"],
@@ -123,6 +127,29 @@ def waiting_on_legal(sender: Any, *, user: User, now: datetime, **_: Any) -> lis
                 ),
                 "next_step": triage["next_step"],
                 "asked_at": d["created_at"],
+            }
+        )
+    return items
+
+
+@production_declarations.connect
+def declarations_of(
+    sender: Any, *, user: User, production_id: str, **_: Any
+) -> list[dict[str, Any]]:
+    """The production's declarations the user may see, newest first (for its page)."""
+    stmt = declarations_query(user, {"production_id": production_id}).limit(QUEUE_LIMIT)
+    items = []
+    for d in present(list(db.session.execute(stmt).scalars()), utcnow()):
+        triage = d["triage"]
+        status = "refused" if triage["refused"] else "cleared" if triage["cleared"] else "open"
+        items.append(
+            {
+                "id": d["id"],
+                "title": d["title"],
+                "level": triage["level"],
+                "status": status,
+                "next_step": triage["next_step"],
+                "created_at": d["created_at"],
             }
         )
     return items

@@ -1,7 +1,10 @@
-"""Navigation by role: each feature lists its pages here; only registered endpoints show."""
+"""Navigation by role: each feature lists its pages here; only registered endpoints show. An
+entry may carry a count (a badge: the notifications' unread count), given by a function the
+composition root puts in ``BADGES`` (``registry.home``), since this module imports no feature."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -15,12 +18,23 @@ class NavItem:
     hint: str = ""
 
 
+NOTIFICATIONS = "reminders_pages.notifications"
+BADGES: dict[str, Callable[[], int]] = {}
+"""A count shown next to an entry, by endpoint (set by ``registry.home.install``)."""
+ALL_ROLES = ("admin", "talent_rep", "vfx_lead", "legal", "auditor")
+
 NAV: tuple[NavItem, ...] = (
     NavItem(
         "My performers",
         "performers_pages.index",
         ("talent_rep", "admin"),
         "Find performers and their consents",
+    ),
+    NavItem(
+        "Uses of my consents",
+        "requests_pages.relied_on",
+        ("talent_rep",),
+        "Every request and decision that relied on your performers' consents",
     ),
     NavItem(
         "Expiring consents",
@@ -33,6 +47,12 @@ NAV: tuple[NavItem, ...] = (
         "requests_pages.new",
         ("vfx_lead", "admin"),
         "Ask the registry before every use",
+    ),
+    NavItem(
+        "My productions",
+        "production_work.productions",
+        ("vfx_lead",),
+        "What you may do on each production, and what is on record for it",
     ),
     NavItem(
         "Requests",
@@ -71,6 +91,13 @@ NAV: tuple[NavItem, ...] = (
         "Expiry reminders and notifications",
     ),
     NavItem("Audit trail", "audit_pages.index", ("auditor", "admin"), "Events and verification"),
+    NavItem("Users", "users_pages.index", ("admin",), "Invite people, change roles, revoke"),
+    NavItem(
+        "Export consents",
+        "consents_export.export",
+        ("admin",),
+        "Consents as CSV or JSON Lines, with the CLI's filters",
+    ),
     NavItem(
         "Productions",
         "productions_pages.index",
@@ -89,6 +116,12 @@ NAV: tuple[NavItem, ...] = (
         ("admin", "talent_rep", "vfx_lead", "legal", "auditor"),
         "How the registry decides, next to the guidance",
     ),
+    NavItem(
+        "Notifications",
+        NOTIFICATIONS,
+        ALL_ROLES,
+        "Reminders and notices about what you work on; mark them read",
+    ),
 )
 
 
@@ -97,6 +130,7 @@ class NavLink:
     label: str
     url: str
     hint: str
+    badge: int = 0
 
 
 def nav_items(role: str | None) -> list[NavLink]:
@@ -104,7 +138,12 @@ def nav_items(role: str | None) -> list[NavLink]:
         return []
     endpoints = current_app.view_functions
     return [
-        NavLink(item.label, url_for(item.endpoint), item.hint)
+        NavLink(
+            item.label,
+            url_for(item.endpoint),
+            item.hint,
+            BADGES[item.endpoint]() if item.endpoint in BADGES else 0,
+        )
         for item in NAV
         if role in item.roles and item.endpoint in endpoints
     ]

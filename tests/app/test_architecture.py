@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "public.ready",
     "accounts.login",
     "reminders_calendar.feed",  # the private calendar URL: its token is the credential
+    "accounts.welcome",  # an invitation's link: its token is the credential
+    "accounts.reset_password",  # a password reset link: its token is the credential
 }
 ROOT = Path(__file__).resolve().parents[2]
 

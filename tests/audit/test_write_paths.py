@@ -23,12 +23,14 @@ from sqlalchemy import text
 from registry.audit.records import verify_records
 from registry.core.clock import utcnow
 from registry.extensions import db
+from registry.productions import services as production_services
 from tests.audit.records_world import RecordsWorld, states_now, unmatched
 from tests.factories import (
     PASSWORD,
     consent_body,
     fresh_client,
     login,
+    make_user,
     post_form,
     sha,
     stored_consent,
@@ -280,6 +282,24 @@ def test_every_write_path_appends_the_state_of_what_it_changed(
         )
         post(f"/api/v1/declarations/{refused['id']}/refusals", {"reason": "No"}, w.legal_token)
 
+    def questions() -> None:
+        lead, _ = make_user("vfx_lead")
+        legal, _ = make_user("legal")
+        production_services.add_member(w.production, lead.id, actor_id=None)
+        lead_page, legal_page = fresh_client(ctx), fresh_client(ctx)
+        login(lead_page, lead)
+        login(legal_page, legal)
+        body = {"production_id": w.production.id, "performer_id": found["performer"],
+                "media": ["likeness"], "description": "Double for the pier"}  # fmt: skip
+        asked = post_form(lead_page, "/requests/new/replica.create", body)
+        assert asked.status_code == 302, asked.get_data(as_text=True)
+        detail = asked.headers["Location"]
+        for page, path, said in (
+            (legal_page, f"{detail}/questions", "Which takes?"),
+            (lead_page, f"{detail}/answers", "Takes 3 and 4."),
+        ):
+            assert post_form(page, path, {"body": said}).status_code == 302
+
     def demo_seed() -> None:
         cli("demo", "seed")
 
@@ -292,6 +312,7 @@ def test_every_write_path_appends_the_state_of_what_it_changed(
         ("API: a performer, updated, a representative", performers),
         ("API: a consent and its amendment", consents),
         ("API: requests decided, re-evaluated, approved, refused; a replica", requests),
+        ("pages: a request sent back with a question, answered", questions),
         ("API: a model and a clearance", models),
         ("API: revocations and their cascade", revocation_cascade),
         ("API: a training consent linked, the model retired", cure_and_retire_model),
@@ -316,7 +337,7 @@ def test_every_write_path_appends_the_state_of_what_it_changed(
     assert kinds >= {
         "user", "api_token", "login_session", "performer", "production", "consent",
         "use_request", "decision", "approval", "refusal", "model", "replica", "declaration",
-        "triage", "tool", "pipeline", "asset",
+        "triage", "tool", "pipeline", "asset", "question",
     }  # fmt: skip
 
 

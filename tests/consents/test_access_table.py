@@ -103,6 +103,8 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /performers/new": _rows(("200",) * 3, ("200",) * 3, F403, F403),
     "POST /performers/new": _rows(("302",) * 3, ("302",) * 3, F403, F403),
     "GET /performers/{performer}": _rows(READ, MINE, F403, F403),
+    "GET /performers/{performer}/edit": _rows(READ, MINE, F403, F403),
+    "POST /performers/{performer}/edit": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
     "GET /performers/{performer}/consents/new": _rows(READ, MINE, F403, F403),
     "POST /performers/{performer}/consents/new": _rows(
         _sub(READ, "302"), _sub(MINE, "302"), F403, F403
@@ -115,6 +117,12 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "POST /consents/{consent}/evidence": _rows(_sub(READ, "302"), _sub(MINE, "302"), F403, F403),
     "GET /consents/{consent}/versions/1/receipt": _rows(READ, MINE, F403, READ),
     "GET /consents/{consent}/versions/1/evidence": _rows(READ, MINE, F403, READ),
+    "GET /consents/{consent}/versions/1/receipt/view": _rows(READ, MINE, F403, READ),
+    # no decision relied on the targets: who may open the page (the rows: tests/consents/
+    # test_rep_work.py)
+    "GET /requests/on-my-consents?performer_id={performer}": _rows(
+        LIST_NONE, LIST_NONE, F403, F403
+    ),
     "GET /consents/expiring?days=30": _rows(LIST_ALL, LIST_MINE, F403, F403),
     # --- reminders: the upcoming expiries each user may see (the targets end in 20 days)
     # (the vfx_lead is a member of the targets' production: both targets are theirs to see)
@@ -245,8 +253,19 @@ def _page_body(route: str, client: FlaskClient, world: World, target: Target) ->
             "legal_name": "Page Person",
             "professional_name": "Page Stage",
         }
-    if route.endswith("/consents/new") or route.endswith("/amend"):
+    if route.endswith("/consents/new"):
         return _page_consent_form(client, world.production, unique_pdf())
+    if route.endswith("/amend"):
+        return {
+            **_page_consent_form(client, world.production, unique_pdf()),
+            "effective_choice": "keep",
+        }
+    if route.endswith("/edit"):
+        return {
+            "csrf_token": csrf_token(client),
+            "professional_name": f"Renamed {secrets.token_hex(3)}",
+            "legal_name": "Corrected Legal Name",
+        }
     if route.endswith("/revoke"):
         return {
             "csrf_token": csrf_token(client),

@@ -128,7 +128,12 @@ def test_record_with_upload_then_timeline_amend_revoke_and_downloads(
     amended = client.post(
         amend_path,
         data=_consent_form(
-            client, amend_path, production.id, new_doc, purposes=["digital_replica"]
+            client,
+            amend_path,
+            production.id,
+            new_doc,
+            purposes=["digital_replica"],
+            effective_choice="keep",
         ),
         content_type="multipart/form-data",
     )

@@ -120,6 +120,7 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     page.check("input[name=purposes][value=synthetic_voice]")
     page.check("input[name=media][value=voice]")
     page.fill("#signed_at", _local(-timedelta(hours=1)))
+    page.check("#effective_choice-keep")  # said, never kept silently
     page.set_input_files(
         "#evidence",
         files=[{"name": "amended.pdf", "mimeType": "application/pdf", "buffer": unique_pdf()}],
@@ -143,7 +144,7 @@ def test_a_rep_records_amends_revokes_and_downloads_in_a_real_browser(
     with page.expect_download() as receipt_download:
         page.get_by_role("link", name="Consent receipt (v2)").click()
     with page.expect_download() as termination_download:
-        page.get_by_role("link", name="Termination receipt").first.click()
+        page.get_by_role("link", name="Termination receipt", exact=True).first.click()
     receipt_file = tmp_path / "receipt.jws"
     termination_file = tmp_path / "termination.jws"
     receipt_download.value.save_as(receipt_file)

@@ -68,6 +68,7 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     # Making a replica needs written approval: escalated.
     page.get_by_role("link", name="May I use this?").first.click()
     page.get_by_role("link", name="Make a digital replica").click()
+    page.select_option("#production_id", label="NH-01 · Production NH-01 (production)")
     page.select_option("#performer_id", label="Mara Quill")
     page.fill("#description", "Digital double for the pier fall, scene 31")
     page.get_by_role("button", name="Ask the registry").click()
@@ -82,10 +83,12 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     page.wait_for_url(f"{url}/approvals/")
     item = page.locator("section.queue-item").filter(has_text="Mara Quill")
     expect(item).to_have_count(1)
-    item.locator("textarea[name=note]").fill("Replica rider signed by the agent, 21 Nov")
+    item.get_by_role("link", name="Approve in writing…").click()  # the confirmation page
+    expect(page.get_by_role("heading", name="Approve this request in writing?")).to_be_visible()
+    page.locator("textarea[name=note]").fill("Replica rider signed by the agent, 21 Nov")
     rider = {"name": "rider.pdf", "mimeType": "application/pdf", "buffer": unique_pdf()}
-    item.locator("input[name=document]").set_input_files(rider)
-    item.get_by_role("button", name="Approve in writing").click()
+    page.locator("input[name=document]").set_input_files(rider)
+    page.get_by_role("button", name="Yes, approve in writing").click()
     page.wait_for_url(replica_request)
     assert "Approval recorded" in page.content()
     decision = page.get_by_role("region", name="Decision")
@@ -93,4 +96,4 @@ def test_vfx_lead_asks_and_legal_approves_in_a_real_browser(
     assert "on a written approval recorded by legal" in decision.inner_text()
     page.get_by_role("link", name="Approval queue").first.click()
     page.wait_for_url(f"{url}/approvals/")
-    expect(page.locator("main")).to_contain_text("Nothing waits for approval.")
+    expect(page.locator("main")).to_contain_text("No use request waits for approval.")

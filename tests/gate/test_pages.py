@@ -190,7 +190,7 @@ def test_escalated_replica_is_approved_from_the_legal_queue_then_registered(
     assert db.session.execute(select(func.count()).select_from(ApprovalDocument)).scalar_one() == 0
     decision_id = re.search(
         r'name="decision_id" type="hidden" value="([^"]+)"',
-        people.legal_client.get("/approvals/").get_data(as_text=True),
+        people.legal_client.get(f"/approvals/{request_id}/approve").get_data(as_text=True),
     )
     assert decision_id
     rider = unique_pdf()
@@ -287,8 +287,13 @@ def test_model_pages_register_clear_and_show_requests(ctx: Flask, app: Flask) ->
     )
     assert bad.status_code == 422
     assert "Nothing was saved" in _text(bad)
+    confirm = _text(people.vfx_client.form(f"/models/{model_id}/retire", {"reason": "wrapped"}))
+    assert "Retire this model?" in confirm and "wrapped" in confirm  # nothing retired yet
+    assert '<span class="badge active">active</span>' in _text(people.vfx_client.get(model_url))
     retired = people.vfx_client.form(
-        f"/models/{model_id}/retire", {"reason": "wrapped"}, follow_redirects=True
+        f"/models/{model_id}/retire",
+        {"reason": "wrapped", "confirm": "yes"},
+        follow_redirects=True,
     )
     assert '<span class="badge retired">retired</span>' in _text(retired)
 
@@ -368,7 +373,8 @@ def test_every_kind_of_question_from_its_form(ctx: Flask, app: Flask) -> None:
     assert "R12" in page and "Not yet: written approval" in page
     assert "clearance of training source 1: Fan art from the web" in page
     assert "Training material: Fan art from the web (uncleared)" in page
-    legal_form = _text(people.legal_client.get(trained.headers["Location"]))
+    trained_id = trained.headers["Location"].rstrip("/").split("/")[-1]
+    legal_form = _text(people.legal_client.get(f"/approvals/{trained_id}/approve"))
     assert "unowned training material is cleared" in legal_form  # the clears-sources box
     # A replica, registered, then a customary use of it from its page's link.
     created = (
@@ -445,6 +451,14 @@ def test_a_decision_no_longer_valid_says_so_first_and_links_its_consents(
     assert 'class="badge allow"' not in text[: text.index("What was decided")]
     assert "allow, no longer valid" in text
     assert "the consent it relied on was revoked on" in text
+    # the lead's home count of decisions no longer valid leads to a list of exactly those
+    request_id = page.rstrip("/").split("/")[-1]
+    home = _text(people.vfx_client.get("/"))
+    assert 'href="/requests/?valid=no"' in home
+    invalid = _text(people.vfx_client.get("/requests/?valid=no"))
+    still_valid = _text(people.vfx_client.get("/requests/?valid=yes"))
+    assert request_id in invalid and request_id not in still_valid
+    assert people.vfx_client.get("/requests/?valid=maybe").status_code == 400
     # the lead opens the consent it relied on: its scope and validity, nothing personal
     consent = _text(people.vfx_client.get(f"/consents/{version.consent_id}"))
     assert "Sky replacement behind the lead" in consent

@@ -100,7 +100,15 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /declarations/{declaration}": _rows(ANY, F403, OWN, ANY),
     "GET /declarations/{declaration}/amend": _rows(ANY, F403, OWN, F403),
     "POST /declarations/{declaration}/approve": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
-    "POST /declarations/{declaration}/refuse": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
+    # refusing: the reason, then the shared confirmation page (200), then the confirmed POST
+    "GET /declarations/{declaration}/refuse": _rows(ANY, F403, F403, ANY),
+    "POST /declarations/{declaration}/refuse": _rows(ANY, F403, F403, ANY),
+    "GET /declarations/{declaration}/approve": _rows(ANY, F403, F403, ANY),
+    "POST /declarations/{declaration}/questions": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
+    # only the declarer answers (the targets are declared by another admin)
+    "POST /declarations/{declaration}/answers": _rows(
+        ("403", "403", "404"), F403, ("403", "404", "404"), ("403", "403", "404")
+    ),
     "POST /declarations/{declaration}/assets": _rows(_s(ANY, "302"), F403, _s(OWN, "302"), F403),
     "GET /declarations/{declaration}/triages/{triage}/receipt.jws": _rows(ANY, F403, OWN, ANY),
     "GET /tools/": _rows(("200",) * 3, ("200",) * 3, ("200",) * 3, ("200",) * 3),
@@ -110,7 +118,15 @@ TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /pipelines/{pipeline}": _rows(ANY, ANY, ANY, ANY),
     "GET /productions/{production}/final-cut": _rows(ANY, F403, OWN, ANY),
     "POST /productions/{production}/final-cut": _rows(ANY, F403, OWN, ANY),
-    "POST /approvals/{request}/decline": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
+    "GET /approvals/{request}/decline": _rows(ANY, F403, F403, ANY),
+    "POST /approvals/{request}/decline": _rows(ANY, F403, F403, ANY),  # the confirmation page
+    "GET /approvals/{request}/approve": _rows(ANY, F403, F403, ANY),
+    "POST /approvals/{request}/approve": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
+    "POST /requests/{request}/questions": _rows(_s(ANY, "302"), F403, F403, _s(ANY, "302")),
+    # only the requester answers (the targets are asked by another admin)
+    "POST /requests/{request}/answers": _rows(
+        ("403", "403", "404"), F403, ("403", "404", "404"), ("403", "403", "404")
+    ),
 }
 # A page form naming a production the caller may not see (or none that exists) is answered
 # with the form again and its error (422), as any bad field on a page is.
@@ -216,6 +232,8 @@ def _page_body(route: str, client: FlaskClient, t: Target) -> dict[str, Any]:
                 "document": (io.BytesIO(unique_pdf()), "approval.pdf")}  # fmt: skip
     if route.endswith("/refuse") or route.endswith("/decline"):
         return {"csrf_token": token, "reason": "no"}
+    if route.endswith("/questions") or route.endswith("/answers"):
+        return {"csrf_token": token, "body": "Which takes does it replace?"}
     if route.endswith("/assets"):
         return {"csrf_token": token, "name": "a.png", "sha256": sha(), "media_type": "image/png",
                 "output": "final"}  # fmt: skip

@@ -135,10 +135,12 @@ def test_a_lead_declares_the_guidance_examples_and_legal_clears_one(
     page.wait_for_url(f"{url}/approvals/")
     page.get_by_role("link", name="a historical document read aloud").click()
     page.wait_for_url(pages["a historical document read aloud"])
+    page.get_by_role("link", name="Clear in writing…").click()  # the confirmation page
+    expect(page.get_by_role("heading", name="Clear this declaration in writing?")).to_be_visible()
     page.fill("#note", "Rights cleared; the art department repainted it")
     signed = {"name": "approval.pdf", "mimeType": "application/pdf", "buffer": unique_pdf()}
     page.set_input_files("#document", signed)
-    page.get_by_role("button", name="Clear it").click()
+    page.get_by_role("button", name="Yes, clear it").click()
     page.wait_for_url(pages["a historical document read aloud"])
     expect(page.get_by_role("region", name="Triage")).to_contain_text(
         "May proceed: approved in writing by legal."

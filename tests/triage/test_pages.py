@@ -135,8 +135,9 @@ def test_legal_clears_with_the_signed_document_from_the_declaration_page(
     pages = Pages(app, world)
     declared = pages.post(pages.lead, "/declarations/new", _form(world))
     url = declared.headers["Location"]
-    page = pages.get(pages.legal, url).get_data(as_text=True)
-    assert "Clear this declaration" in page
+    assert "Clear this declaration" in pages.get(pages.legal, url).get_data(as_text=True)
+    page = pages.get(pages.legal, f"{url}/approve").get_data(as_text=True)
+    assert "Clear this declaration in writing?" in page
     triage_id = re.search(r'id="triage_id" name="triage_id" type="hidden" value="([^"]+)"', page)
     assert triage_id
     before = db.session.scalar(select(func.count()).select_from(Approval))

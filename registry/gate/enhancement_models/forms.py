@@ -29,3 +29,4 @@ class ClearanceForm(FlaskForm):
 
 class RetireForm(FlaskForm):
     reason = StringField("Reason")
+    confirm = HiddenField()

@@ -19,7 +19,13 @@ from registry.gate.enhancement_models.schemas import ClearanceInSchema, ModelInS
 from registry.gate.replicas import services as replicas
 from registry.gate.use_requests import services as requests
 from registry.gate.use_requests.forms import KIND_WORDS, choices
-from registry.gate.use_requests.pages import labels_for, names, visible_productions
+from registry.gate.use_requests.pages import (
+    CHOOSE,
+    CHOOSE_WORDS,
+    labels_for,
+    names,
+    visible_productions,
+)
 from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
@@ -73,8 +79,10 @@ def _sources(form: ModelForm) -> list[dict[str, str]]:
 def new() -> Any:
     form = ModelForm()
     form.production_id.choices = choices(
-        (p.id, f"{p.code} · {p.title}") for p in visible_productions()
+        [CHOOSE] + [(p.id, f"{p.code} · {p.title}") for p in visible_productions()]
     )
+    if request.method == "GET" and request.args.get("production_id"):
+        form.production_id.data = request.args["production_id"]
     form.performer_ids.choices = choices(
         (p[0], p[1])
         for p in db.session.execute(
@@ -99,6 +107,8 @@ def new() -> Any:
             model = services.register_model(ModelInSchema().load(body), user=actor(), now=utcnow())
         except ValidationError as exc:
             errors = flatten_errors(exc.messages)
+            if not body["production_id"]:
+                errors["production_id"] = [CHOOSE_WORDS["production_id"]]
         except ServiceError as exc:
             discard()
             errors = exc.errors or {"_schema": [exc.message]}
@@ -162,20 +172,38 @@ def clear(model_id: str) -> Any:
     return redirect(request.form.get("next") or url_for("models_pages.detail", model_id=model_id))
 
 
-@bp.route("/<model_id>/retire", methods=["POST"])
+@bp.route("/<model_id>/retire", methods=["GET", "POST"])
 @roles_required(*services.REGISTRARS)
 @unit_of_work()
 def retire(model_id: str) -> Any:
+    """GET asks for the reason; a POST shows the shared confirmation page; the confirmed POST
+    retires the model (every later use is denied)."""
+    model = services.visible_model(actor(), model_id, lock=request.method == "POST")
     form = RetireForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.retire_model(model_id, form.reason.data or None, user=actor(), now=utcnow())
-    except ServiceError as exc:
-        if exc.status == 404:
-            raise
-        discard()
-        flash(exc.message, "error")
-    else:
-        flash("Model retired: every later use is denied.", "success")
-    return redirect(url_for("models_pages.detail", model_id=model_id))
+    back = url_for("models_pages.detail", model_id=model_id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if form.confirm.data != "yes":
+            form.confirm.data = "yes"
+            production = db.session.get(Production, model.production_id)
+            facts = [
+                ("Model", model.name),
+                ("Production", production.code if production is not None else "—"),
+                ("Vendor", model.vendor),
+                ("Reason", (form.reason.data or "").strip()),
+            ]
+            return render_template(
+                "models/confirm_retire.html", form=form, facts=facts, cancel_url=back
+            )
+        try:
+            services.retire_model(model_id, form.reason.data or None, user=actor(), now=utcnow())
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise
+            discard()
+            flash(exc.message, "error")
+        else:
+            flash("Model retired: every later use is denied.", "success")
+        return redirect(back)
+    return render_template("models/retire.html", model=model, form=form)

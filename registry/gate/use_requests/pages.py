@@ -9,7 +9,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from registry.approvals.forms import RefusalForm, RequestApprovalForm
+from registry.approvals import questions as threads
+from registry.approvals.forms import AnswerForm, QuestionForm
 from registry.approvals.models import Approval
 from registry.consents.models import ConsentVersion
 from registry.core.clock import utcnow
@@ -17,7 +18,7 @@ from registry.core.errors import ServiceError, flatten_errors
 from registry.extensions import db
 from registry.gate.enhancement_models.models import EnhancementModel
 from registry.gate.replicas.models import Replica
-from registry.gate.use_requests import blanket_report, services
+from registry.gate.use_requests import blanket_report, questions, reliances, services
 from registry.gate.use_requests.approvals import APPROVERS, declined_decisions, refusals_query
 from registry.gate.use_requests.forms import (
     CHANGE_WORDS,
@@ -42,6 +43,13 @@ from registry.web.schemas import paginate
 bp = Blueprint("requests_pages", __name__, url_prefix="/requests")
 bp.before_request(authenticate_page)
 PER_PAGE = 50
+CHOOSE = ("", "Choose…")
+CHOOSE_WORDS = {
+    "production_id": "Choose a production.",
+    "performer_id": "Choose a performer.",
+    "replica_id": "Choose a replica.",
+    "model_id": "Choose a model.",
+}
 
 
 def visible_productions() -> list[Production]:
@@ -95,15 +103,22 @@ def index() -> Any:
         *OUTCOMES,
     ):
         abort(400)
+    validity = request.args.get("valid") or None
+    if validity not in (None, "yes", "no"):
+        abort(400)
+    query: dict[str, object] = dict(filters)
+    if validity is not None:
+        query["valid"] = validity == "yes"
     now = utcnow()
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
-    page = paginate(services.requests_query(actor(), filters, now), page_no, PER_PAGE)
+    page = paginate(services.requests_query(actor(), query, now), page_no, PER_PAGE)
     rows = services.present_requests(page.items, now)
     return render_template(
         "requests/index.html",
         rows=rows,
         page=page,
         filters=filters,
+        validity=validity,
         labels=labels_for(page.items),
         productions=visible_productions(),
         kinds=KIND_WORDS,
@@ -121,7 +136,7 @@ def _choices(form: RequestForm, kind: str) -> None:
     productions = visible_productions()
     visible = [p.id for p in productions]
     form.production_id.choices = choices(
-        (p.id, f"{p.code} · {p.title} ({p.kind})") for p in productions
+        [CHOOSE] + [(p.id, f"{p.code} · {p.title} ({p.kind})") for p in productions]
     )
     performers = db.session.execute(
         select(Performer.id, Performer.professional_name)
@@ -129,7 +144,7 @@ def _choices(form: RequestForm, kind: str) -> None:
         .order_by(Performer.professional_name)
         .limit(2000)
     ).all()
-    optional = [("", "(the model's performers)")] if kind == "model.use" else []
+    optional = [("", "(the model's performers)")] if kind == "model.use" else [CHOOSE]
     form.performer_id.choices = choices(optional + [(p[0], p[1]) for p in performers])
     replicas = (
         select(Replica.id, Performer.professional_name, Production.code, Replica.media)
@@ -146,12 +161,27 @@ def _choices(form: RequestForm, kind: str) -> None:
         replicas = replicas.where(Replica.production_id.in_(visible))
         models = models.where(EnhancementModel.production_id.in_(visible))
     form.replica_id.choices = choices(
-        (r[0], f"{r[1]} · {r[2]} · {', '.join(r[3])} ({r[0]})")
-        for r in db.session.execute(replicas)
+        [CHOOSE]
+        + [
+            (r[0], f"{r[1]} · {r[2]} · {', '.join(r[3])} ({r[0]})")
+            for r in db.session.execute(replicas)
+        ]
     )
     form.model_id.choices = choices(
-        (m[0], f"{m[1]} · bound to {m[2]}") for m in db.session.execute(models)
+        [CHOOSE] + [(m[0], f"{m[1]} · bound to {m[2]}") for m in db.session.execute(models)]
     )
+
+
+def _unchosen(kind: str, form: RequestForm) -> dict[str, list[str]]:
+    """The selects left on "Choose…", in plain words (before the schema speaks of lengths)."""
+    needed = ["production_id"]
+    if kind == "replica.use":
+        needed.append("replica_id")
+    elif kind == "model.use":
+        needed.append("model_id")
+    else:
+        needed.append("performer_id")
+    return {name: [CHOOSE_WORDS[name]] for name in needed if not getattr(form, name).data}
 
 
 def _body(kind: str, form: RequestForm) -> dict[str, Any]:
@@ -199,11 +229,14 @@ def ask(kind: str) -> Any:
         if not form.media.data:
             form.media.data = ["likeness"]
     if form.validate_on_submit():
+        unchosen = _unchosen(kind, form)
         try:
             data = RequestInSchema().load(_body(kind, form))
+            if unchosen:
+                raise ValidationError({})
             req, _ = services.submit_request(data, user=actor(), now=utcnow())
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
+            errors = {**flatten_errors(exc.messages), **unchosen}
         except ServiceError as exc:
             discard()
             errors = exc.errors or {"_schema": [exc.message]}
@@ -231,11 +264,34 @@ def blanket_consents() -> Any:
     )
 
 
+@bp.route("/on-my-consents")
+@roles_required(*reliances.READERS)
+def relied_on() -> Any:
+    """Every request and decision that relied on a consent of the rep's performers."""
+    performer_id = request.args.get("performer_id") or None
+    return render_template(
+        "requests/relied_on.html",
+        items=reliances.reliances(actor(), utcnow(), performer_id),
+        kinds=KIND_WORDS,
+        performer_id=performer_id,
+    )
+
+
 @bp.route("/<request_id>")
 @roles_required(*services.READERS)
 def detail(request_id: str) -> Any:
+    return _detail(services.visible_request(actor(), request_id))
+
+
+def _detail(
+    req: Any,
+    *,
+    question_form: QuestionForm | None = None,
+    answer_form: AnswerForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The request's page; a question or answer that failed comes back as typed, with why."""
     now = utcnow()
-    req = services.visible_request(actor(), request_id)
     history = list(db.session.execute(services.decisions_query(req)).scalars())
     decisions = services.present_decisions(history, now)
     current = decisions[-1]
@@ -247,15 +303,16 @@ def detail(request_id: str) -> Any:
     replica = db.session.execute(
         select(Replica).where(Replica.request_id == req.id)
     ).scalar_one_or_none()
-    approval_form = None
     declined = bool(declined_decisions([current["id"]]))
-    if (
+    may_approve = (
         actor().has_role(*APPROVERS)
         and current["outcome"] == "escalate"
         and current["valid"]
         and not declined
-    ):
-        approval_form = RequestApprovalForm(decision_id=current["id"])
+    )
+    thread = threads.thread("request", req.id)
+    may_ask = actor().has_role(*APPROVERS) and current["outcome"] == "escalate"
+    may_answer = req.requested_by == actor().id and any(m.kind == "question" for m in thread)
     relied = {c for d in decisions for c in d["consent_ids"]}
     return render_template(
         "requests/detail.html",
@@ -268,9 +325,12 @@ def detail(request_id: str) -> Any:
         kind_words=KIND_WORDS,
         fact_words=FACT_WORDS,
         change_words=CHANGE_WORDS,
-        approval_form=approval_form,
-        decline_form=RefusalForm() if approval_form is not None else None,
+        may_approve=may_approve,
         declined=declined,
+        thread=thread,
+        authors=questions.author_names(thread),
+        question_form=(question_form or QuestionForm()) if may_ask else None,
+        answer_form=(answer_form or AnswerForm()) if may_answer else None,
         refusals=list(db.session.execute(refusals_query(req)).scalars()),
         estate=any(r["id"] == "R15" for r in current["rules"]),
         consent_names=consent_names(relied),
@@ -282,7 +342,58 @@ def detail(request_id: str) -> Any:
             and current["valid"]
             and actor().has_role(*services.REQUESTERS)
         ),
-    )
+    ), status
+
+
+@bp.route("/<request_id>/questions", methods=["POST"])
+@roles_required(*APPROVERS)
+@unit_of_work()
+def ask_question(request_id: str) -> Any:
+    """Legal sends the request back to its requester with a question."""
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        questions.ask(request_id, form.body.data, user=actor(), now=utcnow())
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        discard()
+        return _failed(request_id, form, exc, question=True)
+    flash("Question sent: the requester is told and answers on this page.", "success")
+    return redirect(url_for("requests_pages.detail", request_id=request_id) + "#questions")
+
+
+@bp.route("/<request_id>/answers", methods=["POST"])
+@roles_required(*services.READERS)
+@unit_of_work()
+def answer_question(request_id: str) -> Any:
+    """The requester answers legal's question."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        questions.answer(request_id, form.body.data, user=actor(), now=utcnow())
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        discard()
+        return _failed(request_id, form, exc, question=False)
+    flash("Answer sent: legal is told.", "success")
+    return redirect(url_for("requests_pages.detail", request_id=request_id) + "#questions")
+
+
+def _failed(request_id: str, form: Any, exc: ServiceError, *, question: bool) -> Any:
+    if exc.status == 403:
+        raise exc
+    if exc.errors.get("body"):
+        form.body.errors = list(exc.errors["body"])
+    else:
+        form.form_errors.append(exc.message)
+    req = services.visible_request(actor(), request_id)
+    if question:
+        return _detail(req, question_form=form, status=exc.status)
+    return _detail(req, answer_form=form, status=exc.status)
 
 
 @bp.route("/<request_id>/reevaluate", methods=["POST"])

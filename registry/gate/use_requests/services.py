@@ -36,6 +36,7 @@ from registry.gate.use_requests.models import DecisionConsent, DecisionRecord, U
 from registry.gate.use_requests.validity import VALID, present, valid_clause, validities
 from registry.productions.access import can_see_production, member_production_ids
 from registry.receipts.signer import sign as sign_receipt
+from registry.reminders import events as webhook_events
 from registry.rules import RULESET_VERSION, Decision, DecisionInput, FiredRule, decide
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
@@ -262,6 +263,19 @@ def decide_request(
         state_entry("decision", values, {"relied": relied}),
     ]
     record_all([submission.created, made] if submission is not None else [made], states)
+    webhook_events.decision_made(
+        decision_id=decision_id,
+        request_id=req.id,
+        production_id=req.production_id,
+        kind=req.kind,
+        outcome=decision.outcome,
+        rules=[r.id for r in decision.rules],
+        sequence=sequence,
+        trigger=trigger,
+        valid_until=decision.valid_until,
+        decided_at=now,
+        ruleset_version=decision.ruleset_version,
+    )
     if req.declaration_id is not None:
         request_decided.send(
             None, declaration_id=req.declaration_id, request_id=req.id, at=now, actor_id=actor_id
