@@ -33,9 +33,11 @@ def test_sign_in_and_out_in_a_real_browser(live_server: LiveServer, browser_page
     assert page.locator("h1").inner_text().startswith("Welcome")
     page.get_by_role("link", name="Audit trail").first.click()
     page.wait_for_url(f"{live_server.url}/audit/")
-    page.get_by_role("button", name="Verify the whole trail").click()
+    page.get_by_role("button", name="Verify both chains").click()
     page.wait_for_url(f"{live_server.url}/audit/?verify=1")
-    expect(page.locator("[role=status]").filter(has_text="Intact:")).to_have_count(1)
+    intact = page.locator("[role=status]").filter(has_text="Intact:")
+    expect(intact.filter(has_text="state events verified")).to_have_count(1)
+    expect(intact).to_have_count(2)  # the events' chain and the state events' chain
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server.url}/login")
     assert "Signed out." in page.content()
