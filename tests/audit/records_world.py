@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from registry.audit.models import AuditState
-from registry.audit.records import KINDS, TOMBSTONE, load_states
+from registry.audit.record_kinds import KINDS
+from registry.audit.records import TOMBSTONE, load_states
 from registry.core.db import Base
 from registry.extensions import db
 from tests.factories import (
