@@ -191,6 +191,7 @@ def snapshot(ids: list[str]) -> list[Notice]:
                 superseded_at=version.superseded_at if version else None,
                 purposes=tuple(version.purposes or ()) if version else (),
                 title=reminder.title,
+                data=reminder.data,
                 link_path=reminder.link_path,
                 subject_type=reminder.subject_type,
                 subject_id=reminder.subject_id,

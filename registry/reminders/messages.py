@@ -10,7 +10,6 @@ ids and times only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +73,7 @@ class Notice:
     webhook_url: str | None
     webhook_secret: str | None
     title: str | None = None  # notices about other records: what they say, where they link
+    data: dict[str, Any] | None = None  # webhook events: their facts
     link_path: str | None = None
     subject_type: str | None = None
     subject_id: str | None = None
@@ -98,9 +98,8 @@ def time_left(notice: Notice, now: datetime) -> str:
 
 
 def event_of(notice: Notice) -> tuple[str, dict[str, Any]]:
-    """A webhook event's title and facts, as ``outbox.encode_event`` kept them."""
-    stored = json.loads(notice.title or "{}")
-    return str(stored.get("title", "")), dict(stored.get("data") or {})
+    """A webhook event's title and facts, as ``outbox.announce`` kept them."""
+    return notice.title or "", dict(notice.data or {})
 
 
 def subject(notice: Notice, now: datetime) -> str:

@@ -10,6 +10,7 @@ leases and watermarks, per-production webhook secrets, and calendar feed tokens 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,8 +40,8 @@ are written when they are enqueued (never personal data), their recipients named
 EVENT_KINDS = ("decision.made", "decision.invalidated", "decl.escalated", "decl.cleared")
 """Events for the production's webhook only (no people are told): a use request decided, a
 decision no longer valid, a declaration escalated (triaged ``escalate``), a declaration cleared
-by legal. Their ``title`` holds the event as JSON: ``{"title": what it says, "data": its facts}``,
-the facts being ids, outcome, rule ids and times, never personal data (``outbox.announce``).
+by legal. ``title`` says what happened and ``data`` holds the event's facts: ids, outcome, rule
+ids and times, never personal data (``outbox.announce``).
 Webhook event names: ``messages.EVENTS``. (Kinds fit the column's 20 characters.)"""
 KINDS = CONSENT_KINDS + NOTICE_KINDS + EVENT_KINDS
 REMINDER_STATUSES = ("queued", "ready", "skipped", "carried", "superseded", "cancelled")
@@ -86,6 +87,7 @@ class Reminder(Base):
     title: Mapped[str | None] = mapped_column(Text)
     link_path: Mapped[str | None] = mapped_column(String(300))
     recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # webhook events' facts
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -18,7 +18,6 @@ Rows go in through the driver's executemany and ids are made in batches (same fo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -328,11 +327,6 @@ class Event:
     data: dict[str, Any]
 
 
-def encode_event(title: str, data: dict[str, Any]) -> str:
-    """How an event is kept in ``reminders.title``; ``messages`` reads it back."""
-    return json.dumps({"title": title, "data": data}, sort_keys=True, default=str)
-
-
 def announce(events: Sequence[Event], now: datetime) -> list[str]:
     """Enqueue webhook events (``EVENT_KINDS``) for the productions that have a webhook; the
     others are dropped here, so that a production without one costs a single look-up.
@@ -362,7 +356,8 @@ def announce(events: Sequence[Event], now: datetime) -> list[str]:
                 "status": "queued",
                 "subject_type": e.subject[0],
                 "subject_id": e.subject[1],
-                "title": encode_event(e.title, e.data),
+                "title": e.title,
+                "data": e.data,
                 "link_path": e.link_path,
                 "recipients": [],
                 "created_at": now,

@@ -290,3 +290,51 @@ def test_0015_encrypts_the_webhook_secrets_already_stored_and_back(isolated_app:
         assert clear == secret
         db.session.remove()
         flask_migrate.upgrade()
+
+
+def test_0020_moves_queued_webhook_events_facts_out_of_their_title_and_back(
+    isolated_app: Flask,
+) -> None:
+    """An event queued before 0020 kept its facts as JSON in ``title``: after the upgrade the
+    title says what happened and ``data`` holds the facts; the downgrade folds them back."""
+    import json
+
+    import flask_migrate
+    from sqlalchemy import text
+
+    from registry.core.clock import utcnow
+    from registry.reminders.models import Reminder
+    from tests.factories import make_production
+
+    facts = {"decision_id": "dec_1", "outcome": "allow", "rules": ["R8"]}
+    with isolated_app.app_context():
+        production_id = make_production().id
+        db.session.remove()
+        flask_migrate.downgrade(revision="0019_profiles")
+        db.session.remove()
+        db.session.execute(
+            text(
+                "INSERT INTO reminders (id, kind, production_id, threshold_days, status, "
+                "subject_type, subject_id, title, recipients, created_at) VALUES "
+                "('evt_1', 'decision.made', :p, 0, 'queued', 'decision', 'dec_1', :title, "
+                "'[]', :t)"
+            ),
+            {
+                "p": production_id,
+                "title": json.dumps({"title": "Decision made", "data": facts}),
+                "t": utcnow(),
+            },
+        )
+        db.session.commit()
+        flask_migrate.upgrade()
+        db.session.remove()
+        event = db.session.get(Reminder, "evt_1")
+        assert event is not None
+        assert (event.title, event.data) == ("Decision made", facts)
+        db.session.remove()
+        flask_migrate.downgrade(revision="0019_profiles")
+        db.session.remove()
+        title = db.session.execute(text("SELECT title FROM reminders")).scalar_one()
+        assert json.loads(title) == {"title": "Decision made", "data": facts}
+        db.session.remove()
+        flask_migrate.upgrade()
