@@ -82,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_WITNESS_URL": None,
     "AUDIT_WITNESS_INTERVAL_SECONDS": 60,  # the scheduler signs moved heads and sends them
     "AUDIT_WITNESS_TIMEOUT_SECONDS": 10,  # per webhook call
+    "IDEMPOTENCY_FORGET_INTERVAL_SECONDS": 3600,  # how often stored answers past 24 h go
     "AUDIT_CHECK_POLL_SECONDS": 10,  # how often the scheduler looks for a records check asked for
     # -- end of audit records and witness --
     # -- logs and metrics (registry.web.logs, registry.web.metrics) --

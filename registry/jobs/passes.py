@@ -19,6 +19,8 @@ from registry.audit import checks, witness
 from registry.core.clock import utcnow
 from registry.extensions import db
 from registry.reminders import delivery, locks, scan
+from registry.transactions import unit_of_work
+from registry.web import idempotency
 
 log = logging.getLogger("registry.jobs")
 
@@ -138,5 +140,19 @@ def audit_witness_job(app: Flask) -> None:
             published = witness.sign_and_publish()
             if published.errors:
                 log.warning("audit witness: %s", published.summary())
+        finally:
+            db.session.remove()
+
+
+def idempotency_job(app: Flask) -> None:
+    """Forget the stored answers of API writes once their 24 hours are over (in batches, each
+    its own unit of work)."""
+    with app.app_context():
+        try:
+            while True:
+                with unit_of_work():
+                    forgotten = idempotency.forget_expired(utcnow())
+                if forgotten < idempotency.FORGET_BATCH:
+                    break
         finally:
             db.session.remove()

@@ -23,6 +23,7 @@ from registry.jobs.passes import (
     audit_witness_job,
     cascade_job,
     deliver_job,
+    idempotency_job,
     scan_job,
 )
 
@@ -32,6 +33,7 @@ JOBS = (
     ("deliver", deliver_job, "REMINDER_DELIVERY_INTERVAL_SECONDS"),
     ("audit-checks", audit_checks_job, "AUDIT_CHECK_POLL_SECONDS"),
     ("audit-witness", audit_witness_job, "AUDIT_WITNESS_INTERVAL_SECONDS"),
+    ("idempotency", idempotency_job, "IDEMPOTENCY_FORGET_INTERVAL_SECONDS"),
 )
 
 

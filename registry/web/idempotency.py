@@ -218,7 +218,10 @@ def init_app(app: Flask) -> None:
             app.view_functions[rule.endpoint] = idempotent(app.view_functions[rule.endpoint])
 
 
-def forget_expired(now: datetime, limit: int = 5000) -> int:
+FORGET_BATCH = 5000
+
+
+def forget_expired(now: datetime, limit: int = FORGET_BATCH) -> int:
     """Delete up to ``limit`` keys whose answers are older than a day (a scheduler pass)."""
     ids = list(
         db.session.execute(

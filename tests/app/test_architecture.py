@@ -177,7 +177,7 @@ MAY_IMPORT = {
     "triage": BASE
     | {"audit", "web", "accounts", "productions", "performers", "receipts", "rules"}
     | {"approvals", "reminders", "gate"},
-    "jobs": BASE | {"reminders", "audit"},
+    "jobs": BASE | {"reminders", "audit", "web"},
 }
 
 

@@ -14,7 +14,14 @@ from registry.jobs.scheduler import build_scheduler
 def test_jobs_are_handed_the_app_coalesced_one_at_a_time(app: Flask) -> None:
     scheduler = build_scheduler(app)
     found = {job.id: job for job in scheduler.get_jobs()}
-    assert set(found) == {"scan", "cascade", "deliver", "audit-checks", "audit-witness"}
+    assert set(found) == {
+        "scan",
+        "cascade",
+        "deliver",
+        "audit-checks",
+        "audit-witness",
+        "idempotency",
+    }
     for job in found.values():
         assert job.func_ref.startswith("registry.jobs.passes:")
         assert job.args == (app,)  # the scheduler's own app: no job creates one
@@ -24,6 +31,7 @@ def test_jobs_are_handed_the_app_coalesced_one_at_a_time(app: Flask) -> None:
     assert found["deliver"].trigger.interval.total_seconds() == 15
     assert found["audit-checks"].trigger.interval.total_seconds() == 10
     assert found["audit-witness"].trigger.interval.total_seconds() == 60
+    assert found["idempotency"].trigger.interval.total_seconds() == 3600
 
 
 def test_creating_the_web_app_starts_no_scheduler(tmp_path: Path) -> None:

@@ -104,6 +104,26 @@ def test_a_refusal_frees_the_key_and_a_day_later_it_is_forgotten(
     assert later.status_code == 201 and later.json["id"] != first.json["id"]
 
 
+def test_the_scheduler_forgets_answers_once_their_day_is_over(
+    ctx: Flask, client: FlaskClient
+) -> None:
+    from registry.jobs.passes import idempotency_job
+
+    world = World(client)
+    user_id = world.vfx.id
+    performer = stored_performer()
+    assert _ask(world, "old", performer.id).status_code == 201
+    with time_machine.travel(utcnow() + timedelta(hours=20)):
+        assert _ask(world, "young", performer.id).status_code == 201
+    db.session.remove()
+    with time_machine.travel(utcnow() + timedelta(hours=25)):
+        idempotency_job(ctx)
+    kept = db.session.scalars(
+        select(IdempotencyKey.key).where(IdempotencyKey.user_id == user_id)
+    ).all()
+    assert sorted(kept) == ["young"]
+
+
 def test_a_claim_left_by_a_crash_is_taken_over_once_its_lease_ends(
     ctx: Flask, client: FlaskClient
 ) -> None:
