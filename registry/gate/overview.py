@@ -28,6 +28,7 @@ from registry.gate.use_requests.pages import labels_for, names, visible_producti
 from registry.performers.models import Performer
 from registry.productions.access import visible_production
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import user_tz
 
 bp = Blueprint("production_work", __name__)
 bp.before_request(authenticate_page)
@@ -91,7 +92,7 @@ def overview(production_id: str) -> Any:
         consents=consent_rows,
         models=model_rows,
         replicas=replicas,
-        rows=requests.present_requests(reqs, now),
+        rows=requests.present_requests(reqs, now, user_tz()),
         labels=labels_for(reqs),
         replica_performers=names(
             Performer, {r.performer_id for r in replicas}, Performer.professional_name

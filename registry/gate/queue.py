@@ -37,6 +37,7 @@ from registry.gate.use_requests.pages import consent_names, labels_for, visible_
 from registry.rules.vocabulary import REQUEST_KINDS
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import user_tz
 from registry.web.uploads import read_upload
 
 bp = Blueprint("approvals_pages", __name__, url_prefix="/approvals")
@@ -134,7 +135,7 @@ def queue() -> Any:
     now = utcnow()
     filters = Filters.from_args()
     reqs = _requests(actor(), filters, now)
-    rows = requests.present_requests(reqs, now)
+    rows = requests.present_requests(reqs, now, user_tz())
     declined = services.declined_decisions([r["decision"]["id"] for r in rows])
     blocked = []
     if filters.kind in (None, "model.use", "model.train"):
@@ -164,7 +165,7 @@ def queue() -> Any:
 
 def _approval_page(req: UseRequest, form: RequestApprovalForm, status: int = 200) -> Any:
     now = utcnow()
-    row = requests.present_requests([req], now)[0]
+    row = requests.present_requests([req], now, user_tz())[0]
     return render_template(
         "approvals/approve.html",
         r=row,

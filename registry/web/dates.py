@@ -6,7 +6,7 @@ May import flask, flask_login, markupsafe and registry.core.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from flask import Flask
@@ -14,13 +14,18 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from registry.core.clock import as_utc
-from registry.core.zones import DEFAULT_ZONE, days_left, from_local, to_local
+from registry.core.zones import DEFAULT_ZONE, days_left, from_local, to_local, zone
 
 
 def user_zone() -> str:
     """The signed-in person's zone name (UTC when none is set or nobody is signed in)."""
     name = getattr(current_user, "time_zone", None) if current_user else None
     return str(name) if name else DEFAULT_ZONE
+
+
+def user_tz() -> tzinfo:
+    """The signed-in person's zone, for sentences written in Python (a decision's next step)."""
+    return zone(user_zone())
 
 
 def local_time(value: datetime | None, with_time: bool = True) -> Markup:

@@ -9,10 +9,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
+from registry.accounts import services as accounts
 from registry.approvals.models import Approval, ApprovalDocument
+from registry.core.clock import as_utc
 from registry.extensions import db
 from registry.gate.use_requests.models import DecisionRecord
 from tests.factories import (
+    bearer,
     login,
     make_production,
     make_user,
@@ -487,3 +490,35 @@ def test_the_rules_page_shows_every_rule_and_condition_with_its_guidance(
         assert str(escape(item.guidance.split(" ... ")[0][:40])) in text, item.id
     assert "in perpetuity" in text  # C2's phrases
     assert 'href="/rules"' in _text(people.vfx_client.get("/"))  # in everyone's navigation
+
+
+def test_a_decisions_next_step_gives_its_date_in_the_readers_time_zone(
+    ctx: Flask, app: Flask
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    people = People(app)
+    people.vfx.time_zone = "Asia/Tokyo"
+    db.session.commit()
+    performer = stored_performer("Oda Rey")
+    stored_consent(performer, people.production, ["digital_alteration"], description="Sky fix")
+    asked = _ask(
+        people.vfx_client,
+        "alteration",
+        {"production_id": people.production.id, "performer_id": performer.id,
+         "media": ["likeness"], "description": "Sky fix", "changes": ["other"]},
+    )  # fmt: skip
+    decision = db.session.execute(select(DecisionRecord)).scalars().one()
+    assert decision.valid_until is not None
+    until = as_utc(decision.valid_until)
+    tokyo = until.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M")
+    page = _text(people.vfx_client.get(asked.headers["Location"]))
+    assert f"go ahead; the decision is valid until {tokyo} JST" in page
+    # the API's sentence stays in UTC, whoever reads it
+    token = accounts.issue_token(people.vfx, actor_id=None)
+    db.session.commit()
+    request_id = asked.headers["Location"].rstrip("/").split("/")[-1]
+    body = app.test_client().get(f"/api/v1/requests/{request_id}", headers=bearer(token))
+    body = body.get_json()
+    utc = until.strftime("%Y-%m-%d %H:%M")
+    assert f"valid until {utc} UTC" in body["decision"]["next_step"]

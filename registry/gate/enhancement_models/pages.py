@@ -30,6 +30,7 @@ from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import user_tz
 from registry.web.schemas import paginate
 
 bp = Blueprint("models_pages", __name__, url_prefix="/models")
@@ -131,7 +132,7 @@ def detail(model_id: str) -> Any:
         "models/detail.html",
         model=view,
         production=db.session.get(Production, model.production_id),
-        rows=requests.present_requests(reqs, now),
+        rows=requests.present_requests(reqs, now, user_tz()),
         labels=labels_for(reqs),
         kinds=KIND_WORDS,
         clearance_forms={

@@ -20,6 +20,7 @@ from registry.performers.models import Performer
 from registry.productions.models import Production
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import user_tz
 
 bp = Blueprint("replicas_pages", __name__, url_prefix="/replicas")
 bp.before_request(authenticate_page)
@@ -58,7 +59,7 @@ def detail(replica_id: str) -> Any:
         performer=db.session.get(Performer, replica.performer_id),
         production=db.session.get(Production, replica.production_id),
         origin=origin,
-        rows=requests.present_requests(reqs, now),
+        rows=requests.present_requests(reqs, now, user_tz()),
         labels=labels_for(reqs),
         kinds=KIND_WORDS,
     )

@@ -38,6 +38,7 @@ from registry.rules.labels import consent_label
 from registry.rules.vocabulary import OUTCOMES, REQUEST_KINDS
 from registry.transactions import discard, unit_of_work
 from registry.web.auth import actor, authenticate_page, roles_required
+from registry.web.dates import user_tz
 from registry.web.schemas import paginate
 
 bp = Blueprint("requests_pages", __name__, url_prefix="/requests")
@@ -112,7 +113,7 @@ def index() -> Any:
     now = utcnow()
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
     page = paginate(services.requests_query(actor(), query, now), page_no, PER_PAGE)
-    rows = services.present_requests(page.items, now)
+    rows = services.present_requests(page.items, now, user_tz())
     return render_template(
         "requests/index.html",
         rows=rows,
@@ -293,7 +294,7 @@ def _detail(
     """The request's page; a question or answer that failed comes back as typed, with why."""
     now = utcnow()
     history = list(db.session.execute(services.decisions_query(req)).scalars())
-    decisions = services.present_decisions(history, now)
+    decisions = services.present_decisions(history, now, user_tz())
     current = decisions[-1]
     approvals = list(
         db.session.execute(

@@ -12,7 +12,7 @@ events, in the same ``record_all`` (``registry.audit.records``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, insert, select, update
@@ -471,18 +471,25 @@ def present_request(req: UseRequest, decision: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def present_decisions(rows: list[DecisionRecord], now: datetime) -> list[dict[str, Any]]:
+def present_decisions(
+    rows: list[DecisionRecord], now: datetime, tz: tzinfo = UTC
+) -> list[dict[str, Any]]:
+    """Each decision with its validity; the dates in its sentences are in ``tz`` (a page passes
+    the reader's zone; the API keeps UTC)."""
     found = validities(db.session, rows, now)
-    return [present(row, found[row.id]) for row in rows]
+    return [present(row, found[row.id], tz) for row in rows]
 
 
-def present_requests(reqs: list[UseRequest], now: datetime) -> list[dict[str, Any]]:
-    """Each request with its current decision (two queries for the whole list)."""
+def present_requests(
+    reqs: list[UseRequest], now: datetime, tz: tzinfo = UTC
+) -> list[dict[str, Any]]:
+    """Each request with its current decision (two queries for the whole list), its sentences'
+    dates in ``tz``."""
     ids = [r.current_decision_id for r in reqs]
     rows = list(
         db.session.execute(select(DecisionRecord).where(DecisionRecord.id.in_(ids))).scalars()
     )
-    by_id = {d["id"]: d for d in present_decisions(rows, now)}
+    by_id = {d["id"]: d for d in present_decisions(rows, now, tz)}
     return [present_request(r, by_id[str(r.current_decision_id)]) for r in reqs]
 
 
