@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import String, Table, bindparam, func, select, type_coerce
@@ -386,46 +386,63 @@ def _hashed_at(session: DbSession, column: Any) -> Any:
     return type_coerce(column, String)
 
 
-def _event_rows(session: DbSession, batch: int) -> Any:
-    """Every event in order, its time as the hashed text, straight from SQL (Core, no ORM)."""
-    c = _EVENTS.c
-    stmt = select(
-        c.seq,
-        _hashed_at(session, c.at),
-        c.actor_id,
-        c.action,
-        c.subject_type,
-        c.subject_id,
-        c.content_hash,
-        c.prev_hash,
-        c.hash,
-    ).order_by(c.seq)
-    return session.connection().execute(stmt.execution_options(yield_per=batch))
+@dataclass(frozen=True)
+class _Chain:
+    """One hash chain as ``verify`` walks it: its table, the columns hashed after ``seq`` and
+    ``at`` (in the hash's order, then ``hash``), how a row's hash is computed, its checkpoints'
+    model and the payload they sign."""
+
+    table: Table
+    columns: tuple[str, ...]
+    line: Callable[..., str]
+    checkpoint: type[AuditCheckpoint] | type[AuditStateCheckpoint]
+    payload: Callable[[int, str], dict[str, Any]]
+
+    def rows(self, session: DbSession, batch: int) -> Any:
+        """Every row in order, its time as the hashed text, straight from SQL (Core, no ORM)."""
+        c = self.table.c
+        stmt = select(c.seq, _hashed_at(session, c.at), *(c[n] for n in self.columns))
+        return session.connection().execute(stmt.order_by(c.seq).execution_options(yield_per=batch))
+
+    def hash_of(self, row: Any) -> str:
+        return self.line(*row[:8])
 
 
-def _state_rows(session: DbSession, batch: int) -> Any:
-    """Every state event in order, as ``_event_rows`` reads the events."""
-    c = _STATES.c
-    stmt = select(
-        c.seq,
-        _hashed_at(session, c.at),
-        c.actor_id,
-        c.kind,
-        c.record_id,
-        c.state_hash,
-        c.event_seq,
-        c.prev_hash,
-        c.hash,
-    ).order_by(c.seq)
-    return session.connection().execute(stmt.execution_options(yield_per=batch))
+_EVENT_CHAIN = _Chain(
+    _EVENTS,
+    ("actor_id", "action", "subject_type", "subject_id", "content_hash", "prev_hash", "hash"),
+    event_hash,
+    AuditCheckpoint,
+    checkpoint_payload,
+)
+_STATE_CHAIN = _Chain(
+    _STATES,
+    ("actor_id", "kind", "record_id", "state_hash", "event_seq", "prev_hash", "hash"),
+    state_event_hash,
+    AuditStateCheckpoint,
+    state_checkpoint_payload,
+)
 
 
-def _event_line(row: Any) -> str:
-    return event_hash(*row[:8])
-
-
-def _state_line(row: Any) -> str:
-    return state_event_hash(*row[:8])
+def _verify_chain(
+    session: DbSession,
+    chain: _Chain,
+    signing: SigningKeys,
+    progress: Callable[[int], None] | None,
+    batch: int,
+    witnessed: Mapping[int, str] | None,
+) -> Verification:
+    stored = cast(Iterable[Checkpoint], session.execute(select(chain.checkpoint)).scalars())
+    checkpoints = {cp.seq: cp for cp in stored}
+    rows = chain.rows(session, batch)
+    try:
+        walked = _walk_chain(rows, chain.hash_of, checkpoints, witnessed or {}, progress, batch)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL: close it even when stopping early
+    if not walked.ok:
+        return walked
+    checked = _check_checkpoints(checkpoints, walked.events, signing, chain.payload)
+    return _check_witnessed(checked, witnessed)
 
 
 def verify(
@@ -444,16 +461,7 @@ def verify(
     ``witnessed``: the heads a witness holds (seq -> hash, ``registry.audit.witness``), checked
     like checkpoints; events missing up to the last of them were truncated.
     """
-    checkpoints = {cp.seq: cp for cp in session.execute(select(AuditCheckpoint)).scalars()}
-    rows = _event_rows(session, batch)
-    try:
-        chain = _walk_chain(rows, _event_line, checkpoints, witnessed or {}, progress, batch)
-    finally:
-        rows.close()  # a server-side cursor on PostgreSQL: close it even when stopping early
-    if not chain.ok:
-        return chain
-    checked = _check_checkpoints(checkpoints, chain.events, signing, checkpoint_payload)
-    return _check_witnessed(checked, witnessed)
+    return _verify_chain(session, _EVENT_CHAIN, signing, progress, batch, witnessed)
 
 
 def verify_states(
@@ -466,16 +474,7 @@ def verify_states(
 ) -> Verification:
     """``verify`` for the chain of state events (``events`` counts state events, and
     ``first_bad`` names a state event)."""
-    checkpoints = {cp.seq: cp for cp in session.execute(select(AuditStateCheckpoint)).scalars()}
-    rows = _state_rows(session, batch)
-    try:
-        chain = _walk_chain(rows, _state_line, checkpoints, witnessed or {}, progress, batch)
-    finally:
-        rows.close()
-    if not chain.ok:
-        return chain
-    checked = _check_checkpoints(checkpoints, chain.events, signing, state_checkpoint_payload)
-    return _check_witnessed(checked, witnessed)
+    return _verify_chain(session, _STATE_CHAIN, signing, progress, batch, witnessed)
 
 
 Checkpoint = AuditCheckpoint | AuditStateCheckpoint
