@@ -1,11 +1,11 @@
 """Failures counted, and attempts refused while there were too many: one ``Throttle`` for each
 kind (an account's sign-ins, an address's sign-ins, an address's API token checks).
 
-The counts live in the app's Flask-Limiter store (``security.py`` makes it: Redis when
-``REDIS_URL`` is set, so that every process and host sees the same counts; else this process's
-memory) and use its moving-window strategy. Only failures are counted; checking whether an
-attempt is refused counts nothing, so callers that succeed cost one look-up per limit and
-write nothing.
+The counts live in the app's rate-limit store (``limits``, which Flask-Limiter is built on;
+``security.py`` makes it: Redis when ``REDIS_URL`` is set, so that every process and host sees
+the same counts; else this process's memory) with the moving-window strategy. Only failures
+are counted; checking whether an attempt is refused counts nothing, so callers that succeed
+cost one look-up per limit and write nothing.
 
 - Past ``limit`` failures in its window, attempts are refused until the oldest of them leaves
   the window: the account (or address) is *slowed*.
@@ -40,7 +40,7 @@ RETRY_STORE_SECONDS = 30.0
 
 
 def parse_limit(value: object, setting: str) -> RateLimitItem:
-    """A limit such as ``"5 per minute"`` (Flask-Limiter's notation); a clear error naming the
+    """A limit such as ``"5 per minute"`` (``limits``' notation); a clear error naming the
     setting otherwise."""
     try:
         return parse(str(value))
@@ -54,7 +54,7 @@ class Store:
     """The rate limiter's strategy on the shared store, with this process's memory standing in
     while the shared store is unreachable."""
 
-    def __init__(self, strategy: Callable[[], RateLimiter], prefix: str) -> None:
+    def __init__(self, strategy: RateLimiter, prefix: str) -> None:
         self._primary = strategy
         self._fallback: RateLimiter | None = None
         self._down_until = 0.0
@@ -70,7 +70,7 @@ class Store:
     def run(self, action: Callable[[RateLimiter], T]) -> T:
         if time.monotonic() >= self._down_until:
             try:
-                return action(self._primary())
+                return action(self._primary)
             except StorageError as exc:
                 log.warning(
                     "rate limit store unreachable (%s); counting in this process's memory "

@@ -58,6 +58,8 @@ def refuse_unbounded_json() -> None:
     data = request.get_data(cache=True)
     if len(data) > MAX_JSON_BYTES:
         abort(413, description=f"A JSON body may hold at most {MAX_JSON_BYTES} bytes.")
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return  # it cannot nest deeper than it has brackets: no need to scan it
     if json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         abort(400, description=f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
 
@@ -72,12 +74,19 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _json_has_nul() -> bool:
+    data = request.get_data(cache=True)
+    if b"\x00" not in data and b"\\u0000" not in data:
+        return False  # JSON text carries a NUL only as the escape \u0000 (or raw, in UTF-16/32)
+    return _has_nul(request.get_json(silent=True))
+
+
 def refuse_nul_characters() -> None:
     """``before_request`` for the whole app."""
     found = (
         "\x00" in request.path
         or any(_has_nul(k) or _has_nul(v) for k, v in request.args.items(multi=True))
-        or (request.mimetype == "application/json" and _has_nul(request.get_json(silent=True)))
+        or (request.mimetype == "application/json" and _json_has_nul())
         or (
             request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
             and any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True))

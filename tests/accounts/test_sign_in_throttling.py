@@ -1,5 +1,5 @@
 """Issue 14, item 1: password guessing. Failed sign-ins are counted per account and per client
-address (Flask-Limiter's store: memory, or Redis when ``REDIS_URL`` is set): past a few the
+address (a ``limits`` store: memory, or Redis when ``REDIS_URL`` is set): past a few the
 account is slowed, then locked for a while, and the lock is audited. Failed API token checks
 are throttled per client the same way; good requests are never counted."""
 

@@ -119,6 +119,21 @@ def test_json_too_deep_or_too_large_is_refused_before_it_is_parsed(
     assert too_large.status_code == 413
 
 
+@pytest.mark.parametrize(("levels", "refused"), [(32, False), (33, True)])
+def test_json_nesting_is_refused_from_the_33rd_level_on(
+    ctx: Flask, client: FlaskClient, levels: int, refused: bool
+) -> None:
+    _, token = make_user("admin")
+    nested = "[" * (levels - 1) + '{"a": 1}' + "]" * (levels - 1)
+    answer = client.post(
+        "/api/v1/productions",
+        data=nested,
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    message = (answer.json or {}).get("message")
+    assert (message == "JSON may nest at most 32 levels deep.") is refused
+
+
 @pytest.mark.parametrize(
     "title", ["Harbour\r\nBcc: everyone@example.test", "Tab\there", "Bell\x07"]
 )
