@@ -120,7 +120,7 @@ def _make(app: Flask) -> Defences:
         )
     storage = storage_from_string(str(redis_url) if redis_url else "memory://", **storage_options)
     if not isinstance(storage, Storage):  # an async scheme (async+redis://) cannot serve Flask
-        raise ValueError(f"REGISTRY_REDIS_URL must be a redis:// URL, got {redis_url!r}")
+        raise ValueError("REGISTRY_REDIS_URL must be a redis://, rediss:// or sentinel URL")
     strategy = MovingWindowRateLimiter(storage)
     store = Store(strategy, str(config.get("RATELIMIT_KEY_PREFIX") or "registry"))
     secret = hashlib.sha256(b"registry throttle keys\0" + str(app.secret_key).encode()).digest()

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import redis
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from limits.errors import ConfigurationError
 from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
@@ -244,3 +246,12 @@ def test_with_redis_out_of_reach_sign_in_goes_on_and_is_still_throttled(
     for _ in range(5):
         assert sign_in(client, email, "wrong password!", an_address()).status_code == 401
     assert sign_in(client, email, "wrong password!", an_address()).status_code == 429
+
+
+def test_an_async_redis_url_is_refused_at_start_without_echoing_it(
+    app_with: Callable[..., Flask],
+) -> None:
+    # limits refuses it (its async driver is not installed), or the registry does (it is)
+    with pytest.raises((ValueError, ConfigurationError)) as refused:
+        app_with(REDIS_URL="async+redis://:s3cret@127.0.0.1:6379/0")
+    assert "s3cret" not in str(refused.value)
