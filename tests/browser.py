@@ -116,6 +116,24 @@ def sideways_overflow(page: Any) -> int:
     )
 
 
+def overflowing(page: Any) -> list[str]:
+    """The innermost elements reaching past the viewport's right edge (for a failure's message)."""
+    return list(
+        page.evaluate(
+            """() => [...document.body.querySelectorAll('*')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .filter(e => ![...e.children].some(
+                    c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+                .slice(0, 5)
+                .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                    + (e.className && typeof e.className === 'string'
+                        ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                    + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: '
+                    + (e.textContent || '').trim().slice(0, 60))"""
+        )
+    )
+
+
 NARROW = {"width": 390, "height": 844}
 NARROW_MAX = 700  # static/layout.js and style.css: the menu collapses at this width and below
 WIDE = {"width": 1280, "height": 900}
@@ -146,9 +164,13 @@ class Journey:
             size = page.viewport_size or WIDE
             page.set_viewport_size(NARROW)
             try:
+                self._settled(NARROW["width"])  # the menu collapsed, as a person would see it
                 over = sideways_overflow(page)
                 page.screenshot(path=str(self.folder / f"{number:02d}-{slug}-390px.png"))
-                assert over <= 0, f"{page.url} ({name}) scrolls {over}px sideways at 390px"
+                assert over <= 0, (
+                    f"{page.url} ({name}) scrolls {over}px sideways at 390px: "
+                    + "; ".join(overflowing(page))
+                )
             finally:
                 page.set_viewport_size(size)
                 self._settled(size["width"])
