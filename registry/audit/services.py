@@ -141,33 +141,48 @@ _INSERT_STATES_PG = (
 )
 
 
-# The same two statements as fixed queries on the session's cursor (every write request runs
+# The lock and the heads as fixed queries on the session's cursor (every write request runs
 # them: ``registry.core.reads``).
-_HEAD_QUERY = Query(
-    select(_EVENTS.c.seq, _EVENTS.c.hash).where(
-        _EVENTS.c.seq == select(func.max(_EVENTS.c.seq)).scalar_subquery()
-    )
-)
-_STATE_HEAD_QUERY = Query(
-    select(_STATES.c.seq, _STATES.c.hash).where(
-        _STATES.c.seq == select(func.max(_STATES.c.seq)).scalar_subquery()
+def _newest(table: Table, column: str) -> Any:
+    last = select(func.max(table.c.seq)).scalar_subquery()
+    return select(table.c[column]).where(table.c.seq == last).scalar_subquery()
+
+
+# Both chains' heads in one statement (one round trip while the trail's lock is held).
+_HEADS_QUERY = Query(
+    select(
+        _newest(_EVENTS, "seq").label("event_seq"),
+        _newest(_EVENTS, "hash").label("event_hash"),
+        _newest(_STATES, "seq").label("state_seq"),
+        _newest(_STATES, "hash").label("state_hash"),
     )
 )
 _PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key")).label("locked")))
 
 
-def _lock_and_head(session: DbSession, cursor: SessionCursor | None = None) -> tuple[int, str]:
+@dataclass(frozen=True, slots=True)
+class _Heads:
+    """The last seq and hash of the events' chain and of the state events' chain."""
+
+    seq: int
+    hash: str
+    state_seq: int
+    state_hash: str
+
+
+def _lock_and_heads(session: DbSession, cursor: SessionCursor | None = None) -> _Heads:
+    """Take the trail's lock (PostgreSQL: an advisory lock until the transaction ends; SQLite:
+    its write lock, taken by the caller's first write) and read both heads."""
     cursor = cursor or SessionCursor(session)
     if cursor.dialect.name == "postgresql":
         cursor.rows(_PG_LOCK_QUERY, key=ADVISORY_LOCK_KEY)
-    rows = cursor.rows(_HEAD_QUERY)
-    return (int(rows[0].seq), str(rows[0].hash)) if rows else (0, GENESIS)
-
-
-def _state_head(cursor: SessionCursor) -> tuple[int, str]:
-    """The state events' head (call with the trail's lock held)."""
-    rows = cursor.rows(_STATE_HEAD_QUERY)
-    return (int(rows[0].seq), str(rows[0].hash)) if rows else (0, GENESIS)
+    row = cursor.rows(_HEADS_QUERY)[0]
+    return _Heads(
+        int(row.event_seq or 0),
+        str(row.event_hash or GENESIS),
+        int(row.state_seq or 0),
+        str(row.state_hash or GENESIS),
+    )
 
 
 Row = tuple[str | None, str, str, str, str]
@@ -222,7 +237,8 @@ def append_rows(
     if not events and not states:
         return 0
     cursor = SessionCursor(session)
-    seq, prev = _lock_and_head(session, cursor)
+    heads = _lock_and_heads(session, cursor)
+    seq, prev = heads.seq, heads.hash
     at = utcnow()
     at_text = hashed_time(at)
     sqlite = cursor.dialect.name == "sqlite"
@@ -268,8 +284,8 @@ def append_rows(
         follows, actor_id = seq, rows[-1][2] or actor_id
     if states:
         _append_states(
-            session, cursor, states, at, stored_at, subjects, follows, actor_id, signing,
-            checkpoint_every,
+            session, cursor, (heads.state_seq, heads.state_hash), states, at, stored_at,
+            subjects, follows, actor_id, signing, checkpoint_every,
         )  # fmt: skip
     return seq if rows else 0
 
@@ -277,6 +293,7 @@ def append_rows(
 def _append_states(
     session: DbSession,
     cursor: SessionCursor,
+    head: tuple[int, str],
     states: Sequence[StateEntry],
     at: datetime,
     stored_at: Any,
@@ -286,7 +303,7 @@ def _append_states(
     signing: SigningKeys,
     checkpoint_every: int,
 ) -> None:
-    seq, prev = _state_head(cursor)
+    seq, prev = head
     at_text = hashed_time(at)
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
@@ -320,9 +337,8 @@ def _append_states(
 def write_checkpoint(session: DbSession, *, signing: SigningKeys) -> int | None:
     """Sign the current heads of both chains now (e.g. before a backup); returns the events'
     head seq, None if there are no events."""
-    cursor = SessionCursor(session)
-    seq, head = _lock_and_head(session, cursor)
-    state_seq, state_head = _state_head(cursor)
+    heads = _lock_and_heads(session)
+    seq, head, state_seq, state_head = heads.seq, heads.hash, heads.state_seq, heads.state_hash
     signer = receipts.current(signing)
     now = utcnow()
     if seq and session.get(AuditCheckpoint, seq) is None:

@@ -185,10 +185,12 @@ def receipt_payload(
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """A request created in this very transaction: what its checks read (``checked``, not read
-    again when deciding) and the event that records it (appended in the same append as the
+    """A request submitted in this very transaction: its row (``row``, inserted by
+    ``decide_request`` with its decision), what its checks read (``checked``, not read again
+    when deciding) and the event that records it (appended in the same append as the
     decision's, so the trail takes its lock and reads its head once)."""
 
+    row: dict[str, Any]
     checked: bridge.Checked
     created: AuditEntry
 
@@ -208,6 +210,13 @@ def decide_request(
     straight to the driver (the decision, the consent versions it relied on, the request's
     pointer to it; ``registry.core.writes``) rather than ORM flushes, whose per-call work would
     cost more than loading the facts and deciding together.
+
+    Everything is read, decided, signed and hashed before the first write (a submitted
+    request's own row included), and the writes follow one another, the trail's append last:
+    on PostgreSQL the trail's lock (taken by the append, held until the commit) then covers
+    only the append and the commit. (On SQLite every transaction begins IMMEDIATE: the whole
+    transaction holds the write lock, reads included, so that a decision never relies on
+    facts another writer is changing.)
     """
     checked = submission.checked if submission is not None else None
     loaded = bridge.load(db.session, req, now, checked)
@@ -238,19 +247,10 @@ def decide_request(
         "invalidated_at": None,
         "invalidated_reason": None,
     }
-    cursor = SessionCursor(db.session)
-    _INSERT_DECISION.run(cursor, values)
     relied = [
         {"decision_id": decision_id, "version_id": loaded.version_ids[cid], "consent_id": cid}
         for cid in decision.consent_ids
     ]
-    if relied:
-        _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
-    _POINT_TO_DECISION.run(
-        cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
-    )
-    set_committed_value(req, "current_decision_id", decision_id)
-    set_committed_value(req, "decision_count", sequence)
     made = AuditEntry(
         "decision.made",
         "decision",
@@ -258,11 +258,13 @@ def decide_request(
         {**payload, "receipt_sha256": sha256_hex(receipt.encode())},
         actor_id,
     )
+    pointed = {"current_decision_id": decision_id, "decision_count": sequence}
     states = [
-        state_entry("use_request", _request_row(req)),
+        state_entry("use_request", {**_request_row(req), **pointed}),
         state_entry("decision", values, {"relied": relied}),
     ]
-    record_all([submission.created, made] if submission is not None else [made], states)
+    # The production's webhook is looked up (and the event queued, if it has one) before the
+    # decision's own writes, outside the trail's lock on PostgreSQL.
     webhook_events.decision_made(
         decision_id=decision_id,
         request_id=req.id,
@@ -276,6 +278,23 @@ def decide_request(
         decided_at=now,
         ruleset_version=decision.ruleset_version,
     )
+    cursor = SessionCursor(db.session)
+    if submission is not None:
+        # The object joins the session as the persistent row it is about to be (the documented
+        # pattern for rows already in the database; nothing reads it through the session before
+        # the INSERT below): cheaper than a unit-of-work flush.
+        make_transient_to_detached(req)
+        db.session.add(req)
+        _INSERT_REQUEST.run(cursor, submission.row)  # the first write
+    _INSERT_DECISION.run(cursor, values)
+    if relied:
+        _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
+    _POINT_TO_DECISION.run(
+        cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
+    )
+    set_committed_value(req, "current_decision_id", decision_id)
+    set_committed_value(req, "decision_count", sequence)
+    record_all([submission.created, made] if submission is not None else [made], states)
     if req.declaration_id is not None:
         request_decided.send(
             None, declaration_id=req.declaration_id, request_id=req.id, at=now, actor_id=actor_id
@@ -390,13 +409,7 @@ def submit_request(
         "current_decision_id": None,
         "decision_count": 0,
     }
-    # One INSERT (straight to the driver), then the object joins the session as the persistent
-    # row it is (the documented pattern for rows already in the database): cheaper than a
-    # unit-of-work flush.
-    _INSERT_REQUEST.run(SessionCursor(db.session), values)
-    req = UseRequest(**values)
-    make_transient_to_detached(req)
-    db.session.add(req)
+    req = UseRequest(**values)  # inserted by decide_request, after everything it reads
     created = AuditEntry(
         "request.created",
         "use_request",
@@ -414,7 +427,11 @@ def submit_request(
         user.id,
     )
     decided = decide_request(
-        req, now, trigger="request", actor_id=user.id, submission=Submission(checked, created)
+        req,
+        now,
+        trigger="request",
+        actor_id=user.id,
+        submission=Submission(values, checked, created),
     )
     return req, decided
 
