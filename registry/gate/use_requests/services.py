@@ -285,13 +285,15 @@ def decide_request(
         # the INSERT below): cheaper than a unit-of-work flush.
         make_transient_to_detached(req)
         db.session.add(req)
-        _INSERT_REQUEST.run(cursor, submission.row)  # the first write
-    _INSERT_DECISION.run(cursor, values)
-    if relied:
-        _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
-    _POINT_TO_DECISION.run(
-        cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
-    )
+    with cursor.batch():  # PostgreSQL: the writes in one round trip
+        if submission is not None:
+            _INSERT_REQUEST.run(cursor, submission.row)  # the first write
+        _INSERT_DECISION.run(cursor, values)
+        if relied:
+            _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
+        _POINT_TO_DECISION.run(
+            cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
+        )
     set_committed_value(req, "current_decision_id", decision_id)
     set_committed_value(req, "decision_count", sequence)
     record_all([submission.created, made] if submission is not None else [made], states)
