@@ -15,7 +15,11 @@ Run: ``.venv/bin/python benchmarks/bench_gate.py [--quick] [--no-postgresql] [--
    the project's ``gunicorn.conf.py``, as ``make run``: one sync worker per core), the same
    run, bounded loops of 4 client threads:
    goal ratio >= 0.2. On the 1M-consent SQLite file, and on PostgreSQL with 100,000
-   consents (skipped with ``--no-postgresql``).
+   consents (skipped with ``--no-postgresql``). Served as a studio runs it: JSON access log
+   on (``gunicorn.conf.py``), metrics on (``REGISTRY_METRICS_TOKEN``) and a webhook on every
+   production, so that each decision queues its ``decision.made`` event (nothing delivers
+   them here); after the POSTs the run checks that ``/metrics`` counted every one and that
+   every decision queued its event.
 
 Consent rows are generated with raw inserts in the registry's storage formats (five consents
 per performer over 2,000 productions); receipts are left empty to keep the database small.
@@ -58,6 +62,10 @@ PURPOSE_SETS = (
 PER_PERFORMER = 5
 PRODUCTIONS = 2000
 NOW = datetime.now(UTC).replace(microsecond=0)
+# Production features on, as a studio runs them: every production has a webhook (each decision
+# queues a ``decision.made`` event; nothing delivers them here) and metrics are on.
+WEBHOOK_URL = "http://127.0.0.1:9/bench-webhook"
+METRICS_TOKEN = "bench-metrics-token-0123456789abcdef"
 EVIDENCE = "e" * 64
 
 
@@ -94,10 +102,10 @@ def build(con: Any, consents: int, mark: str = "?") -> list[str]:
     cur = con.cursor()
     cur.executemany(
         sql(
-            "INSERT INTO productions (id, title, code, kind, phase, created_at) "
-            "VALUES (?, ?, ?, 'production', 'production', ?)"
+            "INSERT INTO productions (id, title, code, kind, phase, webhook_url, created_at) "
+            "VALUES (?, ?, ?, 'production', 'production', ?, ?)"
         ),
-        [(p, f"Production {p}", p.upper(), created) for p in productions],
+        [(p, f"Production {p}", p.upper(), WEBHOOK_URL, created) for p in productions],
     )
     cur.executemany(
         sql(
@@ -482,6 +490,45 @@ def throughput(
     return total / (time.perf_counter() - start), errors
 
 
+def posts_observed(port: int) -> float:
+    """POST /api/v1/requests answers counted by the metrics (every worker's, summed)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        response = conn.getresponse()
+        text = response.read().decode()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"/metrics answered {response.status}")
+    prefix = "registry_http_request_duration_seconds_count{"
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+        and 'route="/api/v1/requests"' in line
+        and 'method="POST"' in line
+        and 'status="201"' in line
+    )
+
+
+def queued_events(engine_url: str) -> int:
+    """``decision.made`` webhook events queued (one per decision: every production has a
+    webhook)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(engine_url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM reminders WHERE kind = 'decision.made'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 def vfx_caller(app: Any, targets: list[str]) -> str:
     """A vfx_lead who is a member of the target productions; returns an API token."""
     from registry.accounts import services as accounts
@@ -509,7 +556,12 @@ def http_level(
 ) -> Any:
     """(healthz req/s, POST req/s, errors, requests per figure, workers) on one gunicorn."""
     port = free_port()
-    env = {**os.environ, "REGISTRY_DATA_DIR": str(folder), "REGISTRY_DATABASE_URL": url}
+    env = {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(folder),
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_METRICS_TOKEN": METRICS_TOKEN,
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -557,6 +609,12 @@ def http_level(
         h1, herr1 = throughput(port, health, total, 4, 200)
         p, perr = throughput(port, post, total, 4, 201)
         h2, herr2 = throughput(port, health, total, 4, 200)
+        observed = posts_observed(port)
+        if observed < total:
+            raise RuntimeError(f"metrics counted {observed} POSTs of at least {total}")
+        events = queued_events(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        if events < total:
+            raise RuntimeError(f"{events} decision.made events queued for {total} POSTs")
         return (h1 + h2) / 2, p, herr1 + herr2 + perr, total, workers
     finally:
         server.send_signal(signal.SIGTERM)
