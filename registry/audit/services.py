@@ -67,8 +67,7 @@ def hashed_time(at: datetime) -> str:
     It is exactly what SQLite stores and what PostgreSQL's ``to_char`` below renders, so that
     verification reads the text straight from SQL without converting any datetime.
     """
-    at = as_utc(at)
-    return f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}"
+    return as_utc(at).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def event_hash(
@@ -284,8 +283,8 @@ def append_rows(
         follows, actor_id = seq, rows[-1][2] or actor_id
     if states:
         _append_states(
-            session, cursor, (heads.state_seq, heads.state_hash), states, at, stored_at,
-            subjects, follows, actor_id, signing, checkpoint_every,
+            session, cursor, (heads.state_seq, heads.state_hash), states, at, at_text,
+            stored_at, subjects, follows, actor_id, signing, checkpoint_every,
         )  # fmt: skip
     return seq if rows else 0
 
@@ -296,6 +295,7 @@ def _append_states(
     head: tuple[int, str],
     states: Sequence[StateEntry],
     at: datetime,
+    at_text: str,
     stored_at: Any,
     subjects: Mapping[tuple[str, str], tuple[int, str | None]],
     follows: int | None,
@@ -304,7 +304,6 @@ def _append_states(
     checkpoint_every: int,
 ) -> None:
     seq, prev = head
-    at_text = hashed_time(at)
     rows: list[tuple[Any, ...]] = []
     checkpoints: list[dict[str, Any]] = []
     signer: receipts.Signer | None = None

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from registry.core.reads import SessionCursor
 from registry.reminders.outbox import Event, announce
 
 
@@ -41,8 +42,10 @@ def decision_made(
     valid_until: datetime | None,
     decided_at: datetime,
     ruleset_version: str,
+    cursor: SessionCursor | None = None,
 ) -> None:
-    """A use request got a new (current) decision."""
+    """A use request got a new (current) decision (``cursor``: the decision's own, to join its
+    batch of writes)."""
     data: dict[str, Any] = {
         "decision_id": decision_id,
         "request_id": request_id,
@@ -67,6 +70,7 @@ def decision_made(
             )
         ],
         decided_at,
+        cursor,
     )
 
 

@@ -58,21 +58,24 @@ FIXED = {
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every answer (errors included)."""
-    hsts = None
+    """Add the headers to every answer (errors included). A header the view set itself is kept
+    (the calendar feed's stricter ``Referrer-Policy: no-referrer``); the others are appended
+    at once, validated once by Werkzeug (``Headers.extend``)."""
+    pairs = list(FIXED.items())
     if str(app.config["ENV"]).lower() == "production":
         hsts = f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains"
-    static = app.static_url_path or "/static"
+        pairs.append(("Strict-Transport-Security", hsts))
+    fixed = [(name, value, name.lower()) for name, value in pairs]
+    static = (app.static_url_path or "/static") + "/"
 
     @app.after_request
     def secure(response: Response) -> Response:
         headers = response.headers
-        for name, value in FIXED.items():
-            headers[name] = value
-        if hsts is not None:
-            headers["Strict-Transport-Security"] = hsts
-        if not request.path.startswith(static + "/"):
-            if "no-store" not in headers.get("Cache-Control", ""):
+        own = {name.lower() for name, _ in headers.items()}
+        headers.extend([(name, value) for name, value, low in fixed if low not in own])
+        if not request.path.startswith(static):
+            if "cache-control" not in own or "no-store" not in headers["Cache-Control"]:
                 headers["Cache-Control"] = "no-store"
-            headers.pop("Expires", None)
+            if "expires" in own:
+                del headers["Expires"]
         return response

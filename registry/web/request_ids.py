@@ -13,8 +13,8 @@ May import: nothing of the registry.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar, Token
 
 from flask import Flask, Response, g, request
@@ -35,7 +35,7 @@ def accepted(offered: str | None) -> str:
     """``offered`` if it is a well-formed id, else a new one (32 hex digits)."""
     if offered is not None and _WELL_FORMED.fullmatch(offered):
         return offered
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _begin() -> None:

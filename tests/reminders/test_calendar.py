@@ -44,6 +44,11 @@ def events(client: FlaskClient, path: str) -> list[dict[str, str]]:
     response = anonymous.get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    # The feed's URL is its secret: no referrer at all (the policy's same-origin is not kept
+    # over the feed's own), and it is not cached, like every answer with personal data.
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
     calendar = Calendar.from_ical(response.data)
     return [
         {

@@ -206,10 +206,11 @@ def decide_request(
     """Decide ``req`` as of ``now`` and store the decision as its current one (signed, audited).
 
     Earlier decisions are kept unchanged. Returns the stored decision (a copy not attached to
-    the session: it is valid as made). The rows are written with three fixed statements sent
-    straight to the driver (the decision, the consent versions it relied on, the request's
-    pointer to it; ``registry.core.writes``) rather than ORM flushes, whose per-call work would
-    cost more than loading the facts and deciding together.
+    the session: it is valid as made). The rows are written with fixed statements sent
+    straight to the driver (a submitted request's own row, the decision, the consent versions
+    it relied on, the request's pointer to it, its webhook event if the production has a
+    webhook; ``registry.core.writes``) rather than ORM flushes, whose per-call work would cost
+    more than loading the facts and deciding together; on PostgreSQL they go in one round trip.
 
     Everything is read, decided, signed and hashed before the first write (a submitted
     request's own row included), and the writes follow one another, the trail's append last:
@@ -263,21 +264,6 @@ def decide_request(
         state_entry("use_request", {**_request_row(req), **pointed}),
         state_entry("decision", values, {"relied": relied}),
     ]
-    # The production's webhook is looked up (and the event queued, if it has one) before the
-    # decision's own writes, outside the trail's lock on PostgreSQL.
-    webhook_events.decision_made(
-        decision_id=decision_id,
-        request_id=req.id,
-        production_id=req.production_id,
-        kind=req.kind,
-        outcome=decision.outcome,
-        rules=[r.id for r in decision.rules],
-        sequence=sequence,
-        trigger=trigger,
-        valid_until=decision.valid_until,
-        decided_at=now,
-        ruleset_version=decision.ruleset_version,
-    )
     cursor = SessionCursor(db.session)
     if submission is not None:
         # The object joins the session as the persistent row it is about to be (the documented
@@ -293,6 +279,21 @@ def decide_request(
             _INSERT_DECISION_CONSENTS.run_many(cursor, relied)
         _POINT_TO_DECISION.run(
             cursor, {"request_id": req.id, "decision_id": decision_id, "sequence": sequence}
+        )
+        # queued only if the production has a webhook: the statement itself checks
+        webhook_events.decision_made(
+            decision_id=decision_id,
+            request_id=req.id,
+            production_id=req.production_id,
+            kind=req.kind,
+            outcome=decision.outcome,
+            rules=[r.id for r in decision.rules],
+            sequence=sequence,
+            trigger=trigger,
+            valid_until=decision.valid_until,
+            decided_at=now,
+            ruleset_version=decision.ruleset_version,
+            cursor=cursor,
         )
     set_committed_value(req, "current_decision_id", decision_id)
     set_committed_value(req, "decision_count", sequence)
