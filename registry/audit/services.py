@@ -20,7 +20,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import String, Table, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from registry.audit.models import (
     GENESIS,
@@ -142,19 +151,23 @@ _INSERT_STATES_PG = (
 
 # The lock and the heads as fixed queries on the session's cursor (every write request runs
 # them: ``registry.core.reads``).
-def _newest(table: Table, column: str) -> Any:
-    last = select(func.max(table.c.seq)).scalar_subquery()
-    return select(table.c[column]).where(table.c.seq == last).scalar_subquery()
-
-
-# Both chains' heads in one statement (one round trip while the trail's lock is held).
-_HEADS_QUERY = Query(
-    select(
-        _newest(_EVENTS, "seq").label("event_seq"),
-        _newest(_EVENTS, "hash").label("event_hash"),
-        _newest(_STATES, "seq").label("state_seq"),
-        _newest(_STATES, "hash").label("state_hash"),
+def _newest(table: Table, chain: int) -> Any:
+    """The chain's last row (seq and hash), tagged with ``chain``; none when it is empty."""
+    return (
+        select(literal_column(str(chain)).label("chain"), table.c.seq, table.c.hash)
+        .order_by(table.c.seq.desc())
+        .limit(literal_column("1"))  # as text: a fixed statement binds no parameter
+        .offset(literal_column("0"))
+        .subquery()
     )
+
+
+# Both chains' heads in one statement (one round trip while the trail's lock is held). Planned
+# at every call on PostgreSQL: a plan cached while the chains were short scans them whole as they
+# grow, until autovacuum next analyses them (measured: 1.2 ms at 3,400 events, growing with
+# every append; planned afresh, 50 us).
+_HEADS_QUERY = Query(
+    union_all(select(_newest(_EVENTS, 1)), select(_newest(_STATES, 2))), cached_plan=False
 )
 _PG_LOCK_QUERY = Query(select(func.pg_advisory_xact_lock(bindparam("key")).label("locked")))
 
@@ -175,12 +188,13 @@ def _lock_and_heads(session: DbSession, cursor: SessionCursor | None = None) -> 
     cursor = cursor or SessionCursor(session)
     if cursor.dialect.name == "postgresql":
         cursor.rows(_PG_LOCK_QUERY, key=ADVISORY_LOCK_KEY)
-    row = cursor.rows(_HEADS_QUERY)[0]
+    found = {row.chain: row for row in cursor.rows(_HEADS_QUERY)}
+    events, states = found.get(1), found.get(2)
     return _Heads(
-        int(row.event_seq or 0),
-        str(row.event_hash or GENESIS),
-        int(row.state_seq or 0),
-        str(row.state_hash or GENESIS),
+        int(events.seq) if events else 0,
+        str(events.hash) if events else GENESIS,
+        int(states.seq) if states else 0,
+        str(states.hash) if states else GENESIS,
     )
 
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Select
+from sqlalchemy import JSON, Boolean, CompoundSelect, Select
 from sqlalchemy.orm import make_transient_to_detached, scoped_session
 from sqlalchemy.orm.util import identity_key
 
@@ -70,10 +70,18 @@ class Query:
     """A fixed SELECT (scalar bind parameters only), compiled once per dialect by SQLAlchemy.
 
     ``run`` gives its rows as named tuples; NULL stays None. Selected names must be unique
-    (label a column when two tables share a name)."""
+    (label a column when two tables share a name).
 
-    def __init__(self, stmt: Select[Any]) -> None:
+    ``cached_plan=False``: PostgreSQL plans the statement at every call instead of keeping the
+    plan of a prepared statement (psycopg prepares a statement run five times on a connection),
+    for a statement whose best plan changes as its tables grow from empty (a plan is only made
+    again once the table is analysed)."""
+
+    def __init__(
+        self, stmt: Select[Any] | CompoundSelect[Any], *, cached_plan: bool = True
+    ) -> None:
         self.stmt = stmt
+        self.cached_plan = cached_plan
         columns = list(stmt.selected_columns)
         self.row: Any = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
         self.convert = tuple(
@@ -93,7 +101,10 @@ class Query:
         args: Any = [params[name] for name in order] if order is not None else params
         if TRACE is not None:
             TRACE.append((sql, args))
-        cursor.execute(sql, args)
+        if self.cached_plan or dialect.name != "postgresql":
+            cursor.execute(sql, args)
+        else:
+            cursor.execute(sql, args, prepare=False)
         fetched = cursor.fetchall()
         make, convert = self.row._make, self.convert
         if not convert:

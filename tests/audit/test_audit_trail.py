@@ -255,3 +255,18 @@ def test_a_second_event_on_the_same_predecessor_is_refused_or_caught(ctx: Flask)
     ok, first_bad, problem = _verify()
     assert (ok, first_bad) == (False, 6)
     assert problem == "its link to the previous event is broken"
+
+
+def test_the_heads_are_planned_afresh_as_the_chains_grow(ctx: Flask) -> None:
+    """psycopg prepares a statement run five times on a connection, and PostgreSQL keeps its plan
+    until the table is analysed again: a plan made while the chains were short scanned them
+    whole as they grew (1.2 ms at 3,400 events, measured). So the heads are never a prepared
+    statement, while the trail's lock, run as often on the same connection, is one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements: psycopg on PostgreSQL")
+    for i in range(8):
+        _append(1, start=i)  # each an append in a transaction of its own: lock, heads, insert
+    prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+    statements = list(prepared)
+    assert any("pg_advisory_xact_lock" in s for s in statements), statements
+    assert not any("audit_states" in s and "audit_events" in s for s in statements), statements
