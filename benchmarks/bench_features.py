@@ -26,6 +26,7 @@ of POST throughput, i.e. all/without-14 and all/without-16 >= 0.9 (medians of th
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -63,19 +64,18 @@ REMOVED = "BENCH_FEATURES_REMOVED"
 
 def stripped() -> Any:
     """``wsgi:app`` without the features named in ``$BENCH_FEATURES_REMOVED`` (comma list)."""
-    from registry.gate.use_requests import services
-    from wsgi import app
-
+    services: Any = importlib.import_module("registry.gate.use_requests.services")
+    app: Any = importlib.import_module("wsgi").app
     removed = set(filter(None, os.environ.get(REMOVED, "").split(",")))
     names = {name for feature in removed & set(HOOKS) for name in HOOKS[feature]}
     for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         hooks[None] = [f for f in hooks.get(None, []) if f.__name__ not in names]
     if "webhook" in removed:
-        services.webhook_events.decision_made = lambda **_: None  # type: ignore[assignment]
+        services.webhook_events.decision_made = lambda **_: None
     if "states" in removed:
         record_all = services.record_all
-        services.state_entry = lambda *_, **__: None  # type: ignore[assignment]
-        services.record_all = lambda entries, states=(): record_all(entries, ())  # type: ignore[assignment]
+        services.state_entry = lambda *_, **__: None
+        services.record_all = lambda entries, states=(): record_all(entries, ())
     return app
 
 
