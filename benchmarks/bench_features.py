@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -104,39 +101,15 @@ def serve_and_post(
     command.append("benchmarks.bench_features:stripped()")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(300):  # bounded: up to 30 s for the server to answer
-            try:
-                if gate.call(port, "GET", "/healthz", None, {}) == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-        def post(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
-            performer = targets[n % len(targets)]
-            body = {
-                "kind": "replica.create",
-                "performer_id": performer,
-                "production_id": gate.target_production(performer),
-                "media": ["likeness"],
-                "description": "Digital double for the pier fall, scene 31",
-            }
-            return "POST", "/api/v1/requests", json.dumps(body).encode(), auth
-
+        gate.await_server(port)
+        post = gate.asking(targets, token)
         gate.throughput(port, post, 100, 4, 201)  # warm up both workers
         rps, errors = gate.throughput(port, post, total, 4, 201)
         if errors:
             raise RuntimeError(f"{errors} POSTs did not answer 201 without {removed}")
         return rps
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        gate.stop_server(server)
 
 
 def analyse(app: Any) -> None:

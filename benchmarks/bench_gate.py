@@ -551,6 +551,47 @@ def vfx_caller(app: Any, targets: list[str]) -> str:
     return token
 
 
+Call = tuple[str, str, bytes | None, dict[str, str]]
+
+
+def await_server(port: int) -> None:
+    """Until the server on ``port`` answers /healthz (bounded: up to 30 s)."""
+    for _ in range(300):
+        try:
+            if call(port, "GET", "/healthz", None, {}) == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def asking(targets: list[str], token: str) -> Callable[[int], Call]:
+    """The n-th POST /api/v1/requests (a replica.create about one of ``targets``)."""
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(n: int) -> Call:
+        performer = targets[n % len(targets)]
+        body = {
+            "kind": "replica.create",
+            "performer_id": performer,
+            "production_id": target_production(performer),
+            "media": ["likeness"],
+            "description": "Digital double for the pier fall, scene 31",
+        }
+        return "POST", "/api/v1/requests", json.dumps(body).encode(), auth
+
+    return post
+
+
 def http_level(
     folder: Path, url: str, token: str, targets: list[str], quick: bool, workers: int
 ) -> Any:
@@ -579,30 +620,12 @@ def http_level(
         env=env,
     )
     try:
-        for _ in range(300):  # bounded: up to 30 s for the server to answer
-            try:
-                if call(port, "GET", "/healthz", None, {}) == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
+        await_server(port)
         total = 300 if quick else 2000
-        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        post = asking(targets, token)
 
-        def health(_: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        def health(_: int) -> Call:
             return "GET", "/healthz", None, {}
-
-        def post(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
-            performer = targets[n % len(targets)]
-            body = {
-                "kind": "replica.create",
-                "performer_id": performer,
-                "production_id": target_production(performer),
-                "media": ["likeness"],
-                "description": "Digital double for the pier fall, scene 31",
-            }
-            return "POST", "/api/v1/requests", json.dumps(body).encode(), auth
 
         throughput(port, health, 50, 4, 200)  # warm up both workers
         throughput(port, post, 20, 4, 201)
@@ -617,12 +640,7 @@ def http_level(
             raise RuntimeError(f"{events} decision.made events queued for {total} POSTs")
         return (h1 + h2) / 2, p, herr1 + herr2 + perr, total, workers
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
 
 
 def postgresql_copy(consents: int) -> tuple[str, Any, list[str], Callable[[], None]]:

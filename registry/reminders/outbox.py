@@ -404,11 +404,7 @@ def announce(events: Sequence[Event], now: datetime, cursor: SessionCursor | Non
         }
         for rid, e in zip(batch_ids("evt", len(events)), events, strict=True)
     ]
-    cursor = cursor or SessionCursor(db.session)
-    if len(rows) == 1:
-        _QUEUE_EVENT.run(cursor, rows[0])
-    else:
-        _QUEUE_EVENT.run_many(cursor, rows)
+    _QUEUE_EVENT.run_many(cursor or SessionCursor(db.session), rows)
 
 
 def fan_out(now: datetime, limit: int = FAN_OUT_BATCH) -> FanOut:
